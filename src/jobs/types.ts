@@ -1,0 +1,91 @@
+import type { CreateNotebookRequest, LeaseType } from '../modelarts/schemas.js';
+
+/**
+ * The contract between the Slack side (which enqueues) and the workers (which act).
+ * Job data is JSON in Redis: keep it small, and never put a secret or the notebook token in it.
+ */
+export const OPERATION_KINDS = ['create', 'start', 'stop', 'delete', 'extend'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+/** Who asked, and where progress goes. */
+export interface Requester {
+  userId: string;
+  teamId?: string;
+  /** Channel (or DM) of the status message. */
+  channelId: string;
+}
+
+interface OperationBase {
+  /** Stable id of this request (also the BullMQ job id): a replay of the same request maps to it. */
+  opId: string;
+  requester: Requester;
+  /** The status message the web side posted for this operation (updated in place by the worker). */
+  statusTs?: string;
+  /** Thread to reply in, when the notebook already has one. */
+  threadTs?: string;
+  requestedAt: number;
+}
+
+export interface CreateOperation extends OperationBase {
+  kind: 'create';
+  /** Already validated with CreateNotebookRequestSchema. */
+  request: CreateNotebookRequest;
+}
+
+export interface StartOperation extends OperationBase {
+  kind: 'start';
+  notebookId: string;
+  name: string;
+  durationMs: number;
+  leaseType: LeaseType;
+}
+
+export interface StopOperation extends OperationBase {
+  kind: 'stop';
+  notebookId: string;
+  name: string;
+}
+
+export interface DeleteOperation extends OperationBase {
+  kind: 'delete';
+  notebookId: string;
+  name: string;
+}
+
+/**
+ * Adds `addMs` to the lease. RenewLease's `duration` is the total run time counted from
+ * `lease.create_at`, so the new duration is the current one plus `addMs`, capped at 72 h
+ * (the API's maximum); the user is told when the cap applied.
+ */
+export interface ExtendOperation extends OperationBase {
+  kind: 'extend';
+  notebookId: string;
+  name: string;
+  addMs: number;
+}
+
+export type Operation = CreateOperation | StartOperation | StopOperation | DeleteOperation | ExtendOperation;
+
+/** What a worker persists in the job as it goes, so a re-run after a crash resumes, not repeats. */
+export interface OperationProgress {
+  /** Set right after the create POST answers (or after a lookup found the instance). */
+  notebookId?: string;
+  step?: string;
+  /** When polling started (for the ready timeout). */
+  pollStartedAt?: number;
+  pollDelayMs?: number;
+  timeoutNotified?: boolean;
+  readyNotified?: boolean;
+  statusTs?: string;
+}
+
+export interface EnqueueResult {
+  jobId: string;
+  /** True when this request was already queued (Slack retry, double click): nothing new was done. */
+  duplicate: boolean;
+}
+
+/** Implemented by src/jobs/producer.ts. */
+export interface OperationQueue {
+  enqueue(op: Operation): Promise<EnqueueResult>;
+}

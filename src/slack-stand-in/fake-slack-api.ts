@@ -1,0 +1,245 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One recorded Web API call. `args` holds the decoded arguments (JSON fields parsed). */
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+  at: number;
+}
+
+/** A handler may answer a method itself; returning undefined falls back to the default answer. */
+export type MethodHandler = (args: Record<string, unknown>, call: RecordedCall) => Record<string, unknown> | undefined;
+
+export interface FakeSlackApiOptions {
+  /** Tokens accepted; any other gets `invalid_auth`. Empty = accept any token. */
+  validTokens?: readonly string[];
+  teamId?: string;
+  botUserId?: string;
+}
+
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'options', 'users']);
+
+/**
+ * A stand-in for Slack's Web API on loopback: it records every call, answers like Slack does
+ * (ts values, view ids, ok/error), and can inject 429s. Used by tests, the demo and benchmarks
+ * with `slackApiUrl` pointed at `apiUrl`. Also accepts `response_url` posts at `/response/*`.
+ */
+export class FakeSlackApi {
+  readonly calls: RecordedCall[] = [];
+  private server: Server | undefined;
+  private readonly handlers = new Map<string, MethodHandler>();
+  private readonly rateLimits = new Map<string, { remaining: number; retryAfterSec: number }>();
+  private readonly waiters = new Set<() => void>();
+  private tsCounter = 0;
+  private viewCounter = 0;
+  private readonly messages = new Map<string, Record<string, unknown>>();
+  readonly teamId: string;
+  readonly botUserId: string;
+  private readonly validTokens: ReadonlySet<string>;
+  baseUrl = '';
+
+  constructor(options: FakeSlackApiOptions = {}) {
+    this.teamId = options.teamId ?? 'T0TEAM001';
+    this.botUserId = options.botUserId ?? 'U0BOT0001';
+    this.validTokens = new Set(options.validTokens ?? []);
+  }
+
+  /** Base URL for `slackApiUrl` (ends in `/api/`). */
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/`;
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: 'fake_internal', detail: String(err) }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    const { port: actual } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${actual}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  /** Answers `method` with `handler` instead of the default. */
+  on(method: string, handler: MethodHandler): void {
+    this.handlers.set(method, handler);
+  }
+
+  /** The next `count` calls to `method` get HTTP 429 with `Retry-After: retryAfterSec`. */
+  rateLimit(method: string, count: number, retryAfterSec = 1): void {
+    this.rateLimits.set(method, { remaining: count, retryAfterSec });
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The latest state of a posted message (after any chat.update), by channel and ts. */
+  message(channel: string, ts: string): Record<string, unknown> | undefined {
+    return this.messages.get(`${channel}:${ts}`);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.messages.clear();
+  }
+
+  /** Resolves once `predicate` holds over the recorded calls, or rejects after `timeoutMs`. */
+  async waitFor<T>(predicate: (calls: readonly RecordedCall[]) => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    const check = () => predicate(this.calls);
+    const first = check();
+    if (first) return first;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`FakeSlackApi.waitFor timed out after ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`));
+      }, timeoutMs);
+      const waiter = () => {
+        const v = check();
+        if (v) {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(v);
+        }
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const isResponseUrl = url.pathname.startsWith('/response/');
+    const method = isResponseUrl ? 'response_url' : url.pathname.replace(/^\/api\//, '');
+    const args = parseArgs(raw, req.headers['content-type']);
+    if (isResponseUrl) args['response_path'] = url.pathname;
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args['token'] === 'string' ? (args['token'] as string) : undefined;
+    delete args['token'];
+    const call: RecordedCall = { method, args, token, at: Date.now() };
+
+    const limit = this.rateLimits.get(method);
+    if (limit && limit.remaining > 0) {
+      limit.remaining -= 1;
+      this.calls.push({ ...call, method: `${method}#429` });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfterSec) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      this.notify();
+      return;
+    }
+
+    if (!isResponseUrl && this.validTokens.size > 0 && (!token || !this.validTokens.has(token))) {
+      this.calls.push(call);
+      this.send(res, { ok: false, error: token ? 'invalid_auth' : 'not_authed' });
+      return;
+    }
+
+    this.calls.push(call);
+    const custom = this.handlers.get(method)?.(args, call);
+    this.send(res, custom ?? this.defaultAnswer(method, args));
+  }
+
+  private send(res: ServerResponse, body: Record<string, unknown>): void {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `${1_700_000_000 + this.tsCounter}.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  private defaultAnswer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const channel = typeof args['channel'] === 'string' ? (args['channel'] as string) : 'C0UNKNOWN';
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://fake.slack.test/', team: 'Fake', user: 'notebook-bot', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B0BOT0001' };
+      case 'chat.postMessage': {
+        const ts = this.nextTs();
+        const message = { ...args, ts, channel };
+        this.messages.set(`${channel}:${ts}`, message);
+        return { ok: true, channel, ts, message };
+      }
+      case 'chat.update': {
+        const ts = String(args['ts'] ?? '');
+        const key = `${channel}:${ts}`;
+        if (!this.messages.has(key)) return { ok: false, error: 'message_not_found' };
+        const message = { ...this.messages.get(key), ...args };
+        this.messages.set(key, message);
+        return { ok: true, channel, ts, text: args['text'] ?? '' };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: this.nextTs() };
+      case 'chat.delete':
+        return { ok: true, channel, ts: args['ts'] };
+      case 'views.open':
+      case 'views.push':
+      case 'views.update':
+      case 'views.publish': {
+        this.viewCounter += 1;
+        const view = (args['view'] as Record<string, unknown> | undefined) ?? {};
+        const id = typeof args['view_id'] === 'string' ? args['view_id'] : `V${String(this.viewCounter).padStart(8, '0')}`;
+        return { ok: true, view: { ...view, id, hash: `h${this.viewCounter}` } };
+      }
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${String(args['users'] ?? 'USER').replace(/^U/, '')}` } };
+      case 'conversations.members':
+        return { ok: true, members: [], response_metadata: { next_cursor: '' } };
+      case 'usergroups.users.list':
+        return { ok: true, users: [] };
+      case 'users.info':
+        return { ok: true, user: { id: args['user'], name: String(args['user'] ?? '').toLowerCase(), tz: 'UTC' } };
+      case 'response_url':
+        return { ok: true };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseArgs(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes('application/json')) {
+    try {
+      return JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return { _raw: raw };
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    if (JSON_FIELDS.has(k)) {
+      try {
+        out[k] = JSON.parse(v);
+        continue;
+      } catch {
+        // keep the raw string
+      }
+    }
+    out[k] = v;
+  }
+  return out;
+}
