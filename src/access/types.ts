@@ -1,0 +1,47 @@
+/**
+ * The contract of access control (src/access/). Every entry point (commands, modals, buttons,
+ * App Home, the lease watch, approvals) asks `check` before any cloud call, in one place.
+ */
+export const ACTIONS = ['use', 'view', 'create', 'start', 'stop', 'delete', 'extend', 'adopt', 'audit', 'approve'] as const;
+export type AccessAction = (typeof ACTIONS)[number];
+
+export interface AccessRequest {
+  userId: string;
+  teamId?: string;
+  channelId?: string;
+  action: AccessAction;
+  /** The notebook acted on, when there is one; `ownerId` undefined = not owned through the bot. */
+  notebook?: { id: string; name: string; ownerId?: string };
+  flavor?: string;
+  /** Requested lease (create/start) or the lease after an extension, in ms. */
+  durationMs?: number;
+}
+
+export type Decision =
+  | { allowed: true; approval?: undefined }
+  /** Allowed only after an admin says yes; `reason` says which rule asked for it. */
+  | { allowed: true; approval: { rule: string; reason: string } }
+  /** `message` is for the user: the rule that refused, and who to ask. */
+  | { allowed: false; rule: string; message: string };
+
+export interface AuditEntry {
+  userId: string;
+  action: AccessAction | string;
+  notebookId?: string;
+  notebookName?: string;
+  channelId?: string;
+  outcome: 'allowed' | 'refused' | 'approval_requested' | 'approved' | 'denied' | 'expired' | 'succeeded' | 'failed';
+  detail?: string;
+  at?: number;
+}
+
+export interface AccessControl {
+  check(request: AccessRequest): Promise<Decision>;
+  isAdmin(userId: string): Promise<boolean>;
+  /** The subset of `flavorIds` this user may pick (the create modal shows only these). */
+  allowedFlavors(userId: string, flavorIds: readonly string[]): Promise<Set<string>>;
+  /** Appends to the audit stream and the structured log. Never throws. */
+  audit(entry: AuditEntry): Promise<void>;
+  /** Per-user limit on commands and clicks. */
+  consumeRate(userId: string): Promise<{ ok: true } | { ok: false; retryAfterSec: number }>;
+}
