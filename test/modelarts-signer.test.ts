@@ -86,7 +86,13 @@ describe('SDK-HMAC-SHA256 signer', () => {
   });
 
   it('sorts repeated keys by value and hashes a non-empty body', () => {
-    expect(canonicalQueryString([['k', 'b'], ['k', 'a'], ['j', '1']])).toBe('j=1&k=a&k=b');
+    expect(
+      canonicalQueryString([
+        ['k', 'b'],
+        ['k', 'a'],
+        ['j', '1'],
+      ]),
+    ).toBe('j=1&k=a&k=b');
     const c = canonicalRequest({ ...input, method: 'post', queryPairs: [], body: '{"a":1}' });
     expect(c.split('\n')[0]).toBe('POST');
     expect(c.endsWith(sha256Hex('{"a":1}'))).toBe(true);

@@ -2,7 +2,18 @@
  * The contract of access control (src/access/). Every entry point (commands, modals, buttons,
  * App Home, the lease watch, approvals) asks `check` before any cloud call, in one place.
  */
-export const ACTIONS = ['use', 'view', 'create', 'start', 'stop', 'delete', 'extend', 'adopt', 'audit', 'approve'] as const;
+export const ACTIONS = [
+  'use',
+  'view',
+  'create',
+  'start',
+  'stop',
+  'delete',
+  'extend',
+  'adopt',
+  'audit',
+  'approve',
+] as const;
 export type AccessAction = (typeof ACTIONS)[number];
 
 export interface AccessRequest {

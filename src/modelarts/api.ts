@@ -34,7 +34,10 @@ export interface ModelArtsApi {
   showNotebook(id: string, options?: CallOptions): Promise<Notebook>;
   listNotebooks(query?: ListNotebooksQuery, options?: CallOptions): Promise<ListNotebooksResponse>;
   /** Walks every page (`pageSize` per call, default 100) and returns all notebooks. */
-  listAllNotebooks(query?: Omit<ListNotebooksQuery, 'offset' | 'limit'>, options?: CallOptions & { pageSize?: number }): Promise<Notebook[]>;
+  listAllNotebooks(
+    query?: Omit<ListNotebooksQuery, 'offset' | 'limit'>,
+    options?: CallOptions & { pageSize?: number },
+  ): Promise<Notebook[]>;
   startNotebook(id: string, params?: StartNotebookParams, options?: CallOptions): Promise<Notebook>;
   stopNotebook(id: string, options?: CallOptions): Promise<Notebook>;
   deleteNotebook(id: string, options?: CallOptions): Promise<void>;

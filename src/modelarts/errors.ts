@@ -105,8 +105,10 @@ const AUTH_CODES = new Set(['APIG.0301', 'APIGW.0301', 'APIG.0303', 'APIGW.0303'
 /** Maps an error response to its class, in one place. */
 export function apiErrorFromResponse(details: ApiErrorDetails): ModelArtsApiError {
   const code = details.errorCode;
-  if (details.status === 404 || (code !== undefined && NOT_FOUND_CODES.has(code))) return new ModelArtsNotFoundError(details);
-  if (details.status === 429 || (code !== undefined && THROTTLE_CODES.has(code))) return new ModelArtsThrottledError(details);
+  if (details.status === 404 || (code !== undefined && NOT_FOUND_CODES.has(code)))
+    return new ModelArtsNotFoundError(details);
+  if (details.status === 429 || (code !== undefined && THROTTLE_CODES.has(code)))
+    return new ModelArtsThrottledError(details);
   if (details.status === 401 || details.status === 403 || (code !== undefined && AUTH_CODES.has(code))) {
     return new ModelArtsAuthError(details);
   }

@@ -59,8 +59,20 @@ export const NOTEBOOK_STATUSES = [
   'ERROR',
 ] as const;
 export type NotebookStatus = (typeof NOTEBOOK_STATUSES)[number];
-export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set(['INIT', 'CREATING', 'STARTING', 'STOPPING', 'DELETING', 'SNAPSHOTTING']);
-export const FAILED_STATUSES: ReadonlySet<string> = new Set(['CREATE_FAILED', 'START_FAILED', 'DELETE_FAILED', 'ERROR']);
+export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set([
+  'INIT',
+  'CREATING',
+  'STARTING',
+  'STOPPING',
+  'DELETING',
+  'SNAPSHOTTING',
+]);
+export const FAILED_STATUSES: ReadonlySet<string> = new Set([
+  'CREATE_FAILED',
+  'START_FAILED',
+  'DELETE_FAILED',
+  'ERROR',
+]);
 
 export const notebookName = z
   .string({ message: 'name is required' })
@@ -84,7 +96,10 @@ const ipv4 = z.ipv4({ message: 'must be an IPv4 address such as 203.0.113.7' });
 
 export const EndpointReqSchema = z.object({
   service: upperEnum(ENDPOINT_SERVICES, 'endpoints.service').optional(),
-  key_pair_names: z.array(z.string().trim().min(1).max(64, { message: 'key pair names are at most 64 characters' })).max(10).optional(),
+  key_pair_names: z
+    .array(z.string().trim().min(1).max(64, { message: 'key pair names are at most 64 characters' }))
+    .max(10)
+    .optional(),
   allowed_access_ips: z
     .array(ipv4)
     .max(MAX_ALLOWED_IPS, { message: `at most ${MAX_ALLOWED_IPS} allowed IPs` })
@@ -107,10 +122,18 @@ export const VolumeReqSchema = z
   .superRefine((v, ctx) => {
     if (v.ownership === 'DEDICATED') {
       if (v.category !== 'EFS' && v.category !== 'OBS' && v.category !== 'OBSFS') {
-        ctx.addIssue({ code: 'custom', path: ['ownership'], message: 'DEDICATED storage is only for EFS, OBS or OBSFS' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ownership'],
+          message: 'DEDICATED storage is only for EFS, OBS or OBSFS',
+        });
       }
       if (!v.uri) {
-        ctx.addIssue({ code: 'custom', path: ['uri'], message: `a ${v.category} DEDICATED volume needs its uri (the shared path)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['uri'],
+          message: `a ${v.category} DEDICATED volume needs its uri (the shared path)`,
+        });
       }
       if (v.category === 'EFS' && !v.id) {
         ctx.addIssue({ code: 'custom', path: ['id'], message: 'an EFS DEDICATED volume needs its file system id' });
@@ -293,7 +316,9 @@ export const FlavorSchema = z.looseObject({
   description: z.string().optional(),
   vcpus: z.number().optional(),
   memory: z.number().optional(),
-  gpu: z.looseObject({ gpu: z.number().optional(), gpu_memory: z.number().optional(), type: z.string().optional() }).optional(),
+  gpu: z
+    .looseObject({ gpu: z.number().optional(), gpu_memory: z.number().optional(), type: z.string().optional() })
+    .optional(),
   free: z.boolean().optional(),
   sold_out: z.boolean().optional(),
   storages: z.array(z.string()).optional(),

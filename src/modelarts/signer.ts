@@ -124,7 +124,10 @@ export function signature(sk: string, toSign: string): string {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC. */
 export function formatSdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Parses an `X-Sdk-Date` value; undefined when malformed. */
@@ -153,7 +156,9 @@ export function signRequest(
 ): { authorization: string; sdkDate: string; signedHeaders: string[] } {
   const sdkDate = formatSdkDate(options.date ?? new Date());
   input.headers['X-Sdk-Date'] = sdkDate;
-  const signedHeaders = normalizeSignedHeaders(Object.keys(input.headers).filter((h) => h.toLowerCase() !== 'authorization'));
+  const signedHeaders = normalizeSignedHeaders(
+    Object.keys(input.headers).filter((h) => h.toLowerCase() !== 'authorization'),
+  );
   const canonical = canonicalRequest({ ...input, signedHeaders });
   const sig = signature(options.sk, stringToSign(sdkDate, canonical));
   const authorization = `${ALGORITHM} Access=${options.ak}, SignedHeaders=${signedHeaders.join(';')}, Signature=${sig}`;
@@ -168,7 +173,9 @@ export interface ParsedAuthorization {
 }
 
 export function parseAuthorization(value: string): ParsedAuthorization | undefined {
-  const m = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(value.trim());
+  const m = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(
+    value.trim(),
+  );
   if (!m) return undefined;
   return { access: m[1]!, signedHeaders: m[2]!.split(';'), signature: m[3]! };
 }

@@ -97,14 +97,21 @@ export class FakeSlackApi {
   }
 
   /** Resolves once `predicate` holds over the recorded calls, or rejects after `timeoutMs`. */
-  async waitFor<T>(predicate: (calls: readonly RecordedCall[]) => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  async waitFor<T>(
+    predicate: (calls: readonly RecordedCall[]) => T | undefined | false,
+    timeoutMs = 10_000,
+  ): Promise<T> {
     const check = () => predicate(this.calls);
     const first = check();
     if (first) return first;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`FakeSlackApi.waitFor timed out after ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`));
+        reject(
+          new Error(
+            `FakeSlackApi.waitFor timed out after ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`,
+          ),
+        );
       }, timeoutMs);
       const waiter = () => {
         const v = check();
@@ -126,7 +133,11 @@ export class FakeSlackApi {
     const args = parseArgs(raw, req.headers['content-type']);
     if (isResponseUrl) args['response_path'] = url.pathname;
     const auth = req.headers.authorization;
-    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args['token'] === 'string' ? (args['token'] as string) : undefined;
+    const token = auth?.startsWith('Bearer ')
+      ? auth.slice(7)
+      : typeof args['token'] === 'string'
+        ? (args['token'] as string)
+        : undefined;
     delete args['token'];
     const call: RecordedCall = { method, args, token, at: Date.now() };
 
@@ -170,7 +181,15 @@ export class FakeSlackApi {
     const channel = typeof args['channel'] === 'string' ? (args['channel'] as string) : 'C0UNKNOWN';
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://fake.slack.test/', team: 'Fake', user: 'notebook-bot', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B0BOT0001' };
+        return {
+          ok: true,
+          url: 'https://fake.slack.test/',
+          team: 'Fake',
+          user: 'notebook-bot',
+          team_id: this.teamId,
+          user_id: this.botUserId,
+          bot_id: 'B0BOT0001',
+        };
       case 'chat.postMessage': {
         const ts = this.nextTs();
         const message = { ...args, ts, channel };
@@ -195,7 +214,8 @@ export class FakeSlackApi {
       case 'views.publish': {
         this.viewCounter += 1;
         const view = (args['view'] as Record<string, unknown> | undefined) ?? {};
-        const id = typeof args['view_id'] === 'string' ? args['view_id'] : `V${String(this.viewCounter).padStart(8, '0')}`;
+        const id =
+          typeof args['view_id'] === 'string' ? args['view_id'] : `V${String(this.viewCounter).padStart(8, '0')}`;
         return { ok: true, view: { ...view, id, hash: `h${this.viewCounter}` } };
       }
       case 'conversations.open':

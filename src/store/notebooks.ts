@@ -29,7 +29,12 @@ export interface NotebookRecord {
   leaseType?: string;
 }
 
-const NUMERIC: ReadonlySet<keyof NotebookRecord> = new Set(['createdAt', 'updatedAt', 'leaseCreateAt', 'leaseDurationMs']);
+const NUMERIC: ReadonlySet<keyof NotebookRecord> = new Set([
+  'createdAt',
+  'updatedAt',
+  'leaseCreateAt',
+  'leaseDurationMs',
+]);
 
 export interface NotebookStoreOptions {
   redis: Redis;
@@ -135,7 +140,7 @@ function encode(r: Partial<NotebookRecord>): Record<string, string> {
 }
 
 function decode(h: Record<string, string> | null | undefined): NotebookRecord | undefined {
-  if (!h || !h['notebookId']) return undefined;
+  if (!h?.['notebookId']) return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(h)) out[k] = NUMERIC.has(k as keyof NotebookRecord) ? Number(v) : v;
   return out as unknown as NotebookRecord;

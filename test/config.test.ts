@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const AK = 'QTWAOYTTINDUT2QVKYUC';
+const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
+const PID = '0123456789abcdef0123456789abcdef';
+
+function fails(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('loadConfig', () => {
+  it('runs with nothing set: simulator and the scripted Slack stand-in, all roles', () => {
+    const c = loadConfig({});
+    expect(c.slack.mode).toBe('none');
+    expect(c.modelarts.auth.kind).toBe('simulator');
+    expect([...c.roles].sort()).toEqual(['scheduler', 'web', 'worker']);
+    expect(c.env.LEASE_WARN_MINUTES).toEqual([30, 5]);
+    expect(c.env.QUEUE_PREFIX).toBe('{nbbot}');
+  });
+
+  it('chooses Socket Mode when an app token is set, HTTP mode otherwise', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack.mode).toBe('socket');
+    const http = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 'sec',
+      SLACK_API_URL: 'https://slack.example/api/',
+    });
+    expect(http.slack).toMatchObject({ mode: 'http', apiUrl: 'https://slack.example/api/' });
+  });
+
+  it('derives the endpoint from the region and keeps temporary credentials', () => {
+    const c = loadConfig({
+      HUAWEICLOUD_SDK_AK: AK,
+      HUAWEICLOUD_SDK_SK: SK,
+      HUAWEICLOUD_SDK_SECURITY_TOKEN: 'temporary-token-value',
+      HUAWEICLOUD_SDK_PROJECT_ID: PID,
+      MODELARTS_REGION: 'cn-north-4',
+    });
+    expect(c.modelarts.endpoint).toBe('https://modelarts.cn-north-4.myhuaweicloud.com');
+    expect(c.modelarts.auth).toEqual({ kind: 'aksk', ak: AK, sk: SK, securityToken: 'temporary-token-value' });
+  });
+
+  it('accepts IAM password auth as the alternative', () => {
+    const c = loadConfig({
+      HUAWEICLOUD_IAM_USER: 'bot',
+      HUAWEICLOUD_IAM_PASSWORD: 'pw-123456',
+      HUAWEICLOUD_IAM_DOMAIN: 'acme',
+      HUAWEICLOUD_SDK_PROJECT_ID: PID,
+      MODELARTS_ENDPOINT: 'https://modelarts.ap-southeast-1.myhuaweicloud.cn',
+      MODELARTS_REGION: 'ap-southeast-1',
+    });
+    expect(c.modelarts.auth).toMatchObject({
+      kind: 'iam',
+      iamEndpoint: 'https://iam.ap-southeast-1.myhuaweicloud.com',
+    });
+    expect(c.modelarts.endpoint).toBe('https://modelarts.ap-southeast-1.myhuaweicloud.cn');
+  });
+
+  it('lists every problem at once, each with its fix, and never echoes a secret', () => {
+    const msg = fails({
+      SLACK_BOT_TOKEN: 'xoxp-user-token-not-a-bot-token',
+      SLACK_APP_TOKEN: 'not-an-app-token-secret',
+      HUAWEICLOUD_SDK_AK: AK,
+      HUAWEICLOUD_SDK_PROJECT_ID: 'NOT-HEX',
+      REDIS_URL: 'http://localhost:6379',
+      PORT: 'eighty',
+      ROLES: 'web,cook',
+      LEASE_WARN_MINUTES: '30,-5',
+    });
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_APP_TOKEN',
+      'HUAWEICLOUD_SDK_SK',
+      'HUAWEICLOUD_SDK_PROJECT_ID',
+      'REDIS_URL',
+      'PORT',
+      'ROLES',
+      'LEASE_WARN_MINUTES',
+    ]) {
+      expect(msg).toContain(name);
+    }
+    expect(msg).toMatch(/OAuth & Permissions/);
+    expect(msg).not.toContain('xoxp-user-token-not-a-bot-token');
+    expect(msg).not.toContain('not-an-app-token-secret');
+    expect(msg).not.toContain(AK);
+  });
+
+  it('requires the signing secret in HTTP mode and the project id with credentials', () => {
+    const msg = fails({ SLACK_BOT_TOKEN: 'xoxb-1', HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK });
+    expect(msg).toContain('SLACK_SIGNING_SECRET');
+    expect(msg).toContain('HUAWEICLOUD_SDK_PROJECT_ID');
+    expect(msg).toContain('MODELARTS_REGION');
+    expect(msg).not.toContain(SK);
+  });
+});
