@@ -196,6 +196,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   for (const s of [
+    // The AK is an identifier rather than a secret, but it names the account: keep it out of logs too.
+    env.HUAWEICLOUD_SDK_AK,
     env.SLACK_BOT_TOKEN,
     env.SLACK_APP_TOKEN,
     env.SLACK_SIGNING_SECRET,

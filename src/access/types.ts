@@ -42,6 +42,8 @@ export interface AuditEntry {
   notebookName?: string;
   channelId?: string;
   outcome: 'allowed' | 'refused' | 'approval_requested' | 'approved' | 'denied' | 'expired' | 'succeeded' | 'failed';
+  /** The rule that refused or asked for approval (`Decision.rule` / `approval.rule`). */
+  rule?: string;
   detail?: string;
   at?: number;
 }

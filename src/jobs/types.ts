@@ -77,6 +77,36 @@ export interface OperationProgress {
   timeoutNotified?: boolean;
   readyNotified?: boolean;
   statusTs?: string;
+  /**
+   * Clock time just before the first create POST was sent. Present means a POST may have reached
+   * ModelArts, so a re-run looks the instance up by name (created at/after this, minus a skew)
+   * before it may POST again. Absent means no POST was ever sent.
+   */
+  createAttemptedAt?: number;
+  /** Extend: the absolute lease duration to set, computed once so a re-run does not add twice. */
+  targetLeaseMs?: number;
+  /** Extend: the 72 h cap reduced the extension. */
+  leaseCapped?: boolean;
+  /** Consecutive transient ModelArts failures (5xx, timeouts, connection); reset on success. */
+  transientFailures?: number;
+  /** Last ModelArts status seen. */
+  lastStatus?: string;
+}
+
+/** What a job of the `ops` queue carries: the request, and what was done so far. */
+export interface OperationJobData {
+  op: Operation;
+  progress: OperationProgress;
+}
+
+/** A job's return value (kept in Redis with the finished job: no secrets, no token). */
+export interface OperationResult {
+  /** `ready`: create/start reached RUNNING; `done`: stop/delete/extend finished. */
+  outcome: 'ready' | 'done';
+  notebookId?: string;
+  status?: string;
+  /** The outcome sentence shown to the user. */
+  detail?: string;
 }
 
 export interface EnqueueResult {

@@ -98,6 +98,18 @@ export class ModelArtsConnectionError extends ModelArtsError {
   }
 }
 
+/**
+ * The service answered 2xx but the body is not what the API documents (not JSON, or a required
+ * field such as `id` missing). Not retried: the same request would get the same answer, and for a
+ * create the instance may exist anyway, so the caller resolves it by a lookup.
+ */
+export class ModelArtsInvalidResponseError extends ModelArtsError {
+  readonly code = 'modelarts_bad_response';
+  override get userMessage(): string {
+    return 'ModelArts sent an answer the bot could not read. Try again in a minute; if it persists, ask an admin to check the logs.';
+  }
+}
+
 const NOT_FOUND_CODES = new Set(['ModelArts.6309', 'ModelArts.6357', 'ModelArts.6404']);
 const THROTTLE_CODES = new Set(['APIG.0308', 'APIGW.0308']);
 const AUTH_CODES = new Set(['APIG.0301', 'APIGW.0301', 'APIG.0303', 'APIGW.0303']);

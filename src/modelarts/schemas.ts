@@ -308,6 +308,17 @@ export const ListNotebooksResponseSchema = z.looseObject({
 });
 export type ListNotebooksResponse = z.output<typeof ListNotebooksResponseSchema>;
 
+/**
+ * A number that Huawei's own examples send as a string (`"gpu_memory": "16"`, in GB). Read as a
+ * number either way; a string that does not start with one becomes undefined, not a failure.
+ */
+function numberOrNumericString() {
+  return z.union([z.number(), z.string()]).transform((v) => {
+    const n = typeof v === 'number' ? v : Number.parseFloat(v);
+    return Number.isFinite(n) ? n : undefined;
+  });
+}
+
 export const FlavorSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional(),
@@ -317,7 +328,11 @@ export const FlavorSchema = z.looseObject({
   vcpus: z.number().optional(),
   memory: z.number().optional(),
   gpu: z
-    .looseObject({ gpu: z.number().optional(), gpu_memory: z.number().optional(), type: z.string().optional() })
+    .looseObject({
+      gpu: z.number().optional(),
+      gpu_memory: numberOrNumericString().optional(),
+      type: z.string().optional(),
+    })
     .optional(),
   free: z.boolean().optional(),
   sold_out: z.boolean().optional(),

@@ -1,0 +1,655 @@
+import { createHash } from 'node:crypto';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, types } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { type Clock, systemClock } from '../clock.js';
+import { BotError, ConfigError } from '../errors.js';
+import type { EnqueueResult, Operation, OperationQueue, Requester } from '../jobs/types.js';
+import type { Logger } from '../logger.js';
+import type { AccessControlService } from './access-control.js';
+import { escapeMrkdwn, guardActionValue, mention, mrkdwnCode } from './input-guard.js';
+import { RedisScript } from './redis-script.js';
+import type { Decision } from './types.js';
+
+type KnownBlock = types.KnownBlock;
+
+/** `action_id`s of the buttons on an approval request (register nothing else under these). */
+export const APPROVE_ACTION_ID = 'nbbot_approval_approve';
+export const DENY_ACTION_ID = 'nbbot_approval_deny';
+export const APPROVAL_BLOCK_ID = 'nbbot_approval';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/** A decision from `check` that asks for approval. */
+export type ApprovalDecision = Extract<Decision, { approval: { rule: string } }>;
+
+/** A request waiting for (or past) an admin's answer, as stored in Redis. */
+export interface ApprovalRecord {
+  id: string;
+  /** The full operation, enqueued unchanged when approved. */
+  op: Operation;
+  requester: Requester;
+  rule: string;
+  reason: string;
+  status: ApprovalStatus;
+  createdAt: number;
+  expiresAt: number;
+  /** The request message in the approvals channel. */
+  channel?: string;
+  ts?: string;
+  decidedBy?: string;
+  decidedAt?: number;
+}
+
+export interface RequestApprovalInput {
+  op: Operation;
+  decision: ApprovalDecision;
+  /** Defaults to `op.requester`. */
+  requester?: Requester;
+}
+
+export interface RequestApprovalResult {
+  approvalId: string;
+  expiresAt: number;
+  /** True when this operation already had a request (Slack retry, double submit): nothing was posted. */
+  duplicate: boolean;
+}
+
+/** What happened to a click (or a sweep). */
+export type DecideResult =
+  | { kind: 'approved'; record: ApprovalRecord; enqueue: EnqueueResult }
+  | { kind: 'denied'; record: ApprovalRecord }
+  /** It was past its expiry: now marked expired (the requester was told). */
+  | { kind: 'expired'; record: ApprovalRecord }
+  /** Someone (or the expiry sweep) decided before: nothing changed. */
+  | { kind: 'already'; status: Exclude<ApprovalStatus, 'pending'>; decidedBy?: string; decidedAt?: number }
+  /** No such request (never existed, or its record was dropped after `retainMs`). */
+  | { kind: 'unknown' }
+  /** The clicker is not an admin: nothing changed. */
+  | { kind: 'not_admin' }
+  /** Approved, but the queue did not take the operation: the request is pending again. */
+  | { kind: 'enqueue_failed' };
+
+export interface Approvals {
+  /**
+   * Holds `op` until an admin decides: stores it (with the full operation), posts Approve/Deny to
+   * the approvals channel and tells the requester it is waiting. Nothing is enqueued.
+   * Idempotent per `op.opId`.
+   * @throws ConfigError when the policy has no `approvals` section;
+   *         ApprovalPostError when the request could not be posted (nothing is kept).
+   */
+  requestApproval(input: RequestApprovalInput): Promise<RequestApprovalResult>;
+  /**
+   * One admin's answer. Atomic: of any number of concurrent clicks exactly one decides; on
+   * approve the stored operation is enqueued exactly once.
+   */
+  decide(input: { approvalId: string; userId: string; approve: boolean }): Promise<DecideResult>;
+  /** Marks every pending request past its expiry as expired and tells its requester. Returns how many. */
+  expireApprovals(): Promise<number>;
+  get(approvalId: string): Promise<ApprovalRecord | undefined>;
+}
+
+export interface ApprovalsOptions {
+  redis: Redis;
+  /** Key prefix (hash-tagged), e.g. `{nbbot}`. */
+  prefix: string;
+  /** Bot-token client for the approvals channel and messages to requesters. */
+  client: WebClient;
+  access: Pick<AccessControlService, 'isAdmin' | 'audit' | 'adminContact' | 'policy'>;
+  queue: OperationQueue;
+  logger: Logger;
+  clock?: Clock;
+  /** How long a decided or expired request is remembered, to answer late clicks (default 7 days). */
+  retainMs?: number;
+}
+
+/** The approvals channel could not be posted to; the operation was not held. */
+export class ApprovalPostError extends BotError {
+  readonly code = 'approval_post_failed';
+  override get userMessage(): string {
+    return "This request needs an admin's approval, but the approval request could not be posted. Nothing was done; try again in a minute.";
+  }
+}
+
+const DEFAULT_RETAIN_MS = 7 * 24 * 3_600_000;
+const SWEEP_BATCH = 100;
+
+/** Store only if absent, and index by expiry, in one step (a Slack retry must not post twice). */
+const CREATE = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1
+`);
+
+/**
+ * The one place a request leaves "pending". Whoever gets 'claimed' back owns the outcome; every
+ * other caller sees 'done'. A request past its expiry can only become 'expired', whatever the
+ * click asked for, so a late Approve never creates anything.
+ */
+const CLAIM = new RedisScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return {'missing'}
+end
+if status ~= 'pending' then
+  return {'done', status, redis.call('HGET', KEYS[1], 'decidedBy') or '', redis.call('HGET', KEYS[1], 'decidedAt') or ''}
+end
+local now = tonumber(ARGV[2])
+local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+local outcome = ARGV[3]
+if expiresAt <= now then
+  outcome = 'expired'
+elseif outcome == 'expired' then
+  return {'pending'}
+end
+redis.call('HSET', KEYS[1], 'status', outcome, 'decidedBy', ARGV[4], 'decidedAt', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return {'claimed', outcome}
+`);
+
+/** Undo an approval whose enqueue failed, so an admin can click again. */
+const REVERT = new RedisScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'approved' or redis.call('HGET', KEYS[1], 'decidedBy') ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'status', 'pending')
+redis.call('HDEL', KEYS[1], 'decidedBy', 'decidedAt')
+local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+redis.call('ZADD', KEYS[2], expiresAt, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`);
+
+/** The approval id for an operation: derived, so a retried request maps to the same approval. */
+export function approvalIdFor(opId: string): string {
+  return createHash('sha256').update(opId).digest('base64url').slice(0, 22);
+}
+
+const APPROVAL_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * Builds the approvals service. Keys: `{prefix}:approval:{id}` (a hash holding the operation and
+ * its state) and `{prefix}:approvals:pending` (a sorted set by expiry that drives
+ * `expireApprovals`). The hash outlives the expiry by `retainMs` rather than vanishing at it:
+ * the sweep needs it to tell the requester "expired", and a late click deserves a clear answer.
+ */
+export function createApprovals(options: ApprovalsOptions): Approvals {
+  const clock = options.clock ?? systemClock;
+  const retainMs = options.retainMs ?? DEFAULT_RETAIN_MS;
+  const log = options.logger.child({ component: 'access-approvals' });
+  const { client, access } = options;
+  const key = (id: string) => `${options.prefix}:approval:${id}`;
+  const pendingKey = `${options.prefix}:approvals:pending`;
+
+  async function get(id: string): Promise<ApprovalRecord | undefined> {
+    if (!APPROVAL_ID.test(id)) return undefined;
+    return decodeRecord(id, await options.redis.hgetall(key(id)));
+  }
+
+  async function claim(
+    id: string,
+    outcome: ApprovalStatus,
+    by: string,
+  ): Promise<
+    | { kind: 'claimed'; outcome: Exclude<ApprovalStatus, 'pending'> }
+    | { kind: 'done'; status: Exclude<ApprovalStatus, 'pending'>; decidedBy?: string; decidedAt?: number }
+    | { kind: 'missing' }
+    | { kind: 'pending' }
+  > {
+    const res = (await CLAIM.run(
+      options.redis,
+      [key(id), pendingKey],
+      [id, clock.now(), outcome, by, retainMs],
+    )) as string[];
+    switch (res[0]) {
+      case 'claimed':
+        return { kind: 'claimed', outcome: res[1] as Exclude<ApprovalStatus, 'pending'> };
+      case 'done':
+        return {
+          kind: 'done',
+          status: res[1] as Exclude<ApprovalStatus, 'pending'>,
+          ...(res[2] ? { decidedBy: res[2] } : {}),
+          ...(res[3] ? { decidedAt: Number(res[3]) } : {}),
+        };
+      case 'pending':
+        return { kind: 'pending' };
+      default:
+        return { kind: 'missing' };
+    }
+  }
+
+  /** Message to the requester: in their status message when there is one, else ephemeral/DM. */
+  async function tellRequester(record: ApprovalRecord, text: string, phase: 'waiting' | 'outcome'): Promise<void> {
+    const { requester, op } = record;
+    const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+    try {
+      if (op.statusTs) {
+        await client.chat.update({ channel: requester.channelId, ts: op.statusTs, text, blocks });
+        return;
+      }
+      if (phase === 'waiting') {
+        // They just acted: an ephemeral reply where they are is the natural answer.
+        try {
+          await client.chat.postEphemeral({ channel: requester.channelId, user: requester.userId, text, blocks });
+          return;
+        } catch (err) {
+          log.debug({ err }, 'ephemeral to requester failed; sending a DM');
+        }
+      }
+      // An answer that comes hours later should last: a DM (posting to a user id opens it).
+      await client.chat.postMessage({ channel: requester.userId, text, blocks });
+    } catch (err) {
+      log.warn({ err, approvalId: record.id, userId: requester.userId }, 'could not tell the requester');
+    }
+  }
+
+  async function updateRequestMessage(record: ApprovalRecord, outcomeLine: string): Promise<void> {
+    if (!record.channel || !record.ts) return;
+    try {
+      const blocks = requestBlocks(record, outcomeLine);
+      await client.chat.update({ channel: record.channel, ts: record.ts, text: outcomeLine, blocks });
+    } catch (err) {
+      log.warn({ err, approvalId: record.id }, 'could not update the approval request message');
+    }
+  }
+
+  async function finishExpired(record: ApprovalRecord): Promise<void> {
+    const what = describeOperation(record.op);
+    const waited = hours(record.expiresAt - record.createdAt);
+    await updateRequestMessage(record, ':hourglass: Expired: no admin answered in time. Nothing was done.');
+    await tellRequester(
+      record,
+      `:hourglass: Your request to ${what} expired: no admin answered within ${waited}. Nothing was done. Ask again, or ask ${access.adminContact()}.`,
+      'outcome',
+    );
+    await access.audit({
+      userId: record.requester.userId,
+      action: record.op.kind,
+      ...notebookFields(record.op),
+      channelId: record.requester.channelId,
+      outcome: 'expired',
+      rule: record.rule,
+      detail: `approval ${record.id} expired`,
+    });
+  }
+
+  const service: Approvals = {
+    get,
+
+    async requestApproval(input) {
+      const approvals = access.policy.approvals;
+      if (!approvals) {
+        throw new ConfigError(
+          'An operation needs approval but the policy has no `approvals` section (channel, expiry).',
+        );
+      }
+      const { op, decision } = input;
+      const requester = input.requester ?? op.requester;
+      const id = approvalIdFor(op.opId);
+      const now = clock.now();
+      const expiresAt = now + approvals.expiryMs;
+      const record: ApprovalRecord = {
+        id,
+        op,
+        requester,
+        rule: decision.approval.rule,
+        reason: decision.approval.reason,
+        status: 'pending',
+        createdAt: now,
+        expiresAt,
+      };
+      const fields = encodeRecord(record);
+      const created = await CREATE.run(
+        options.redis,
+        [key(id), pendingKey],
+        [id, expiresAt, expiresAt - now + retainMs, ...fields],
+      );
+      if (created === 0) {
+        const existing = await get(id);
+        return { approvalId: id, expiresAt: existing?.expiresAt ?? expiresAt, duplicate: true };
+      }
+
+      try {
+        const text = `Approval needed: <@${requester.userId}> asks to ${describeOperation(op, { plain: true })}`;
+        const res = await client.chat.postMessage({
+          channel: approvals.channel,
+          text,
+          blocks: requestBlocks(record),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        record.channel = res.channel ?? approvals.channel;
+        if (res.ts) record.ts = res.ts;
+        await options.redis.hset(key(id), { channel: record.channel, ...(res.ts ? { ts: res.ts } : {}) });
+      } catch (err) {
+        // Nobody could ever approve a request nobody can see: drop it and let the user retry.
+        await options.redis.multi().del(key(id)).zrem(pendingKey, id).exec();
+        log.error({ err, approvalId: id, channel: approvals.channel }, 'could not post the approval request');
+        throw new ApprovalPostError(`could not post approval request ${id}`, { cause: err });
+      }
+
+      await tellRequester(
+        record,
+        `:hourglass_flowing_sand: Your request to ${describeOperation(op)} needs an admin's approval (${escapeMrkdwn(
+          record.reason,
+        )}). It was sent to ${mention(approvals.channel)} and expires ${slackDate(expiresAt)}. Nothing happens until an admin approves it.`,
+        'waiting',
+      );
+      await access.audit({
+        userId: requester.userId,
+        action: op.kind,
+        ...notebookFields(op),
+        channelId: requester.channelId,
+        outcome: 'approval_requested',
+        rule: record.rule,
+        detail: `approval ${id}: ${record.reason}`,
+      });
+      return { approvalId: id, expiresAt, duplicate: false };
+    },
+
+    async decide({ approvalId, userId, approve }) {
+      if (!APPROVAL_ID.test(approvalId)) return { kind: 'unknown' };
+      if (!(await access.isAdmin(userId))) {
+        await access.audit({
+          userId,
+          action: 'approve',
+          outcome: 'refused',
+          rule: 'admin_only',
+          detail: `tried to ${approve ? 'approve' : 'deny'} approval ${approvalId}`,
+        });
+        return { kind: 'not_admin' };
+      }
+      const claimed = await claim(approvalId, approve ? 'approved' : 'denied', userId);
+      if (claimed.kind === 'missing') return { kind: 'unknown' };
+      if (claimed.kind === 'done') {
+        const { kind: _, ...rest } = claimed;
+        return { kind: 'already', ...rest };
+      }
+      if (claimed.kind === 'pending') return { kind: 'unknown' }; // not reachable for approve/deny
+      const record = await get(approvalId);
+      if (!record) return { kind: 'unknown' };
+      const what = describeOperation(record.op);
+
+      if (claimed.outcome === 'expired') {
+        await finishExpired(record);
+        return { kind: 'expired', record };
+      }
+
+      if (claimed.outcome === 'denied') {
+        await updateRequestMessage(
+          record,
+          `:x: Denied by ${mention(userId)} ${slackDate(record.decidedAt ?? clock.now())}.`,
+        );
+        await tellRequester(
+          record,
+          `:x: ${mention(userId)} denied your request to ${what}. Nothing was done. Ask ${access.adminContact()} if you have questions.`,
+          'outcome',
+        );
+        await access.audit({
+          userId,
+          action: record.op.kind,
+          ...notebookFields(record.op),
+          outcome: 'denied',
+          rule: record.rule,
+          detail: `approval ${record.id} for ${record.requester.userId} denied`,
+        });
+        return { kind: 'denied', record };
+      }
+
+      // Approved. With a status message, say so before enqueueing: the worker updates that same
+      // message as soon as it starts, and our "approved" must not land on top of its progress.
+      const approvedText = `:white_check_mark: ${mention(userId)} approved your request to ${what}. It is on its way.`;
+      if (record.op.statusTs) await tellRequester(record, approvedText, 'outcome');
+      let enqueue: EnqueueResult;
+      try {
+        enqueue = await options.queue.enqueue(record.op);
+      } catch (err) {
+        log.error({ err, approvalId }, 'approved operation could not be enqueued; the request is pending again');
+        const remaining = Math.max(1, record.expiresAt - clock.now()) + retainMs;
+        await REVERT.run(options.redis, [key(approvalId), pendingKey], [approvalId, userId, remaining]);
+        if (record.op.statusTs) {
+          await tellRequester(
+            record,
+            `:hourglass_flowing_sand: Your request to ${what} is still waiting for an admin's approval.`,
+            'outcome',
+          );
+        }
+        return { kind: 'enqueue_failed' };
+      }
+      await updateRequestMessage(
+        record,
+        `:white_check_mark: Approved by ${mention(userId)} ${slackDate(record.decidedAt ?? clock.now())}.`,
+      );
+      if (!record.op.statusTs) await tellRequester(record, approvedText, 'outcome');
+      await access.audit({
+        userId,
+        action: record.op.kind,
+        ...notebookFields(record.op),
+        outcome: 'approved',
+        rule: record.rule,
+        detail: `approval ${record.id} for ${record.requester.userId} approved; job ${enqueue.jobId}${enqueue.duplicate ? ' (already queued)' : ''}`,
+      });
+      return { kind: 'approved', record, enqueue };
+    },
+
+    async expireApprovals() {
+      let expired = 0;
+      for (;;) {
+        const ids = await options.redis.zrangebyscore(pendingKey, '-inf', clock.now(), 'LIMIT', 0, SWEEP_BATCH);
+        for (const id of ids) {
+          const claimed = await claim(id, 'expired', '');
+          if (claimed.kind !== 'claimed') continue; // decided by a click meanwhile, or gone
+          const record = await get(id);
+          if (!record) continue;
+          await finishExpired(record);
+          expired += 1;
+        }
+        if (ids.length < SWEEP_BATCH) return expired;
+      }
+    },
+  };
+  return service;
+
+  function requestBlocks(record: ApprovalRecord, outcomeLine?: string): KnownBlock[] {
+    const blocks: KnownBlock[] = [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:raised_hand: *Approval needed*\n${mention(record.requester.userId)} asks to ${describeOperation(
+            record.op,
+          )}.\n*Why:* ${escapeMrkdwn(record.reason)}`,
+        },
+      },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `Rule ${mrkdwnCode(record.rule)} · expires ${slackDate(record.expiresAt)} · request ${mrkdwnCode(record.id)}`,
+          },
+        ],
+      },
+    ];
+    if (outcomeLine) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: outcomeLine } });
+    } else {
+      blocks.push({
+        type: 'actions',
+        block_id: APPROVAL_BLOCK_ID,
+        elements: [
+          {
+            type: 'button',
+            action_id: APPROVE_ACTION_ID,
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Approve' },
+            value: record.id,
+          },
+          {
+            type: 'button',
+            action_id: DENY_ACTION_ID,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Deny' },
+            value: record.id,
+          },
+        ],
+      });
+    }
+    return blocks;
+  }
+}
+
+export interface RegisterApprovalActionsDeps {
+  approvals: Approvals;
+  access: Pick<AccessControlService, 'adminContact'>;
+  logger: Logger;
+}
+
+/**
+ * Registers the Approve/Deny button listeners on a Bolt app. Each acks at once, then decides
+ * through `approvals.decide` (atomic, so double clicks and two admins yield one decision) and
+ * answers the clicker with an ephemeral message when there is something to say: not an admin,
+ * already decided, expired, or the queue failed.
+ */
+export function registerApprovalActions(app: App, deps: RegisterApprovalActionsDeps): void {
+  const log = deps.logger.child({ component: 'access-approvals' });
+  const handler =
+    (approve: boolean) =>
+    async ({
+      ack,
+      body,
+      action,
+      client,
+      respond,
+    }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
+      await ack();
+      const userId = body.user.id;
+      const reply = async (text: string) => {
+        try {
+          if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: userId, text });
+          else await respond({ text, response_type: 'ephemeral', replace_original: false });
+        } catch (err) {
+          log.warn({ err, userId }, 'could not answer the approval click');
+        }
+      };
+      let approvalId: string;
+      try {
+        approvalId = guardActionValue(action.value, 'value', APPROVAL_ID);
+      } catch {
+        await reply('This button is not valid. Use the buttons on an approval request.');
+        return;
+      }
+      try {
+        const result = await deps.approvals.decide({ approvalId, userId, approve });
+        const text = replyText(result, deps.access.adminContact());
+        if (text) await reply(text);
+      } catch (err) {
+        log.error({ err, approvalId, userId }, 'approval decision failed');
+        await reply('Something went wrong while recording your decision; nothing was changed. Try again in a minute.');
+      }
+    };
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: APPROVE_ACTION_ID }, handler(true));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: DENY_ACTION_ID }, handler(false));
+}
+
+/** What the clicker is told (undefined: the updated request message says it all). */
+function replyText(result: DecideResult, adminContact: string): string | undefined {
+  switch (result.kind) {
+    case 'approved':
+    case 'denied':
+      return undefined;
+    case 'not_admin':
+      return `Only admins can approve or deny requests (rule \`admin_only\`). Admins: ${adminContact}.`;
+    case 'expired':
+      return 'This request had expired, so it was not approved and nothing was done. The requester has been told; they can ask again.';
+    case 'already': {
+      const by = result.decidedBy ? ` by ${mention(result.decidedBy)}` : '';
+      const when = result.decidedAt ? ` ${slackDate(result.decidedAt)}` : '';
+      if (result.status === 'expired')
+        return `This request expired${when}; nothing was done. The requester can ask again.`;
+      return `This request was already ${result.status}${by}${when}. Nothing changed.`;
+    }
+    case 'unknown':
+      return 'This request is no longer known (it expired or was decided long ago). Nothing was done.';
+    case 'enqueue_failed':
+      return 'Approved, but the operation could not be queued, so the request is still pending. Try again in a minute.';
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** "create notebook `nb` (flavor `x`, lease 8 h)" — escaped mrkdwn, or plain for notification text. */
+export function describeOperation(op: Operation, options: { plain?: boolean } = {}): string {
+  const code = (s: string) => (options.plain ? escapeMrkdwn(s) : mrkdwnCode(s));
+  switch (op.kind) {
+    case 'create': {
+      const lease = op.request.lease?.duration ?? op.request.duration;
+      const details = [`flavor ${code(op.request.flavor)}`, ...(lease !== undefined ? [`lease ${hours(lease)}`] : [])];
+      return `create notebook ${code(op.request.name)} (${details.join(', ')})`;
+    }
+    case 'start':
+      return `start ${code(op.name)} for ${hours(op.durationMs)}`;
+    case 'extend':
+      return `extend the lease of ${code(op.name)} by ${hours(op.addMs)}`;
+    case 'stop':
+      return `stop ${code(op.name)}`;
+    case 'delete':
+      return `delete ${code(op.name)}`;
+  }
+}
+
+function notebookFields(op: Operation): { notebookId?: string; notebookName?: string } {
+  if (op.kind === 'create') return { notebookName: op.request.name };
+  return { notebookId: op.notebookId, notebookName: op.name };
+}
+
+function hours(ms: number): string {
+  const h = ms / 3_600_000;
+  return `${Number.isInteger(h) ? h : h.toFixed(1)} h`;
+}
+
+function slackDate(ms: number): string {
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
+}
+
+function encodeRecord(r: ApprovalRecord): string[] {
+  const out: string[] = [
+    'status',
+    r.status,
+    'op',
+    JSON.stringify(r.op),
+    'requester',
+    JSON.stringify(r.requester),
+    'rule',
+    r.rule,
+    'reason',
+    r.reason,
+    'createdAt',
+    String(r.createdAt),
+    'expiresAt',
+    String(r.expiresAt),
+  ];
+  return out;
+}
+
+function decodeRecord(id: string, h: Record<string, string>): ApprovalRecord | undefined {
+  if (!h['status'] || !h['op'] || !h['requester']) return undefined;
+  return {
+    id,
+    op: JSON.parse(h['op']) as Operation,
+    requester: JSON.parse(h['requester']) as Requester,
+    rule: h['rule'] ?? '',
+    reason: h['reason'] ?? '',
+    status: h['status'] as ApprovalStatus,
+    createdAt: Number(h['createdAt']),
+    expiresAt: Number(h['expiresAt']),
+    ...(h['channel'] ? { channel: h['channel'] } : {}),
+    ...(h['ts'] ? { ts: h['ts'] } : {}),
+    ...(h['decidedBy'] ? { decidedBy: h['decidedBy'] } : {}),
+    ...(h['decidedAt'] ? { decidedAt: Number(h['decidedAt']) } : {}),
+  };
+}

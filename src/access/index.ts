@@ -1,0 +1,77 @@
+/**
+ * Access control: policy, checks, ownership, audit trail, abuse limits and approvals.
+ * Import from here; the files behind it are free to move.
+ */
+export { type AccessControlOptions, type AccessControlService, createAccessControl, RULES } from './access-control.js';
+export {
+  APPROVAL_BLOCK_ID,
+  APPROVE_ACTION_ID,
+  type ApprovalDecision,
+  ApprovalPostError,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  type Approvals,
+  type ApprovalsOptions,
+  approvalIdFor,
+  createApprovals,
+  DENY_ACTION_ID,
+  type DecideResult,
+  describeOperation,
+  type RegisterApprovalActionsDeps,
+  type RequestApprovalInput,
+  type RequestApprovalResult,
+  registerApprovalActions,
+} from './approvals.js';
+export {
+  type AuditQuery,
+  type AuditTrail,
+  type AuditTrailOptions,
+  createAuditTrail,
+  DEFAULT_AUDIT_MAXLEN,
+  type RenderAuditOptions,
+  renderAuditBlocks,
+  type StoredAuditEntry,
+} from './audit.js';
+export {
+  clipText,
+  escapeMrkdwn,
+  guardActionValue,
+  guardCommandText,
+  guardFreeText,
+  guardHookScript,
+  guardPayloadSize,
+  INPUT_LIMITS,
+  isSlackChannelId,
+  isSlackGroupId,
+  isSlackUserId,
+  mention,
+  mrkdwnCode,
+} from './input-guard.js';
+export {
+  createMembershipResolver,
+  type MembershipResolver,
+  type MembershipResolverOptions,
+  MembershipUnavailableError,
+} from './membership.js';
+export { type AdoptNotebookOptions, adoptNotebook } from './ownership.js';
+export {
+  type ApprovalPolicy,
+  defaultPolicy,
+  FLAVOR_CATEGORIES,
+  type FlavorCategory,
+  type FlavorCategoryResolver,
+  type FlavorRule,
+  findFlavorRule,
+  flavorCategoryResolver,
+  flavorMatches,
+  guessFlavorCategory,
+  type LeaseOverride,
+  loadPolicy,
+  type Policy,
+  type PolicySourceOptions,
+  type Principal,
+  parsePolicy,
+  parsePolicyObject,
+} from './policy.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateResult } from './rate-limit.js';
+export * from './types.js';

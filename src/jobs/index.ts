@@ -1,0 +1,13 @@
+/**
+ * The job pipeline: what the Slack side and the composition root import.
+ * - web role: `createOperationQueue` (producer) and the contract in ./types.ts.
+ * - worker role: `createOperationWorker` with `createWorkerSlackClient` and `pollTimingFromEnv`.
+ */
+export { explainFailure, type FailureExplanation } from './explain-failure.js';
+export type { OperationHooks, OperationMetrics } from './operation-context.js';
+export { DEFAULT_POLL_TIMING, type PollTiming, pollTimingFromEnv } from './polling.js';
+export { createOperationQueue, type OperationQueueHandle, type OperationQueueOptions } from './producer.js';
+export { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, jobIdForOp, OPS_QUEUE, type RetentionOptions } from './queues.js';
+export { createWorkerSlackClient, SLACK_QUEUE } from './slack-notifier.js';
+export * from './types.js';
+export { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from './worker.js';

@@ -1,0 +1,44 @@
+import type { AuditEntry } from '../access/types.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
+import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
+import type { PollTiming } from './polling.js';
+import type { SlackNotifier } from './slack-notifier.js';
+import type { OperationKind } from './types.js';
+
+/** Counters a metrics registry may hook into; every method is optional and must not throw. */
+export interface OperationMetrics {
+  /** An operation finished; `durationMs` runs from `requestedAt` (on the worker's clock). */
+  operationFinished?(kind: OperationKind, outcome: 'succeeded' | 'failed', durationMs: number): void;
+  /** ModelArts answered 429 / APIG.0308 and the ops queue paused. */
+  modelartsThrottled?(kind: OperationKind): void;
+  /** A 5xx, timeout or connection failure was retried later. */
+  modelartsTransientFailure?(kind: OperationKind): void;
+}
+
+/** Side effects the composition root wires to other parts of the bot. None may fail a job. */
+export interface OperationHooks {
+  /** A notebook record was written (the Slack side refreshes App Home); `lastStatus` DELETED after a delete. */
+  onNotebookChanged?(record: NotebookRecord): void | Promise<void>;
+  /** Called once when an operation succeeds or fails (`outcome` succeeded/failed). */
+  audit?(entry: AuditEntry): void | Promise<void>;
+  metrics?: OperationMetrics;
+}
+
+/** What every processor needs; built once per worker by `createOperationWorker`. */
+export interface OperationContext {
+  modelarts: ModelArtsApi;
+  store: NotebookStore;
+  notifier: SlackNotifier;
+  clock: Clock;
+  logger: Logger;
+  timing: PollTiming;
+  /** Tolerated difference between our clock and ModelArts' `create_at` in the create lookup. */
+  createLookupSkewMs: number;
+  /** Passed to every ModelArts call (the signal is added per job). */
+  callOptions: Pick<CallOptions, 'timeoutMs' | 'maxRetries'>;
+  hooks: OperationHooks;
+  /** Pauses the whole ops queue (ModelArts throttling is per account): BullMQ's `worker.rateLimit`. */
+  rateLimit(ms: number): Promise<void>;
+}

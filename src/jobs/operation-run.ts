@@ -1,0 +1,401 @@
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { AuditEntry } from '../access/types.js';
+import { BotError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { CallOptions } from '../modelarts/api.js';
+import { isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/errors.js';
+import type { Notebook } from '../modelarts/schemas.js';
+import {
+  type OperationPhase,
+  type OperationStatus,
+  operationNotebookName,
+  renderOperationStatus,
+  renderReadyReply,
+  renderSlowReply,
+  safeNotebookUrl,
+  stepsFromActionProgress,
+} from '../slack/blocks/status.js';
+import type { NotebookOrigin, NotebookRecord } from '../store/notebooks.js';
+import { explainFailure, type FailureExplanation } from './explain-failure.js';
+import type { OperationContext } from './operation-context.js';
+import { nextPollDelay, throttleDelay, transientRetryDelay } from './polling.js';
+import { type StatusMessageTarget, slackPlatformError, slackRetryAfterMs } from './slack-notifier.js';
+import type { Operation, OperationJobData, OperationKind, OperationProgress, OperationResult } from './types.js';
+
+/** A change to the saved progress; `undefined` clears a field (JSON drops it). */
+export type ProgressPatch = { [K in keyof OperationProgress]?: OperationProgress[K] | undefined };
+
+/** A job of the `ops` queue. */
+export type OperationJob = Job<OperationJobData, OperationResult, OperationKind>;
+
+/** BullMQ's processor signature for the `ops` queue. */
+export type OperationProcessor = (
+  job: OperationJob,
+  token: string | undefined,
+  signal?: AbortSignal,
+) => Promise<OperationResult>;
+
+/**
+ * One activation of one operation job: its data, its status message, and the step-job moves
+ * (save progress, sleep, finish, fail) every processor shares. A processor is a small state
+ * machine over `progress.step`; every activation starts from what the job data says, so a
+ * worker crash at any point resumes rather than repeats.
+ */
+export class OperationRun<O extends Operation = Operation> {
+  readonly op: O;
+  private progressState: OperationProgress;
+  readonly log: Logger;
+
+  constructor(
+    readonly ctx: OperationContext,
+    readonly job: OperationJob,
+    private readonly token: string,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.op = job.data.op as O;
+    this.progressState = { ...job.data.progress };
+    this.log = ctx.logger.child({ opId: this.op.opId, jobId: job.id, kind: this.op.kind });
+  }
+
+  get progress(): Readonly<OperationProgress> {
+    return this.progressState;
+  }
+
+  get jobId(): string {
+    return this.job.id ?? this.op.opId;
+  }
+
+  get name(): string {
+    return operationNotebookName(this.op);
+  }
+
+  /** Options for every ModelArts call: the job's abort signal (lock lost, forced close) included. */
+  call(): CallOptions {
+    return { ...this.ctx.callOptions, ...(this.signal ? { signal: this.signal } : {}) };
+  }
+
+  /** Persists progress in the job at once (before any further side effect depends on it). */
+  async save(patch: ProgressPatch): Promise<void> {
+    this.progressState = { ...this.progressState, ...patch } as OperationProgress;
+    await this.job.updateData({ op: this.op, progress: this.progressState });
+  }
+
+  /** Saves `patch`, then parks the job as delayed for `ms` without holding a worker. */
+  async sleep(ms: number, patch: ProgressPatch = {}): Promise<never> {
+    await this.save(patch);
+    await this.job.moveToDelayed(Date.now() + Math.max(0, Math.round(ms)), this.token);
+    throw new DelayedError();
+  }
+
+  /** Where progress replies go: the notebook's existing thread, else the status message's. */
+  replyThreadTs(): string | undefined {
+    return this.op.threadTs ?? this.statusTs();
+  }
+
+  private statusTs(): string | undefined {
+    return this.op.statusTs ?? this.progressState.statusTs;
+  }
+
+  /**
+   * The status message of this operation: the one the web side posted, or one this worker
+   * posts now (its ts saved in the job immediately, so a re-run never posts a second one).
+   */
+  async ensureStatusMessage(): Promise<StatusMessageTarget> {
+    const channel = this.op.requester.channelId;
+    const existing = this.statusTs();
+    if (existing) return { channel, ts: existing };
+    const rendered = renderOperationStatus(this.status('working'));
+    const ts = await this.ctx.notifier.postNow({
+      channel,
+      text: rendered.text,
+      blocks: rendered.blocks,
+      ...(this.op.threadTs ? { threadTs: this.op.threadTs } : {}),
+    });
+    await this.save({ statusTs: ts });
+    return { channel, ts };
+  }
+
+  private status(phase: OperationPhase, nb?: Notebook, extra: Partial<OperationStatus> = {}): OperationStatus {
+    const steps = stepsFromActionProgress(nb?.action_progress);
+    const notebookStatus = nb?.status ?? this.progressState.lastStatus;
+    return {
+      kind: this.op.kind,
+      notebookName: nb?.name || this.name,
+      requesterId: this.op.requester.userId,
+      phase,
+      requestedAt: this.op.requestedAt,
+      now: this.ctx.clock.now(),
+      ...(notebookStatus ? { notebookStatus } : {}),
+      ...(steps.length ? { steps } : {}),
+      ...extra,
+    };
+  }
+
+  /** Updates the status message (coalesced by the Slack queue unless `urgent`). */
+  async publish(
+    phase: OperationPhase,
+    nb?: Notebook,
+    extra: Partial<OperationStatus> = {},
+    urgent = false,
+  ): Promise<void> {
+    const target = await this.ensureStatusMessage();
+    await this.ctx.notifier.publishStatus(this.jobId, target, renderOperationStatus(this.status(phase, nb, extra)), {
+      urgent,
+    });
+  }
+
+  /**
+   * Keeps waiting for a target state: progress update, then sleep with growing delays; past the
+   * ready timeout, tells the user once (status message and a thread reply) and polls slowly;
+   * past the watch limit, fails. Never returns.
+   */
+  async keepWaiting(nb: Notebook, step: string, extra: Pick<OperationStatus, 'detail'> = {}): Promise<never> {
+    const timing = this.ctx.timing;
+    const now = this.ctx.clock.now();
+    const startedAt = this.progressState.pollStartedAt ?? now;
+    const waited = now - startedAt;
+    const base: ProgressPatch = { step, pollStartedAt: startedAt, lastStatus: nb.status, transientFailures: 0 };
+    if (waited >= timing.watchLimitMs) {
+      return this.fail(
+        {
+          reason: `It is still ${nb.status} after ${Math.round(waited / 60_000)} minutes, so the bot stopped watching it.`,
+          hint: 'Check it in the ModelArts console or with `/notebook list`; delete it and try another flavor if it stays stuck.',
+        },
+        nb,
+      );
+    }
+    if (waited >= timing.readyTimeoutMs) {
+      if (!this.progressState.timeoutNotified) {
+        await this.publish('slow', nb, extra, true);
+        const thread = this.replyThreadTs();
+        await this.ctx.notifier.postOnce(`${this.jobId}-slow`, {
+          channel: this.op.requester.channelId,
+          text: renderSlowReply(this.op.kind, this.op.requester.userId, this.name, waited),
+          ...(thread ? { threadTs: thread } : {}),
+        });
+        this.log.warn(
+          { notebookId: this.progressState.notebookId, status: nb.status, waited },
+          'operation past its ready timeout; watching slowly',
+        );
+        await this.save({ timeoutNotified: true });
+      } else {
+        await this.publish('slow', nb, extra);
+      }
+      return this.sleep(timing.slowPollMs, { ...base, pollDelayMs: timing.slowPollMs });
+    }
+    await this.publish('working', nb, extra);
+    const delay = nextPollDelay(this.progressState.pollDelayMs, timing);
+    return this.sleep(delay, { ...base, pollDelayMs: delay });
+  }
+
+  /** create/start reached RUNNING: "ready" update with the JupyterLab button, one thread reply. */
+  async finishReady(nb: Notebook): Promise<OperationResult> {
+    const url = jupyterUrl(nb);
+    await this.publish('ready', nb, url ? { url } : {}, true);
+    const thread = this.replyThreadTs();
+    await this.ctx.notifier.postOnce(`${this.jobId}-ready`, {
+      channel: this.op.requester.channelId,
+      text: renderReadyReply(this.op.requester.userId, nb.name || this.name),
+      ...(thread ? { threadTs: thread } : {}),
+    });
+    await this.save({ readyNotified: true, lastStatus: nb.status });
+    await this.succeeded(nb.id, 'running');
+    return { outcome: 'ready', notebookId: nb.id, status: nb.status };
+  }
+
+  /** stop/delete/extend finished. */
+  async finishDone(detail: string, nb?: Notebook, notebookId?: string): Promise<OperationResult> {
+    await this.publish('done', nb, { detail }, true);
+    const id = nb?.id ?? notebookId;
+    await this.succeeded(id, detail);
+    return { outcome: 'done', ...(id ? { notebookId: id } : {}), ...(nb ? { status: nb.status } : {}), detail };
+  }
+
+  /** Tells the user why it failed and what to try, audits it, and ends the job for good. */
+  async fail(explanation: FailureExplanation, nb?: Notebook): Promise<never> {
+    try {
+      await this.publish('failed', nb, { failure: explanation }, true);
+    } catch (err) {
+      // Failing to tell Slack must not turn a final failure into a retry of the operation.
+      this.log.error({ err }, 'could not publish the failure to Slack');
+    }
+    const notebookId = nb?.id ?? this.progressState.notebookId;
+    await this.hookAudit('failed', notebookId, explanation.reason);
+    this.ctx.hooks.metrics?.operationFinished?.(this.op.kind, 'failed', this.ctx.clock.now() - this.op.requestedAt);
+    this.log.warn({ notebookId, reason: explanation.reason }, 'operation failed');
+    throw new UnrecoverableError(explanation.reason);
+  }
+
+  private async succeeded(notebookId: string | undefined, detail: string): Promise<void> {
+    await this.hookAudit('succeeded', notebookId, detail);
+    this.ctx.hooks.metrics?.operationFinished?.(this.op.kind, 'succeeded', this.ctx.clock.now() - this.op.requestedAt);
+    this.log.info({ notebookId }, 'operation succeeded');
+  }
+
+  private async hookAudit(
+    outcome: 'succeeded' | 'failed',
+    notebookId: string | undefined,
+    detail: string,
+  ): Promise<void> {
+    const audit = this.ctx.hooks.audit;
+    if (!audit) return;
+    const entry: AuditEntry = {
+      userId: this.op.requester.userId,
+      action: this.op.kind,
+      notebookName: this.name,
+      channelId: this.op.requester.channelId,
+      outcome,
+      detail,
+      at: this.ctx.clock.now(),
+      ...(notebookId ? { notebookId } : {}),
+    };
+    try {
+      await audit(entry);
+    } catch (err) {
+      this.log.error({ err }, 'audit hook failed');
+    }
+  }
+
+  /**
+   * Writes what we know about a notebook to the store: creates the record (with `origin`, the
+   * requester as owner, the conversation's thread) when the bot did not know it, else patches
+   * the observed fields so an owner or thread set elsewhere is kept.
+   */
+  async recordNotebook(nb: Notebook, origin: NotebookOrigin): Promise<void> {
+    const now = this.ctx.clock.now();
+    const observed = observedFields(nb, now);
+    const store = this.ctx.store;
+    const existed = await store.patch(nb.id, observed);
+    if (!existed) {
+      const thread = this.replyThreadTs();
+      await store.put({
+        notebookId: nb.id,
+        name: nb.name || this.name,
+        ownerId: this.op.requester.userId,
+        ...(this.op.requester.teamId ? { teamId: this.op.requester.teamId } : {}),
+        channelId: this.op.requester.channelId,
+        ...(thread ? { threadTs: thread } : {}),
+        origin,
+        createdAt: now,
+        ...observed,
+      });
+    }
+    await this.notebookChanged(nb.id);
+  }
+
+  /** Patches the status fields only; tells the hook when the status changed. */
+  async observe(nb: Notebook): Promise<void> {
+    const changed = nb.status !== this.progressState.lastStatus;
+    await this.ctx.store.patch(nb.id, observedFields(nb, this.ctx.clock.now()));
+    if (changed) await this.notebookChanged(nb.id);
+  }
+
+  async notebookChanged(notebookId: string, override?: Partial<NotebookRecord>): Promise<void> {
+    const hook = this.ctx.hooks.onNotebookChanged;
+    if (!hook) return;
+    try {
+      const record = await this.ctx.store.get(notebookId);
+      if (record) await hook({ ...record, ...override });
+    } catch (err) {
+      this.log.error({ err, notebookId }, 'onNotebookChanged hook failed');
+    }
+  }
+}
+
+/** The JupyterLab address to show: never one that carries the instance's token. */
+function jupyterUrl(nb: Notebook): string | undefined {
+  const url = safeNotebookUrl(nb.url);
+  if (!url) return undefined;
+  if (nb.token && url.includes(nb.token)) return undefined;
+  return url;
+}
+
+function observedFields(nb: Notebook, now: number): Partial<NotebookRecord> & { updatedAt: number } {
+  const url = jupyterUrl(nb);
+  return {
+    updatedAt: now,
+    lastStatus: nb.status,
+    ...(nb.flavor ? { flavor: nb.flavor } : {}),
+    ...(url ? { url } : {}),
+    ...(nb.lease?.create_at !== undefined ? { leaseCreateAt: nb.lease.create_at } : {}),
+    ...(nb.lease?.duration !== undefined ? { leaseDurationMs: nb.lease.duration } : {}),
+    ...(nb.lease?.type ? { leaseType: nb.lease.type } : {}),
+  };
+}
+
+function isQueueControl(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err instanceof DelayedError ||
+    err instanceof UnrecoverableError ||
+    err.name === 'DelayedError' ||
+    err.name === 'UnrecoverableError' ||
+    err.message === 'bullmq:rateLimitExceeded'
+  );
+}
+
+/**
+ * Wraps a kind's handler with the failure policy shared by every operation:
+ * - ModelArts throttling (429 / APIG.0308): the whole ops queue pauses for Retry-After (the
+ *   limit is per account, so every job would hit it) and the job returns to the queue; it does
+ *   not count as an attempt.
+ * - 5xx, timeouts, no answer: this job alone is delayed with exponential backoff; after
+ *   `maxTransientFailures` in a row the user is told and the job fails.
+ * - A Slack 429 while posting the status message: the job is delayed by Retry-After.
+ * - Other ModelArts and bot errors (4xx, not found, validation): the user gets the error's
+ *   explanation and the job fails without retry (`UnrecoverableError`).
+ * - Anything else (a bug, Redis trouble): BullMQ retries with backoff; the last attempt tells
+ *   the user.
+ */
+export function createOperationProcessor(
+  ctx: OperationContext,
+  handler: (run: OperationRun) => Promise<OperationResult>,
+): OperationProcessor {
+  return async (job, token, signal) => {
+    if (!token) throw new Error('operation processor needs a lock token (step jobs move themselves to delayed)');
+    const run = new OperationRun(ctx, job, token, signal);
+    try {
+      return await handler(run);
+    } catch (err) {
+      if (isQueueControl(err)) throw err;
+      if (err instanceof ModelArtsThrottledError) {
+        const delay = throttleDelay(err.retryAfterMs);
+        ctx.hooks.metrics?.modelartsThrottled?.(run.op.kind);
+        run.log.warn({ delay, requestId: err.requestId }, 'ModelArts throttled; pausing the ops queue');
+        await ctx.rateLimit(delay);
+        throw Worker.RateLimitError();
+      }
+      if (isRetryable(err)) {
+        const failures = (run.progress.transientFailures ?? 0) + 1;
+        ctx.hooks.metrics?.modelartsTransientFailure?.(run.op.kind);
+        if (failures > ctx.timing.maxTransientFailures) return run.fail(explainFailure(err));
+        const delay = transientRetryDelay(
+          failures,
+          (err as { retryAfterMs?: number }).retryAfterMs,
+          ctx.timing.maxRetryDelayMs,
+        );
+        run.log.warn({ err, failures, delay }, 'ModelArts call failed; retrying this step later');
+        return run.sleep(delay, { transientFailures: failures });
+      }
+      const slackRetry = slackRetryAfterMs(err);
+      if (slackRetry !== undefined) {
+        run.log.warn({ delay: slackRetry }, 'Slack rate limited the status message; retrying later');
+        return run.sleep(slackRetry);
+      }
+      if (slackPlatformError(err) !== undefined) {
+        // The status message cannot be posted (channel gone, bot not in channel): nobody would
+        // hear about this operation, so do not act on the cloud either.
+        run.log.error({ error: slackPlatformError(err) }, 'cannot post the status message; operation dropped');
+        return run.fail({ reason: `Slack refused the status message (${slackPlatformError(err)}).` });
+      }
+      if (err instanceof ModelArtsError || err instanceof BotError) return run.fail(explainFailure(err));
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts) {
+        run.log.error({ err }, 'operation failed on its last attempt');
+        return run.fail(explainFailure(err));
+      }
+      run.log.error({ err, attempt: job.attemptsMade + 1, attempts }, 'operation failed; BullMQ will retry');
+      throw err;
+    }
+  };
+}

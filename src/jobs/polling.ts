@@ -1,0 +1,101 @@
+import type { Env } from '../config.js';
+import { FAILED_STATUSES, type Notebook } from '../modelarts/schemas.js';
+
+/** How operations wait for ModelArts. All durations in milliseconds. */
+export interface PollTiming {
+  /** First delay between status polls. */
+  initialMs: number;
+  /** Longest delay between status polls (the delay grows ×1.5 per poll up to this). */
+  maxMs: number;
+  /** After this long without reaching the target state, tell the user and poll slowly. */
+  readyTimeoutMs: number;
+  /** Poll interval after the ready timeout. */
+  slowPollMs: number;
+  /** Stop watching altogether after this long (the operation then fails, telling the user). */
+  watchLimitMs: number;
+  /** Give up after this many consecutive transient ModelArts failures (5xx, timeouts, no answer). */
+  maxTransientFailures: number;
+  /** Longest backoff after a transient failure. */
+  maxRetryDelayMs: number;
+}
+
+export const DEFAULT_POLL_TIMING: Readonly<PollTiming> = {
+  initialMs: 2000,
+  maxMs: 15_000,
+  readyTimeoutMs: 20 * 60_000,
+  slowPollMs: 60_000,
+  watchLimitMs: 24 * 3_600_000,
+  maxTransientFailures: 12,
+  maxRetryDelayMs: 60_000,
+};
+
+/** Poll timing from the validated environment (`loadConfig().env`). */
+export function pollTimingFromEnv(
+  env: Pick<Env, 'POLL_INITIAL_MS' | 'POLL_MAX_MS' | 'READY_TIMEOUT_MS' | 'SLOW_POLL_MS'>,
+): PollTiming {
+  return {
+    ...DEFAULT_POLL_TIMING,
+    initialMs: env.POLL_INITIAL_MS,
+    maxMs: env.POLL_MAX_MS,
+    readyTimeoutMs: env.READY_TIMEOUT_MS,
+    slowPollMs: env.SLOW_POLL_MS,
+  };
+}
+
+/** The next delay between polls: `initialMs` first, then ×1.5 each time, capped at `maxMs`. */
+export function nextPollDelay(previous: number | undefined, timing: Pick<PollTiming, 'initialMs' | 'maxMs'>): number {
+  if (previous === undefined) return Math.min(timing.initialMs, timing.maxMs);
+  return Math.min(Math.round(previous * 1.5), timing.maxMs);
+}
+
+/**
+ * Backoff after the `failures`-th consecutive transient failure (1-based): exponential from 1 s
+ * with ±20 % jitter (so workers that failed together do not retry together), capped at `maxMs`;
+ * a server's `Retry-After` wins when it asks for longer.
+ */
+export function transientRetryDelay(
+  failures: number,
+  retryAfterMs: number | undefined,
+  maxMs: number,
+  random = Math.random,
+): number {
+  const base = Math.min(1000 * 2 ** Math.max(0, failures - 1), maxMs);
+  const jittered = Math.round(base * (0.8 + 0.4 * random()));
+  return Math.max(Math.min(jittered, maxMs), retryAfterMs ?? 0);
+}
+
+/**
+ * Delay after ModelArts throttled us (HTTP 429 / APIG.0308): its `Retry-After`, else Huawei's
+ * advice of 2–5 s.
+ */
+export function throttleDelay(retryAfterMs: number | undefined, random = Math.random): number {
+  if (retryAfterMs !== undefined && retryAfterMs > 0) return retryAfterMs;
+  return 2000 + Math.round(3000 * random());
+}
+
+/** Storage states during which a RUNNING notebook is not usable yet (Huawei's Terraform rule). */
+const VOLUME_BUSY: ReadonlySet<string> = new Set(['RESIZING', 'INITIALIZING']);
+
+export type Verdict = { kind: 'done' } | { kind: 'failed'; reason: string | undefined } | { kind: 'waiting' };
+
+/** Create/start: done when RUNNING with its storage settled; failed at once on a failed state. */
+export function readyVerdict(nb: Notebook): Verdict {
+  if (FAILED_STATUSES.has(nb.status)) return { kind: 'failed', reason: nb.fail_reason };
+  const volume = nb.volume?.status?.toUpperCase();
+  if (nb.status === 'RUNNING' && !(volume && VOLUME_BUSY.has(volume))) return { kind: 'done' };
+  return { kind: 'waiting' };
+}
+
+/** Stop: done when STOPPED. */
+export function stoppedVerdict(nb: Notebook): Verdict {
+  if (nb.status === 'STOPPED') return { kind: 'done' };
+  if (FAILED_STATUSES.has(nb.status)) return { kind: 'failed', reason: nb.fail_reason };
+  return { kind: 'waiting' };
+}
+
+/** Delete: done when DELETED (a not-found answer is handled by the caller). */
+export function deletedVerdict(nb: Notebook): Verdict {
+  if (nb.status === 'DELETED') return { kind: 'done' };
+  if (nb.status === 'DELETE_FAILED' || nb.status === 'ERROR') return { kind: 'failed', reason: nb.fail_reason };
+  return { kind: 'waiting' };
+}

@@ -1,0 +1,58 @@
+import { isNotFound } from '../../modelarts/errors.js';
+import type { Notebook } from '../../modelarts/schemas.js';
+import { explainFailure } from '../explain-failure.js';
+import type { OperationRun } from '../operation-run.js';
+import { readyVerdict } from '../polling.js';
+import type { OperationResult } from '../types.js';
+
+/**
+ * One poll of a create/start watch. `observed` is a fresh answer (the POST's), used instead of
+ * a GET on the first activation. Finishes on RUNNING, fails at once on a failed state (with
+ * `fail_reason`), and otherwise parks the job until the next poll.
+ */
+export async function watchUntilReady(
+  run: OperationRun,
+  notebookId: string,
+  observed?: Notebook,
+): Promise<OperationResult> {
+  let nb: Notebook;
+  if (observed) {
+    nb = observed;
+  } else {
+    try {
+      nb = await run.ctx.modelarts.showNotebook(notebookId, run.call());
+    } catch (err) {
+      if (isNotFound(err)) {
+        await run.ctx.store.remove(notebookId);
+        return run.fail({
+          reason: 'The notebook was deleted before it became ready.',
+          hint: 'Create it again if you still need it.',
+        });
+      }
+      throw err;
+    }
+  }
+  await run.observe(nb);
+
+  const verdict = readyVerdict(nb);
+  if (verdict.kind === 'done') return run.finishReady(nb);
+  if (verdict.kind === 'failed') return run.fail(explainFailure(verdict.reason), nb);
+
+  // STOPPED right after a start can be the service catching up; for longer, the start did not
+  // take (or someone stopped it): waiting 20 minutes for nothing helps nobody.
+  const startedAt = run.progress.pollStartedAt;
+  if (
+    nb.status === 'STOPPED' &&
+    startedAt !== undefined &&
+    run.ctx.clock.now() - startedAt > 2 * run.ctx.timing.maxMs
+  ) {
+    return run.fail(
+      {
+        reason: 'The notebook stopped before it became ready.',
+        hint: 'Start it again; if it keeps stopping, try another flavor.',
+      },
+      nb,
+    );
+  }
+  return run.keepWaiting(nb, 'poll');
+}

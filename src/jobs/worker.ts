@@ -1,0 +1,165 @@
+import type { WebClient } from '@slack/web-api';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type Clock, systemClock } from '../clock.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
+import { NotebookStore } from '../store/notebooks.js';
+import type { OperationContext, OperationHooks } from './operation-context.js';
+import type { OperationJob, OperationProcessor } from './operation-run.js';
+import { DEFAULT_POLL_TIMING, type PollTiming } from './polling.js';
+import { createCreateProcessor } from './processors/create.js';
+import { createDeleteProcessor } from './processors/delete.js';
+import { createExtendProcessor } from './processors/extend.js';
+import { createStartProcessor } from './processors/start.js';
+import { createStopProcessor } from './processors/stop.js';
+import { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, keepJobs, OPS_QUEUE, type RetentionOptions } from './queues.js';
+import { SlackNotifier, type SlackWorker, type SlackWorkerOptions } from './slack-notifier.js';
+import type { OperationJobData, OperationKind, OperationResult } from './types.js';
+
+export interface OperationWorkerDeps extends OperationHooks {
+  /**
+   * ioredis connection with `maxRetriesPerRequest: null` (BullMQ's requirement for workers);
+   * BullMQ duplicates it for its blocking reads. The caller owns and closes it, after `close()`.
+   */
+  connection: Redis;
+  /** `QUEUE_PREFIX`; the same as the producer's. Default `{nbbot}`. */
+  prefix?: string;
+  modelarts: ModelArtsApi;
+  /** Bot-token Web API client; build it with `createWorkerSlackClient` (throws on 429). */
+  slack: WebClient;
+  /** Default: a NotebookStore on `connection` and `prefix`. */
+  store?: NotebookStore;
+  /** Time as ModelArts sees it (lease and `create_at` maths, timeouts). Default: the system clock. */
+  clock?: Clock;
+  logger?: Logger;
+  /** Poll delays and timeouts; build from config with `pollTimingFromEnv(config.env)`. */
+  timing?: Partial<PollTiming>;
+  /** Operations processed at once by this process (each activation is one or two API calls). Default 10. */
+  concurrency?: number;
+  /** BullMQ lock duration; a crashed worker's job is picked up after it. Default 30 s. */
+  lockDuration?: number;
+  /** BullMQ stalled-job check interval. Default 30 s. */
+  stalledInterval?: number;
+  /** Stalls (worker crashes mid-job) tolerated per job before it fails. Default 5: every step is replay-safe. */
+  maxStalledCount?: number;
+  /** Finished-job retention (the worker-side fallback to the producer's job options). */
+  retention?: Partial<RetentionOptions>;
+  /** Tolerated clock difference in the create lookup (`create_at >= attempt - skew`). Default 2 min. */
+  createLookupSkewMs?: number;
+  /**
+   * Per-call options for ModelArts. Default `maxRetries: 0`: retries happen in the queue (delayed
+   * job, queue-wide rate limit) instead of sleeping inside a worker slot.
+   */
+  modelartsCallOptions?: Pick<CallOptions, 'timeoutMs' | 'maxRetries'>;
+  /** Least time between two coalesced `chat.update` of one message. Default 15 s. */
+  slackMinUpdateIntervalMs?: number;
+  /** Options of the Slack queue's worker (limiter, concurrency, lock settings). */
+  slackWorker?: SlackWorkerOptions;
+}
+
+/** A running pair of workers (`ops` and `slack`) in this process. */
+export interface OperationWorkerHandle {
+  readonly worker: Worker<OperationJobData, OperationResult, OperationKind>;
+  readonly slackWorker: SlackWorker;
+  readonly notifier: SlackNotifier;
+  /** Resolves once both workers are connected. */
+  waitUntilReady(): Promise<void>;
+  /**
+   * Graceful stop (SIGTERM): no new jobs, waits for the active ones (each is a short step: polls
+   * are delayed jobs, not held workers), then closes the queues. Does not close `connection`.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the workers of notebook operations in this process: the `ops` queue (one processor
+ * per kind, see ./processors) and the `slack` queue that carries every Web API call. Any number
+ * of processes may run them against the same Redis and prefix; they share the work.
+ */
+export function createOperationWorker(deps: OperationWorkerDeps): OperationWorkerHandle {
+  const prefix = deps.prefix ?? DEFAULT_QUEUE_PREFIX;
+  const logger = (deps.logger ?? createLogger()).child({ component: 'jobs' });
+  const notifier = new SlackNotifier({
+    connection: deps.connection,
+    prefix,
+    slack: deps.slack,
+    logger: logger.child({ queue: 'slack' }),
+    ...(deps.slackMinUpdateIntervalMs !== undefined ? { minUpdateIntervalMs: deps.slackMinUpdateIntervalMs } : {}),
+  });
+
+  const holder: { worker?: Worker<OperationJobData, OperationResult, OperationKind> } = {};
+  const ctx: OperationContext = {
+    modelarts: deps.modelarts,
+    store: deps.store ?? new NotebookStore({ redis: deps.connection, prefix }),
+    notifier,
+    clock: deps.clock ?? systemClock,
+    logger: logger.child({ queue: OPS_QUEUE }),
+    timing: { ...DEFAULT_POLL_TIMING, ...deps.timing },
+    createLookupSkewMs: deps.createLookupSkewMs ?? 120_000,
+    callOptions: { maxRetries: 0, ...deps.modelartsCallOptions },
+    hooks: {
+      ...(deps.onNotebookChanged ? { onNotebookChanged: deps.onNotebookChanged } : {}),
+      ...(deps.audit ? { audit: deps.audit } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    },
+    rateLimit: async (ms) => {
+      if (!holder.worker) throw new Error('ops worker not constructed yet');
+      await holder.worker.rateLimit(ms);
+    },
+  };
+
+  const processors: Record<OperationKind, OperationProcessor> = {
+    create: createCreateProcessor(ctx),
+    start: createStartProcessor(ctx),
+    stop: createStopProcessor(ctx),
+    delete: createDeleteProcessor(ctx),
+    extend: createExtendProcessor(ctx),
+  };
+
+  // Three declared parameters: BullMQ passes the abort signal only to processors that take it.
+  const dispatch = (job: OperationJob, token: string | undefined, signal?: AbortSignal): Promise<OperationResult> => {
+    const processor = processors[job.data?.op?.kind];
+    if (!processor)
+      throw new UnrecoverableError(`unknown operation kind ${String(job.data?.op?.kind)} (job ${job.name})`);
+    return processor(job, token, signal);
+  };
+
+  const worker = new Worker<OperationJobData, OperationResult, OperationKind>(OPS_QUEUE, dispatch, {
+    connection: deps.connection,
+    prefix,
+    concurrency: deps.concurrency ?? 10,
+    maxStalledCount: deps.maxStalledCount ?? 5,
+    ...(deps.lockDuration !== undefined ? { lockDuration: deps.lockDuration } : {}),
+    ...(deps.stalledInterval !== undefined ? { stalledInterval: deps.stalledInterval } : {}),
+    ...keepJobs({ ...DEFAULT_RETENTION, ...deps.retention }),
+  });
+  holder.worker = worker;
+  worker.on('error', (err) => ctx.logger.error({ err }, 'ops worker error'));
+  worker.on('failed', (job, err) => {
+    ctx.logger.warn({ jobId: job?.id, kind: job?.name, reason: err.message }, 'operation job failed');
+  });
+
+  const slackWorker = notifier.createWorker({
+    ...(deps.lockDuration !== undefined ? { lockDuration: deps.lockDuration } : {}),
+    ...(deps.stalledInterval !== undefined ? { stalledInterval: deps.stalledInterval } : {}),
+    ...deps.slackWorker,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    slackWorker,
+    notifier,
+    async waitUntilReady(): Promise<void> {
+      await Promise.all([worker.waitUntilReady(), slackWorker.waitUntilReady()]);
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await Promise.all([worker.close(), slackWorker.close()]);
+        await notifier.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { type Lease, MAX_LEASE_MS } from '../modelarts/schemas.js';
+
+/**
+ * Pure lease arithmetic. ModelArts' `lease.duration` is the total run time counted from
+ * `lease.create_at`, not the time left, and a renewal changes `duration` while `create_at` stays:
+ * so one lease is identified by (`create_at`, `duration`). Every warning, dismissal and button in
+ * this folder is keyed by that pair, which is what makes a renewal re-arm the warnings and an old
+ * button recognisably stale.
+ */
+
+/** The identity of one lease: a renewal yields a new identity. */
+export interface LeaseIdentity {
+  /** `lease.create_at`, epoch ms. */
+  createAt: number;
+  /** `lease.duration`: total run time from `createAt`, ms. */
+  durationMs: number;
+}
+
+/** A lease as the watcher reasons about it. */
+export interface LeaseInfo extends LeaseIdentity {
+  /** `TIMING` (stops at the end) or `IDLE` (stops when idle, at the latest at the end). */
+  type: 'TIMING' | 'IDLE';
+}
+
+/** Reads a ModelArts lease; undefined when it lacks `create_at` or `duration` (nothing to watch). */
+export function leaseFromApi(lease: Lease | undefined): LeaseInfo | undefined {
+  if (!lease || typeof lease.create_at !== 'number' || typeof lease.duration !== 'number') return undefined;
+  if (!Number.isFinite(lease.create_at) || !Number.isFinite(lease.duration) || lease.duration <= 0) return undefined;
+  return { createAt: lease.create_at, durationMs: lease.duration, type: normaliseLeaseType(lease.type) };
+}
+
+/** ModelArts sends lease types in either case (the SDK lowercases them); anything unknown is TIMING. */
+export function normaliseLeaseType(type: string | undefined): 'TIMING' | 'IDLE' {
+  return type?.toUpperCase() === 'IDLE' ? 'IDLE' : 'TIMING';
+}
+
+/** A compact, key-safe rendering of the identity: `<create_at>-<duration>` (no `:` for BullMQ ids). */
+export function leaseKey(lease: LeaseIdentity): string {
+  return `${lease.createAt}-${lease.durationMs}`;
+}
+
+export function sameLease(a: LeaseIdentity, b: LeaseIdentity): boolean {
+  return a.createAt === b.createAt && a.durationMs === b.durationMs;
+}
+
+/** When the lease ends (epoch ms). For IDLE leases this is the latest possible stop. */
+export function leaseEndsAt(lease: LeaseIdentity): number {
+  return lease.createAt + lease.durationMs;
+}
+
+/** `create_at + duration - now`; negative once the lease has ended. */
+export function timeLeftMs(lease: LeaseIdentity, now: number): number {
+  return leaseEndsAt(lease) - now;
+}
+
+/** What one scan should send for one lease. */
+export interface WarningPlan {
+  /** The threshold (minutes) the warning is for: the most urgent one crossed. */
+  threshold: number;
+  /**
+   * Every threshold crossed by now, to be marked as sent together with `threshold`: after
+   * downtime a stale "30 minutes left" must not follow a "5 minutes left".
+   */
+  covers: number[];
+}
+
+/**
+ * Decides which warning, if any, is due. `thresholdsMin` are minutes before the end (any order).
+ * Only the most urgent threshold crossed is ever sent; the caller skips it when already sent.
+ * Nothing is due once the lease has ended: the "stopped" notice takes over.
+ */
+export function planWarning(remainingMs: number, thresholdsMin: readonly number[]): WarningPlan | undefined {
+  if (remainingMs <= 0) return undefined;
+  const covers = [...new Set(thresholdsMin)].filter((t) => remainingMs <= t * 60_000).sort((a, b) => b - a);
+  const threshold = covers[covers.length - 1];
+  if (threshold === undefined) return undefined;
+  return { threshold, covers };
+}
+
+/** The result of adding time to a lease, with the API's 72 h cap applied. */
+export interface ExtensionPlan {
+  /** New total `duration` to send with RenewLease. */
+  newDurationMs: number;
+  /** What is really added (less than asked when capped; 0 when already at the cap). */
+  addedMs: number;
+  /** True when the cap cut the extension short. */
+  capped: boolean;
+}
+
+/**
+ * RenewLease takes the new total run time from `create_at`, so an extension is
+ * `duration + add`, capped at the 72 h maximum (the job pipeline applies the same rule).
+ */
+export function planExtension(currentDurationMs: number, addMs: number, maxMs: number = MAX_LEASE_MS): ExtensionPlan {
+  const wanted = currentDurationMs + addMs;
+  const newDurationMs = Math.max(currentDurationMs, Math.min(wanted, maxMs));
+  return { newDurationMs, addedMs: newDurationMs - currentDurationMs, capped: wanted > maxMs };
+}
+
+/** "45 s", "29 min", "1 h 5 min", "3 h": minutes rounded up so "4 min 30 s left" reads "5 min". */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.max(0, Math.ceil(ms / 1000))} s`;
+  const totalMin = Math.ceil(ms / 60_000);
+  const h = Math.floor(totalMin / 60);
+  const m = totalMin % 60;
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/**
+ * A Slack date token that renders in each reader's time zone, with a UTC fallback for clients
+ * that cannot (notifications, old clients).
+ */
+export function slackDate(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const fallback = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+/**
+ * How the end of a lease reads in a message: "stops in 29 min (<date>)", or for IDLE leases,
+ * where the end is only an upper bound, "stops when idle, at the latest <date> (in 29 min)".
+ */
+export function describeLeaseEnd(lease: LeaseInfo, now: number): string {
+  const end = leaseEndsAt(lease);
+  const left = end - now;
+  if (lease.type === 'IDLE') {
+    return `stops when idle, at the latest ${slackDate(end)}${left > 0 ? ` (in ${formatDuration(left)})` : ''}`;
+  }
+  return left > 0 ? `stops in ${formatDuration(left)} (${slackDate(end)})` : `reached its end ${slackDate(end)}`;
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { LEASE_TYPES, NOTEBOOK_STATUSES, upperEnum } from '../modelarts/schemas.js';
+import type { Catalog } from './catalog.js';
+import { SIMULATOR_DEFAULT_FLAVOR, SIMULATOR_DEFAULT_IMAGE_ID } from './catalog.js';
+import { DEFAULT_LEASE_MS, type SimUser } from './defaults.js';
+import { simErrors } from './errors.js';
+import type { InstanceTable } from './instance-table.js';
+import { beginPhase } from './lifecycle.js';
+import { buildRecord } from './records.js';
+
+const SEEDABLE = NOTEBOOK_STATUSES.filter((s) => s !== 'DELETED') as [string, ...string[]];
+
+/**
+ * Bulk creation of instances already in a given state, for benchmarks and tests (10,000 RUNNING
+ * notebooks in a few milliseconds). Validated with zod so the admin endpoint and the programmatic
+ * call accept the same input.
+ */
+export const SeedSpecSchema = z.object({
+  count: z.number().int().min(1).max(200_000),
+  /** Status of every seeded instance (default RUNNING). */
+  status: upperEnum(SEEDABLE as unknown as readonly [string, ...string[]], 'status').optional(),
+  /** Names are `${namePrefix}-${index}` (default `seed`); duplicates across calls are fine. */
+  namePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/)
+    .optional(),
+  flavor: z.string().optional(),
+  imageId: z.string().optional(),
+  feature: upperEnum(['NOTEBOOK', 'DEFAULT'] as const, 'feature').optional(),
+  workspaceId: z.string().optional(),
+  poolId: z.string().optional(),
+  description: z.string().optional(),
+  lease: z
+    .object({
+      duration: z.number().int().positive().optional(),
+      type: upperEnum(LEASE_TYPES, 'lease.type').optional(),
+      enable: z.boolean().optional(),
+      /**
+       * How long ago the lease started (simulated ms): a number, or [min, max] spread evenly
+       * across the seeded instances so their leases end at different times.
+       */
+      elapsedMs: z
+        .union([z.number().int().min(0), z.tuple([z.number().int().min(0), z.number().int().min(0)])])
+        .optional(),
+    })
+    .optional(),
+  /** CREATING / STARTING instances never finish. */
+  hang: z.boolean().optional(),
+  /** `fail_reason` of failed statuses. */
+  failReason: z.string().optional(),
+  /** Gap between consecutive `create_at` values, newest last (default 1000 ms). */
+  spacingMs: z.number().int().min(0).optional(),
+});
+export type SeedSpec = z.input<typeof SeedSpecSchema>;
+
+export interface SeedDeps {
+  clock: Clock;
+  catalog: Catalog;
+  table: InstanceTable;
+  user: SimUser;
+}
+
+/** Inserts `spec.count` instances and returns their ids, oldest first. */
+export function seedInstances(input: SeedSpec, deps: SeedDeps): string[] {
+  const parsed = SeedSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    throw simErrors.badParameter(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  const spec = parsed.data;
+  const flavor = spec.flavor ?? SIMULATOR_DEFAULT_FLAVOR;
+  const imageId = spec.imageId ?? SIMULATOR_DEFAULT_IMAGE_ID;
+  if (!deps.catalog.flavor(flavor)) throw simErrors.unknownFlavor(flavor, 'the simulator');
+  if (!deps.catalog.image(imageId)) throw simErrors.unknownImage(imageId);
+  const status = (spec.status ?? 'RUNNING') as (typeof NOTEBOOK_STATUSES)[number];
+  const now = deps.clock.now();
+  const spacing = spec.spacingMs ?? 1000;
+  const prefix = spec.namePrefix ?? 'seed';
+  const elapsed = spec.lease?.elapsedMs ?? 0;
+  const failed =
+    status === 'CREATE_FAILED' || status === 'START_FAILED' || status === 'DELETE_FAILED' || status === 'ERROR';
+  const ids: string[] = [];
+  for (let i = 0; i < spec.count; i++) {
+    const leaseElapsed =
+      typeof elapsed === 'number'
+        ? elapsed
+        : Math.round(elapsed[0] + ((elapsed[1] - elapsed[0]) * i) / Math.max(1, spec.count - 1));
+    const rec = buildRecord({
+      seq: deps.table.seq(),
+      now,
+      createAt: now - (spec.count - 1 - i) * spacing,
+      name: `${prefix}-${i}`,
+      ...(spec.description !== undefined ? { description: spec.description } : {}),
+      feature: spec.feature ?? 'NOTEBOOK',
+      flavor,
+      imageId,
+      workspaceId: spec.workspaceId ?? '0',
+      ...(spec.poolId !== undefined ? { poolId: spec.poolId } : {}),
+      volume: { category: 'EVS', ownership: 'MANAGED', capacity: 5 },
+      user: deps.user,
+      lease: {
+        duration: spec.lease?.duration ?? DEFAULT_LEASE_MS,
+        type: spec.lease?.type ?? 'TIMING',
+        ...(spec.lease?.enable !== undefined ? { enable: spec.lease.enable } : {}),
+        createAt: now - leaseElapsed,
+      },
+      status,
+      plan: spec.hang ? (status === 'STARTING' ? { hangStart: true } : { hangCreate: true }) : {},
+      ...(failed ? { failReason: spec.failReason ?? 'Simulated failure (seeded).' } : {}),
+    });
+    rec.startKind = 'start';
+    deps.table.insert(rec);
+    ids.push(rec.id);
+  }
+  return ids;
+}
+
+/** Admin override: puts an instance into `status` from now (e.g. ERROR or FROZEN), clearing plans. */
+export function forceStatus(
+  table: InstanceTable,
+  id: string,
+  status: (typeof NOTEBOOK_STATUSES)[number],
+  now: number,
+  failReason?: string,
+): boolean {
+  const rec = table.get(id, now);
+  if (!rec) return false;
+  rec.plan = {};
+  beginPhase(rec, status, now);
+  if (failReason !== undefined) rec.failReason = failReason;
+  if (status === 'CREATING') rec.createOutcome = 'pending';
+  else if (rec.createOutcome === 'pending') rec.createOutcome = 'done';
+  table.touched(rec);
+  return true;
+}

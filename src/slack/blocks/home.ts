@@ -1,0 +1,129 @@
+import { encodePick } from '../forms/pick-value.js';
+import { escapeMrkdwn } from '../escape.js';
+import { type NotebookSummary, statusEmoji } from '../notebook-summary.js';
+import { type ActionsBlockElement, type HomeView, type KnownBlock, mrkdwn, plain } from './kit.js';
+import { statusText, timeLeftText } from './notebook-blocks.js';
+
+/** action_ids of App Home buttons. Start/Stop/Extend carry a picker value and share its handler. */
+export const HOME_ACTIONS = {
+  create: 'home_create',
+  refresh: 'home_refresh',
+  open: 'home_open',
+  start: 'home_start',
+  stop: 'home_stop',
+  extend: 'home_extend',
+} as const;
+
+/** Most notebooks shown (3 blocks each keeps the tab under Slack's 100-block limit). */
+export const MAX_HOME_NOTEBOOKS = 25;
+const HOUR = 3_600_000;
+
+export interface HomeViewInput {
+  notebooks: readonly NotebookSummary[];
+  /** Lease hours a Start button asks for. */
+  startLeaseHours: number;
+  commandName: string;
+  /** Shown instead of the list when the notebooks could not be loaded at all. */
+  error?: string;
+  /** When it was rendered, for the footer (epoch ms). */
+  now: number;
+}
+
+function buttons(s: NotebookSummary, startLeaseHours: number): ActionsBlockElement[] {
+  const out: ActionsBlockElement[] = [];
+  const ref = { notebookId: s.id, name: s.name };
+  if (s.status === 'RUNNING' && s.url) {
+    out.push({ type: 'button', action_id: HOME_ACTIONS.open, text: plain('Open JupyterLab'), url: s.url, style: 'primary' });
+  }
+  if (s.status === 'STOPPED' || s.status === 'START_FAILED') {
+    out.push({
+      type: 'button',
+      action_id: HOME_ACTIONS.start,
+      text: plain(`Start (${startLeaseHours}h)`),
+      value: encodePick({ verb: 'start', ...ref, durationMs: startLeaseHours * HOUR, leaseType: 'TIMING' }),
+    });
+  }
+  if (s.status === 'RUNNING') {
+    out.push({
+      type: 'button',
+      action_id: HOME_ACTIONS.stop,
+      text: plain('Stop'),
+      value: encodePick({ verb: 'stop', ...ref }),
+      confirm: {
+        title: plain('Stop notebook?', 100),
+        text: mrkdwn(`Stop *${escapeMrkdwn(s.name)}*? Unsaved work in running kernels is lost.`),
+        confirm: plain('Stop', 30),
+        deny: plain('Cancel', 30),
+      },
+    });
+    out.push({
+      type: 'button',
+      action_id: HOME_ACTIONS.extend,
+      text: plain('Extend +1h'),
+      value: encodePick({ verb: 'extend', ...ref, addMs: HOUR }),
+    });
+  }
+  return out;
+}
+
+function notebookBlocks(s: NotebookSummary, startLeaseHours: number): KnownBlock[] {
+  const details = [statusText(s), s.flavor ? escapeMrkdwn(s.flavor) : undefined, timeLeftText(s) || undefined].filter(Boolean);
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: mrkdwn(`${statusEmoji(s.status)} *${escapeMrkdwn(s.name)}*\n${details.join(' · ')}`),
+    },
+  ];
+  const actions = buttons(s, startLeaseHours);
+  if (actions.length) blocks.push({ type: 'actions', block_id: `home_nb_${s.id}`.slice(0, 255), elements: actions });
+  blocks.push({ type: 'divider' });
+  return blocks;
+}
+
+/**
+ * The App Home tab: "My notebooks" with status, flavor, time left and buttons (Open JupyterLab,
+ * Start, Stop, Extend +1h), plus New notebook and Refresh. Pure; ≤ 100 blocks.
+ */
+export function buildHomeView(input: HomeViewInput): HomeView {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plain('My notebooks', 150) },
+    {
+      type: 'actions',
+      block_id: 'home_top',
+      elements: [
+        { type: 'button', action_id: HOME_ACTIONS.create, text: plain('New notebook'), style: 'primary', value: 'create' },
+        { type: 'button', action_id: HOME_ACTIONS.refresh, text: plain('Refresh'), value: 'refresh' },
+      ],
+    },
+  ];
+  if (input.error) {
+    blocks.push({ type: 'section', text: mrkdwn(`:warning: ${input.error}`) });
+  } else if (!input.notebooks.length) {
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(
+        `You have no notebooks yet. Press *New notebook*, or type \`${escapeMrkdwn(input.commandName)} create\` in any channel.`,
+      ),
+    });
+  } else {
+    for (const s of input.notebooks.slice(0, MAX_HOME_NOTEBOOKS)) blocks.push(...notebookBlocks(s, input.startLeaseHours));
+    const more = input.notebooks.length - MAX_HOME_NOTEBOOKS;
+    if (more > 0) {
+      blocks.push({
+        type: 'context',
+        elements: [mrkdwn(`…and ${more} more: \`${escapeMrkdwn(input.commandName)} list mine\` shows them all.`)],
+      });
+    }
+  }
+  const stale = input.notebooks.some((n) => !n.live);
+  blocks.push({
+    type: 'context',
+    elements: [
+      mrkdwn(
+        `Updated <!date^${Math.floor(input.now / 1000)}^{time}|${new Date(input.now).toISOString()}>` +
+          (stale ? ' · ModelArts did not answer for some notebooks: their status is the last known one.' : ''),
+      ),
+    ],
+  });
+  return { type: 'home', blocks };
+}

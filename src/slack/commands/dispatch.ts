@@ -1,0 +1,59 @@
+import { buildDeleteConfirmMessage } from '../blocks/picker.js';
+import type { ParsedCommand } from '../command.js';
+import { escapeMrkdwn } from '../escape.js';
+import type { ActContext } from '../handlers/context.js';
+import { extendNotebook, showStatus, stopNotebook } from '../handlers/verbs.js';
+import { parseLeaseDuration } from '../duration.js';
+import { openCreateModal } from './create.js';
+import { listNotebooks } from './list.js';
+import { startWithDuration, startWithModal } from './start.js';
+import { withNotebook } from './with-notebook.js';
+
+type Work = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'error' }>;
+
+/**
+ * Runs a parsed `/notebook` subcommand after the ack. `create` and `start` without a duration
+ * open their modal first thing (the trigger_id is still fresh); everything else may take its time.
+ */
+export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: string): Promise<void> {
+  switch (parsed.kind) {
+    case 'create':
+      await openCreateModal(ctx.deps, ctx.client, {
+        triggerId,
+        userId: ctx.userId,
+        channelId: ctx.channelId,
+        name: parsed.name,
+        reply: ctx.reply,
+      });
+      return;
+    case 'start':
+      if (parsed.duration === undefined) await startWithModal(ctx, parsed.target, triggerId);
+      else await startWithDuration(ctx, parsed.target, parsed.duration);
+      return;
+    case 'stop':
+      await withNotebook(ctx, parsed.target, { verb: 'stop' }, (nb) =>
+        stopNotebook(ctx, { id: nb.id, name: nb.name || nb.id, status: nb.status }),
+      );
+      return;
+    case 'delete':
+      await withNotebook(ctx, parsed.target, { verb: 'delete' }, (nb) => ctx.reply(buildDeleteConfirmMessage(nb)));
+      return;
+    case 'status':
+      await withNotebook(ctx, parsed.target, { verb: 'status' }, (nb) => showStatus(ctx, { id: nb.id, name: nb.name || nb.id }));
+      return;
+    case 'extend': {
+      const amount = parseLeaseDuration(parsed.amount);
+      if (!amount.ok) {
+        await ctx.reply({ text: `:warning: ${escapeMrkdwn(amount.message)}` });
+        return;
+      }
+      await withNotebook(ctx, parsed.target, { verb: 'extend', addMs: amount.ms }, (nb) =>
+        extendNotebook(ctx, { id: nb.id, name: nb.name || nb.id, status: nb.status, lease: nb.lease }, amount.ms),
+      );
+      return;
+    }
+    case 'list':
+      await listNotebooks(ctx, parsed.filter);
+      return;
+  }
+}

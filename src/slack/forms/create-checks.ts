@@ -1,0 +1,49 @@
+import { CREATE_BLOCKS } from '../blocks/create-modal.js';
+import { pickDefaultImage } from '../blocks/catalog-options.js';
+import type { CatalogFlavor } from '../catalog.js';
+import type { SlackDeps } from '../deps.js';
+import type { CreateDraft } from './create-form.js';
+import type { BlockIssue } from './view-values.js';
+
+/**
+ * Checks of the create form that need the catalog or the access policy (not just the schema):
+ * the flavor is one this user may pick, exists and is not sold out; an empty image becomes the
+ * newest built-in image that fits the flavor. Bounded by the catalog wait: a view submission has
+ * 3 s in all. Mutates `draft.image_id` when it picks the default.
+ */
+export async function checkCreateAgainstCatalog(
+  deps: Pick<SlackDeps, 'catalog' | 'access' | 'defaults' | 'timing'>,
+  userId: string,
+  draft: CreateDraft,
+): Promise<{ issues: BlockIssue[]; flavor?: CatalogFlavor }> {
+  const issues: BlockIssue[] = [];
+  const flavorId = draft.flavor;
+  const wait = { waitMs: deps.timing.catalogWaitMs };
+  const needImage = !draft.image_id && !deps.defaults.imageId;
+  // All three in parallel: the submission has 3 s in all, and each wait is bounded.
+  const [flavors, allowed, images] = await Promise.all([
+    deps.catalog.flavors(wait),
+    flavorId ? deps.access.allowedFlavors(userId, [flavorId]) : Promise.resolve(new Set<string>()),
+    needImage ? deps.catalog.images(wait) : Promise.resolve(undefined),
+  ]);
+  const flavor = flavorId ? flavors?.items.find((f) => f.id === flavorId) : undefined;
+  if (flavorId) {
+    if (!allowed.has(flavorId)) issues.push({ blockId: CREATE_BLOCKS.flavor, message: 'You may not use this flavor; pick another' });
+    else if (flavors && !flavor) issues.push({ blockId: CREATE_BLOCKS.flavor, message: `ModelArts does not offer ${flavorId} here; pick another` });
+    else if (flavor?.sold_out) issues.push({ blockId: CREATE_BLOCKS.flavor, message: `${flavorId} is sold out right now; pick another` });
+  }
+  if (!draft.image_id) {
+    if (deps.defaults.imageId) draft.image_id = deps.defaults.imageId;
+    else {
+      const image = images ? pickDefaultImage(images.items, { arch: flavor?.arch, category: flavor?.category }) : undefined;
+      if (image) draft.image_id = image.id;
+      else {
+        issues.push({
+          blockId: CREATE_BLOCKS.image,
+          message: images ? 'No built-in image fits this flavor; pick an image' : 'The image list is still loading; pick an image or submit again',
+        });
+      }
+    }
+  }
+  return { issues, ...(flavor ? { flavor } : {}) };
+}

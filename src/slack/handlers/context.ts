@@ -1,0 +1,26 @@
+import type { WebClient } from '@slack/web-api';
+import type { Lease } from '../../modelarts/schemas.js';
+import type { SlackDeps } from '../deps.js';
+import type { Replier } from '../reply.js';
+
+/** Who acted, where, and how to answer them: the same for a command, a modal and a button. */
+export interface ActContext {
+  deps: SlackDeps;
+  client: WebClient;
+  userId: string;
+  teamId?: string | undefined;
+  /** Channel where the user acted; undefined for App Home (status then goes to the notebook's thread or a DM). */
+  channelId?: string | undefined;
+  reply: Replier;
+  /** Deterministic id of this request (see ids.ts): replays map to the same id. */
+  opId: string;
+}
+
+/** A notebook as far as the request knows it; status, flavor and lease enable early, friendlier answers. */
+export interface NotebookRef {
+  id: string;
+  name: string;
+  status?: string | undefined;
+  flavor?: string | undefined;
+  lease?: Lease | undefined;
+}

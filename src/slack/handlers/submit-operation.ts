@@ -1,0 +1,133 @@
+import type { WebClient } from '@slack/web-api';
+import type { AccessRequest, Decision } from '../../access/types.js';
+import type { Operation } from '../../jobs/types.js';
+import { operationNotebookName, queuedOperationStatus, renderOperationStatus } from '../blocks/status.js';
+import type { SlackDeps } from '../deps.js';
+import { escapeMrkdwn } from '../escape.js';
+import type { Replier } from '../reply.js';
+import { postStatusMessage } from '../status-post.js';
+import { errorRef, userMessageFor } from '../user-error.js';
+
+/** How long a dedupe key lives: longer than any Slack retry or double click, shorter than memory. */
+const DEDUPE_TTL_SEC = 24 * 3600;
+
+export interface SubmitRequest {
+  /** The operation to queue; `statusTs` is filled in here. */
+  op: Operation;
+  /** What the access check judges (`check` is called unless `decision` is given). */
+  access: AccessRequest;
+  /** A decision already made (a modal checks before it acks). */
+  decision?: Decision | undefined;
+  /** Where the status message goes: the channel of the command, the notebook's thread, or a DM. */
+  where: { channelId?: string | undefined; threadTs?: string | undefined };
+  reply: Replier;
+}
+
+/** What happened to a request; `duplicate` means a replay of one already handled. */
+export type SubmitOutcome = 'queued' | 'duplicate' | 'refused' | 'approval' | 'failed';
+
+/**
+ * The one path from a user's intent to the queue, shared by commands, modals and buttons:
+ *
+ * 1. access check (refusal → the decision's message, privately);
+ * 2. dedupe: `SET NX` on the opId, so a Slack retry, a double submit or a double click does
+ *    nothing twice (the opId is derived from the request, see ids.ts);
+ * 3. approval-required → `onApprovalRequired` (the access engineer's flow), nothing queued;
+ * 4. one status message where the request was made (DM fallback), naming the requester;
+ * 5. enqueue with that message's ts, so the worker updates it in place.
+ *
+ * Any failure after that reaches the user as a private message saying what to do; the status
+ * message, if posted, shows the failure and the dedupe key is released so they can retry.
+ */
+export async function submitOperation(deps: SlackDeps, client: WebClient, req: SubmitRequest): Promise<SubmitOutcome> {
+  const { op, reply } = req;
+  const log = deps.logger.child({ opId: op.opId, kind: op.kind, userId: op.requester.userId });
+  const name = operationNotebookName(op);
+  const auditBase = {
+    userId: op.requester.userId,
+    action: op.kind,
+    notebookName: name,
+    ...(op.kind !== 'create' ? { notebookId: op.notebookId } : {}),
+    ...(req.where.channelId ? { channelId: req.where.channelId } : {}),
+  };
+
+  const decision = req.decision ?? (await deps.access.check(req.access));
+  if (!decision.allowed) {
+    await deps.access.audit({ ...auditBase, outcome: 'refused', rule: decision.rule });
+    await reply({ text: `:no_entry: ${decision.message}` });
+    return 'refused';
+  }
+
+  const dedupeKey = `${deps.prefix}:slack:op:${op.opId}`;
+  const fresh = await deps.redis.set(dedupeKey, String(deps.clock.now()), 'EX', DEDUPE_TTL_SEC, 'NX');
+  if (fresh !== 'OK') {
+    log.info('duplicate request ignored (Slack retry, double submit or double click)');
+    return 'duplicate';
+  }
+
+  if (decision.approval) {
+    await deps.access.audit({ ...auditBase, outcome: 'approval_requested', rule: decision.approval.rule });
+    if (deps.onApprovalRequired) {
+      try {
+        await deps.onApprovalRequired({ operation: op, access: req.access, approval: decision.approval, client });
+        await reply({
+          text: `:raised_hand: This needs an admin's approval: ${escapeMrkdwn(decision.approval.reason)}. I asked the admins; you will hear back here.`,
+        });
+      } catch (err) {
+        const ref = errorRef();
+        log.error({ err, ref }, 'approval request failed');
+        await deps.redis.del(dedupeKey).catch(() => undefined);
+        await reply({ text: `:warning: I could not ask the admins for approval. ${userMessageFor(err, ref)}` });
+        return 'failed';
+      }
+    } else {
+      await reply({
+        text: `:raised_hand: This needs an admin's approval (${escapeMrkdwn(decision.approval.reason)}), but approvals are not set up yet. Ask an admin to do it for you.`,
+      });
+    }
+    return 'approval';
+  }
+
+  let posted: Awaited<ReturnType<typeof postStatusMessage>> | undefined;
+  try {
+    const message = renderOperationStatus(queuedOperationStatus(op, deps.clock.now()));
+    posted = await postStatusMessage(client, { ...req.where, userId: op.requester.userId }, message);
+    if (posted.movedToDm) {
+      await reply({
+        text: `I can't post in this channel (invite me with \`/invite\`), so I'll keep you posted about *${escapeMrkdwn(name)}* in our DM.`,
+      });
+    }
+    // A DM fallback has no notebook thread: the worker must not reply into a thread elsewhere.
+    const { threadTs, ...rest } = op;
+    const queued = {
+      ...rest,
+      requester: { ...op.requester, channelId: posted.channelId },
+      statusTs: posted.ts,
+      ...(threadTs && !posted.movedToDm ? { threadTs } : {}),
+    } as Operation;
+    const result = await deps.queue.enqueue(queued);
+    if (result.duplicate) {
+      log.info({ jobId: result.jobId }, 'queue already had this operation; removing the extra status message');
+      await client.chat.delete({ channel: posted.channelId, ts: posted.ts }).catch(() => undefined);
+      return 'duplicate';
+    }
+    await deps.access.audit({ ...auditBase, outcome: 'allowed' });
+    log.info({ jobId: result.jobId, channel: posted.channelId, ts: posted.ts }, 'operation queued');
+    return 'queued';
+  } catch (err) {
+    const ref = errorRef();
+    log.error({ err, ref }, 'could not queue the operation');
+    await deps.redis.del(dedupeKey).catch(() => undefined);
+    const what = userMessageFor(err, ref);
+    if (posted) {
+      const failed = renderOperationStatus({
+        ...queuedOperationStatus(op, deps.clock.now()),
+        phase: 'failed',
+        failure: { reason: 'The request could not be queued.', hint: 'Try again in a minute.' },
+      });
+      await client.chat.update({ channel: posted.channelId, ts: posted.ts, ...failed }).catch(() => undefined);
+    }
+    await reply({ text: `:warning: I could not ${op.kind} *${escapeMrkdwn(name)}*. ${what}` });
+    return 'failed';
+  }
+}

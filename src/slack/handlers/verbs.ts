@@ -1,0 +1,138 @@
+import type { AccessRequest } from '../../access/types.js';
+import type { Operation } from '../../jobs/types.js';
+import { isNotFound } from '../../modelarts/errors.js';
+import { type LeaseType, MAX_LEASE_MS, TRANSITIONAL_STATUSES } from '../../modelarts/schemas.js';
+import type { NotebookRecord } from '../../store/notebooks.js';
+import { buildStatusMessage } from '../blocks/notebook-blocks.js';
+import { formatDuration } from '../duration.js';
+import { codeSpan, escapeMrkdwn } from '../escape.js';
+import { summarize } from '../notebook-summary.js';
+import { errorRef, userMessageFor } from '../user-error.js';
+import type { ActContext, NotebookRef } from './context.js';
+import { type SubmitOutcome, submitOperation } from './submit-operation.js';
+
+/**
+ * What each notebook verb does once the notebook is known, shared by `/notebook` subcommands,
+ * picker buttons and App Home buttons: friendly early answers for obvious cases (starting a
+ * running notebook), then the access check and the queue through `submitOperation`.
+ */
+
+type Verb = 'start' | 'stop' | 'delete' | 'extend';
+
+async function context(ctx: ActContext, ref: NotebookRef, action: Verb) {
+  const record = await ctx.deps.store.get(ref.id);
+  // A button on App Home has no channel: progress goes to the notebook's own thread, else a DM.
+  const where = ctx.channelId
+    ? { channelId: ctx.channelId }
+    : { channelId: record?.channelId, threadTs: record?.threadTs };
+  const threadTs = record?.threadTs && record.channelId === where.channelId ? record.threadTs : undefined;
+  const access: AccessRequest = {
+    userId: ctx.userId,
+    action,
+    notebook: { id: ref.id, name: ref.name, ...(record?.ownerId ? { ownerId: record.ownerId } : {}) },
+    ...(ctx.teamId ? { teamId: ctx.teamId } : {}),
+    ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
+  };
+  const base = {
+    opId: ctx.opId,
+    requester: {
+      userId: ctx.userId,
+      channelId: where.channelId ?? '',
+      ...(ctx.teamId ? { teamId: ctx.teamId } : {}),
+    },
+    requestedAt: ctx.deps.clock.now(),
+    notebookId: ref.id,
+    name: ref.name,
+    ...(threadTs ? { threadTs } : {}),
+  };
+  return { record, where, access, base };
+}
+
+function submit(ctx: ActContext, op: Operation, access: AccessRequest, where: { channelId?: string | undefined; threadTs?: string | undefined }) {
+  return submitOperation(ctx.deps, ctx.client, { op, access, where, reply: ctx.reply });
+}
+
+function nameOf(ref: NotebookRef): string {
+  return `*${escapeMrkdwn(ref.name)}*`;
+}
+
+/** Starts a notebook for `durationMs` with the given auto-stop type. */
+export async function startNotebook(ctx: ActContext, ref: NotebookRef, durationMs: number, leaseType: LeaseType): Promise<SubmitOutcome | 'skipped'> {
+  if (ref.status === 'RUNNING') {
+    await ctx.reply({
+      text: `${nameOf(ref)} is already running. To give it more time: ${codeSpan(`${ctx.deps.commandName} extend ${ref.name} 2h`)}.`,
+    });
+    return 'skipped';
+  }
+  if (ref.status && TRANSITIONAL_STATUSES.has(ref.status)) {
+    await ctx.reply({ text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)} right now. Wait until it settles, then try again.` });
+    return 'skipped';
+  }
+  const { record, where, access, base } = await context(ctx, ref, 'start');
+  const flavor = ref.flavor ?? record?.flavor;
+  return submit(ctx, { ...base, kind: 'start', durationMs, leaseType }, { ...access, durationMs, ...(flavor ? { flavor } : {}) }, where);
+}
+
+/** Stops a notebook. */
+export async function stopNotebook(ctx: ActContext, ref: NotebookRef): Promise<SubmitOutcome | 'skipped'> {
+  if (ref.status === 'STOPPED') {
+    await ctx.reply({ text: `${nameOf(ref)} is already stopped.` });
+    return 'skipped';
+  }
+  const { where, access, base } = await context(ctx, ref, 'stop');
+  return submit(ctx, { ...base, kind: 'stop' }, access, where);
+}
+
+/** Deletes a notebook (the caller has already asked for confirmation). */
+export async function deleteNotebook(ctx: ActContext, ref: NotebookRef): Promise<SubmitOutcome> {
+  const { where, access, base } = await context(ctx, ref, 'delete');
+  return submit(ctx, { ...base, kind: 'delete' }, access, where);
+}
+
+/** Adds `addMs` to a running notebook's lease (capped at 72 h in total by the worker). */
+export async function extendNotebook(ctx: ActContext, ref: NotebookRef, addMs: number): Promise<SubmitOutcome | 'skipped'> {
+  if (ref.status && ref.status !== 'RUNNING') {
+    await ctx.reply({
+      text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)}: only a running notebook can be extended. Start it with ${codeSpan(`${ctx.deps.commandName} start ${ref.name} ${formatDuration(addMs).replace(/ /g, '')}`)}.`,
+    });
+    return 'skipped';
+  }
+  let current = ref.lease?.duration;
+  if (current === undefined) {
+    current = await ctx.deps.modelarts
+      .showLease(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs })
+      .then((l) => l.duration)
+      .catch(() => undefined);
+  }
+  const after = Math.min(MAX_LEASE_MS, (current ?? 0) + addMs);
+  const { where, access, base } = await context(ctx, ref, 'extend');
+  return submit(ctx, { ...base, kind: 'extend', addMs }, { ...access, durationMs: after }, where);
+}
+
+/** Answers privately with the notebook's details (live, with the stored owner). */
+export async function showStatus(ctx: ActContext, ref: NotebookRef, replaceOriginal = false): Promise<void> {
+  const decision = await ctx.deps.access.check({
+    userId: ctx.userId,
+    action: 'view',
+    notebook: { id: ref.id, name: ref.name },
+    ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
+  });
+  if (!decision.allowed) {
+    await ctx.reply({ text: `:no_entry: ${decision.message}` });
+    return;
+  }
+  let record: NotebookRecord | undefined;
+  try {
+    record = await ctx.deps.store.get(ref.id);
+    const live = await ctx.deps.modelarts.showNotebook(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs });
+    await ctx.reply({ ...buildStatusMessage(summarize(live, record, ctx.deps.clock.now())), replaceOriginal });
+  } catch (err) {
+    if (isNotFound(err)) {
+      await ctx.reply({ text: `${nameOf(ref)} no longer exists in ModelArts. ${codeSpan(`${ctx.deps.commandName} list`)} shows what is there.` });
+      return;
+    }
+    const ref2 = errorRef();
+    ctx.deps.logger.warn({ err, ref: ref2, notebookId: ref.id }, 'status lookup failed');
+    await ctx.reply({ text: `:warning: I could not get the status of ${nameOf(ref)}. ${userMessageFor(err, ref2)}` });
+  }
+}

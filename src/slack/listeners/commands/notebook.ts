@@ -1,0 +1,60 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { guardCommandText } from '../../../access/input-guard.js';
+import { buildHelpMessage } from '../../blocks/help.js';
+import { errorMessage } from '../../blocks/message.js';
+import { parseCommand } from '../../command.js';
+import { dispatchCommand } from '../../commands/dispatch.js';
+import type { SlackDeps } from '../../deps.js';
+import { escapeMrkdwn } from '../../escape.js';
+import { operationId } from '../../ids.js';
+import { rateLimitMessage } from '../../internal/rate.js';
+import { createReplier } from '../../reply.js';
+import { errorRef, userMessageFor } from '../../user-error.js';
+
+/**
+ * `/notebook …`. Answers that need no work (help, a typo, too long) go in the ack itself; for the
+ * rest the ack is empty and immediate, and the work follows: a modal first when there is one.
+ */
+export function notebookCommand(deps: SlackDeps) {
+  return async ({ command, ack, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const parsed = parseCommand(command.text ?? '', deps.commandName);
+    if (parsed.kind === 'help') {
+      await ack({ response_type: 'ephemeral', ...buildHelpMessage(deps.commandName, parsed.unknown) });
+      return;
+    }
+    if (parsed.kind === 'error') {
+      await ack({ response_type: 'ephemeral', ...errorMessage(escapeMrkdwn(parsed.message)) });
+      return;
+    }
+    try {
+      guardCommandText(command.text);
+    } catch (err) {
+      await ack({ response_type: 'ephemeral', ...errorMessage(userMessageFor(err, errorRef())) });
+      return;
+    }
+    const slow = await rateLimitMessage(deps, command.user_id);
+    if (slow) {
+      await ack({ response_type: 'ephemeral', text: slow });
+      return;
+    }
+    await ack();
+
+    const reply = createReplier(client, { userId: command.user_id, channelId: command.channel_id, responseUrl: command.response_url }, deps.logger);
+    const ctx = {
+      deps,
+      client,
+      userId: command.user_id,
+      teamId: command.team_id,
+      channelId: command.channel_id,
+      reply,
+      opId: operationId(parsed.kind, 'command', command.trigger_id),
+    };
+    try {
+      await dispatchCommand(ctx, parsed, command.trigger_id);
+    } catch (err) {
+      const ref = errorRef();
+      deps.logger.error({ err, ref, sub: parsed.kind }, 'command failed');
+      await reply({ text: `:warning: ${userMessageFor(err, ref)}` });
+    }
+  };
+}

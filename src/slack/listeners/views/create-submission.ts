@@ -1,0 +1,89 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { CreateOperation } from '../../../jobs/types.js';
+import { CREATE_BLOCKS } from '../../blocks/create-modal.js';
+import type { SlackDeps } from '../../deps.js';
+import { mrkdwnToPlain } from '../../escape.js';
+import { checkCreateAgainstCatalog } from '../../forms/create-checks.js';
+import { readCreateForm, validateCreateDraft } from '../../forms/create-form.js';
+import { decodeMetadata } from '../../forms/metadata.js';
+import { issuesToErrors } from '../../forms/view-values.js';
+import { submitOperation } from '../../handlers/submit-operation.js';
+import { operationId } from '../../ids.js';
+import { within } from '../../internal/timeout.js';
+import { createReplier } from '../../reply.js';
+import { errorRef, userMessageFor } from '../../user-error.js';
+
+/** Refusal rules whose message belongs under one input of the form (the user can fix it there). */
+function blockForRule(rule: string): string | undefined {
+  if (rule.includes('flavor')) return CREATE_BLOCKS.flavor;
+  if (rule.includes('lease')) return CREATE_BLOCKS.leaseDuration;
+  return undefined;
+}
+
+/**
+ * Create modal submitted. Before the ack (≤ ~2 s, bounded): read the form, check it against the
+ * catalog and access policy, validate with the client's own CreateNotebookRequestSchema, and
+ * answer every problem inline at once. After the ack (the modal closes): dedupe, one status
+ * message, enqueue. opId comes from view.id, so a retry or double submit queues nothing twice.
+ */
+export function createSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const userId = body.user.id;
+    const teamId = body.team?.id;
+    const meta = decodeMetadata(view.private_metadata);
+    const reply = createReplier(client, { userId, channelId: meta.channelId }, deps.logger);
+    let acked = false;
+    try {
+      const reading = readCreateForm(view.state.values, deps.defaults);
+      const catalog = await checkCreateAgainstCatalog(deps, userId, reading.draft);
+      const result = validateCreateDraft(reading.draft, [...reading.issues, ...catalog.issues], Boolean(meta.advanced));
+      if (!result.ok) {
+        acked = true;
+        await ack({ response_action: 'errors', errors: issuesToErrors(result.issues) });
+        return;
+      }
+      const request = result.request;
+      const access = {
+        userId,
+        action: 'create' as const,
+        flavor: request.flavor,
+        ...(reading.durationMs !== undefined ? { durationMs: reading.durationMs } : {}),
+        ...(teamId ? { teamId } : {}),
+        ...(meta.channelId ? { channelId: meta.channelId } : {}),
+      };
+      const checking = deps.access.check(access);
+      const early = await within(checking, deps.timing.accessWaitMs);
+      if (early && !early.allowed) {
+        const blockId = blockForRule(early.rule);
+        if (blockId) {
+          acked = true;
+          await ack({ response_action: 'errors', errors: { [blockId]: mrkdwnToPlain(early.message) } });
+          await deps.access.audit({ userId, action: 'create', notebookName: request.name, outcome: 'refused', rule: early.rule });
+          return;
+        }
+      }
+      acked = true;
+      await ack();
+
+      const op: CreateOperation = {
+        kind: 'create',
+        opId: operationId('create', view.id),
+        requester: { userId, channelId: meta.channelId ?? '', ...(teamId ? { teamId } : {}) },
+        requestedAt: deps.clock.now(),
+        request,
+      };
+      await submitOperation(deps, client, {
+        op,
+        access,
+        decision: early ?? (await checking),
+        where: { channelId: meta.channelId },
+        reply,
+      });
+    } catch (err) {
+      const ref = errorRef();
+      deps.logger.error({ err, ref }, 'create submission failed');
+      if (!acked) await ack();
+      await reply({ text: `:warning: I could not create the notebook. ${userMessageFor(err, ref)}` });
+    }
+  };
+}

@@ -1,0 +1,42 @@
+import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
+import { isNotFound } from '../modelarts/errors.js';
+import type { Notebook } from '../modelarts/schemas.js';
+
+/** How a name or id the user typed maps to notebooks. */
+export type Resolution =
+  | { kind: 'found'; notebook: Notebook }
+  /** Several notebooks share the exact name (`exact`), or only fuzzy matches exist. */
+  | { kind: 'ambiguous'; candidates: Notebook[]; exact: boolean }
+  | { kind: 'none' };
+
+/** Most candidates a picker offers. */
+export const MAX_CANDIDATES = 10;
+
+const ID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Resolves what the user typed to one notebook. An id is looked up directly. Otherwise the list
+ * API is asked by name, which matches fuzzily (`nb` finds `nb`, `nb-2`, `my-nb`): one exact match
+ * wins; several exact matches (names may repeat) or only fuzzy ones make a picker; nothing, none.
+ */
+export async function resolveNotebook(modelarts: ModelArtsApi, query: string, options: CallOptions = {}): Promise<Resolution> {
+  const q = query.trim();
+  if (ID_LIKE.test(q)) {
+    try {
+      return { kind: 'found', notebook: await modelarts.showNotebook(q, options) };
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  const page = await modelarts.listNotebooks({ name: q, limit: 100 }, options);
+  const all = page.data.filter((n) => n.status !== 'DELETED');
+  const exact = all.filter((n) => n.name === q);
+  if (exact.length === 1) return { kind: 'found', notebook: exact[0]! };
+  if (exact.length > 1) return { kind: 'ambiguous', candidates: exact.slice(0, MAX_CANDIDATES), exact: true };
+  const lower = q.toLowerCase();
+  const fuzzy = all
+    .filter((n) => n.name.toLowerCase().includes(lower) || n.id === q)
+    .sort((a, b) => a.name.length - b.name.length || a.name.localeCompare(b.name));
+  const candidates = (fuzzy.length ? fuzzy : all).slice(0, MAX_CANDIDATES);
+  return candidates.length ? { kind: 'ambiguous', candidates, exact: false } : { kind: 'none' };
+}

@@ -1,0 +1,46 @@
+import type { WebClient } from '@slack/web-api';
+import type { KnownBlock } from './blocks/kit.js';
+import { openDm } from './reply.js';
+
+/** Where a status message landed. `movedToDm` when the channel refused the bot. */
+export interface PostedStatus {
+  channelId: string;
+  ts: string;
+  movedToDm: boolean;
+}
+
+/** Errors that mean "the bot cannot post here", not "Slack is down": fall back to a DM. */
+const CANNOT_POST_HERE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'cannot_reply_to_message']);
+
+function slackError(err: unknown): string | undefined {
+  return (err as { data?: { error?: string } } | undefined)?.data?.error;
+}
+
+/**
+ * Posts an operation's status message in `channelId` (in `threadTs` when given), or in a DM with
+ * the requester when there is no channel (App Home) or the bot may not post there (not invited,
+ * archived). The worker later updates this message in place.
+ */
+export async function postStatusMessage(
+  client: WebClient,
+  where: { channelId?: string | undefined; threadTs?: string | undefined; userId: string },
+  message: { text: string; blocks: KnownBlock[] },
+): Promise<PostedStatus> {
+  if (where.channelId) {
+    try {
+      const res = await client.chat.postMessage({
+        channel: where.channelId,
+        text: message.text,
+        blocks: message.blocks,
+        ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
+      });
+      if (res.ts) return { channelId: res.channel ?? where.channelId, ts: res.ts, movedToDm: false };
+    } catch (err) {
+      if (!CANNOT_POST_HERE.has(slackError(err) ?? '')) throw err;
+    }
+  }
+  const dm = await openDm(client, where.userId);
+  const res = await client.chat.postMessage({ channel: dm, text: message.text, blocks: message.blocks });
+  if (!res.ts) throw new Error('chat.postMessage returned no ts');
+  return { channelId: res.channel ?? dm, ts: res.ts, movedToDm: Boolean(where.channelId) };
+}

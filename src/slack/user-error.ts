@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { BotError, ValidationError } from '../errors.js';
+import { escapeMrkdwn } from './escape.js';
+
+/** A short reference that ties a message the user saw to the log line with the details. */
+export function errorRef(): string {
+  return randomBytes(4).toString('hex');
+}
+
+interface SlackApiErrorShape {
+  code?: string;
+  data?: { error?: string };
+}
+
+/**
+ * What to tell a person in Slack about `err`: what happened and what to do next, as mrkdwn.
+ * Never a stack trace or internal detail; `ref` points an admin to the log line.
+ */
+export function userMessageFor(err: unknown, ref: string): string {
+  if (err instanceof ValidationError) {
+    const lines = err.issues.map((i) => `• ${escapeMrkdwn(i.field)}: ${escapeMrkdwn(i.message)}`);
+    return `That request did not pass the checks:\n${lines.join('\n')}\nFix it and try again.`;
+  }
+  if (err instanceof BotError) return escapeMrkdwn(err.userMessage);
+  const slack = err as SlackApiErrorShape | undefined;
+  if (slack?.code === 'slack_webapi_platform_error' && slack.data?.error) {
+    return `Slack refused the bot's request (${escapeMrkdwn(slack.data.error)}). Try again; if it keeps failing, tell an admin (reference ${ref}).`;
+  }
+  if (slack?.code === 'slack_webapi_rate_limited_error') {
+    return 'Slack is rate-limiting the bot right now. Try again in a minute.';
+  }
+  return `Something went wrong on the bot's side. Try again in a minute; if it keeps happening, tell an admin and quote reference ${ref}.`;
+}

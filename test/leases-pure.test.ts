@@ -1,0 +1,184 @@
+import type { KnownBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import {
+  ACTIONS_BLOCK_PREFIX,
+  decodeLeaseActionValue,
+  encodeLeaseActionValue,
+  LEASE_ACTION_IDS,
+  leaseEndedMessage,
+  leaseOutcomeText,
+  leaseWarningDigest,
+  leaseWarningMessage,
+  MAX_MESSAGE_BLOCKS,
+  withLeaseOutcome,
+} from '../src/leases/blocks.js';
+import {
+  describeLeaseEnd,
+  formatDuration,
+  leaseFromApi,
+  leaseKey,
+  planExtension,
+  planWarning,
+  slackDate,
+  timeLeftMs,
+} from '../src/leases/lease-math.js';
+import { classifySlackError } from '../src/leases/slack-post.js';
+
+const H = 3_600_000;
+const M = 60_000;
+const T0 = Date.UTC(2026, 0, 1, 9, 0);
+
+describe('lease maths', () => {
+  it('time left is create_at + duration - now (duration is the total, not the time left)', () => {
+    const lease = leaseFromApi({ create_at: T0, duration: 2 * H, type: 'timing' })!;
+    expect(lease).toEqual({ createAt: T0, durationMs: 2 * H, type: 'TIMING' });
+    expect(timeLeftMs(lease, T0 + 90 * M)).toBe(30 * M);
+    expect(leaseKey(lease)).toBe(`${T0}-${2 * H}`);
+    expect(leaseFromApi({ duration: H })).toBeUndefined();
+    expect(leaseFromApi({ create_at: T0, duration: H, type: 'idle' })?.type).toBe('IDLE');
+  });
+
+  it('plans only the most urgent threshold crossed, covering the less urgent ones', () => {
+    expect(planWarning(31 * M, [30, 5])).toBeUndefined();
+    expect(planWarning(30 * M, [30, 5])).toEqual({ threshold: 30, covers: [30] });
+    expect(planWarning(29 * M, [5, 30])).toEqual({ threshold: 30, covers: [30] });
+    // After downtime both were crossed: one warning for 5, and 30 is marked with it.
+    expect(planWarning(4 * M, [30, 5])).toEqual({ threshold: 5, covers: [30, 5] });
+    // The lease has ended: the "stopped" notice takes over.
+    expect(planWarning(0, [30, 5])).toBeUndefined();
+    expect(planWarning(-M, [30, 5])).toBeUndefined();
+  });
+
+  it('caps extensions at 72 h and says how much was really added', () => {
+    expect(planExtension(2 * H, H)).toEqual({ newDurationMs: 3 * H, addedMs: H, capped: false });
+    expect(planExtension(70 * H, 4 * H)).toEqual({ newDurationMs: 72 * H, addedMs: 2 * H, capped: true });
+    expect(planExtension(72 * H, H)).toEqual({ newDurationMs: 72 * H, addedMs: 0, capped: true });
+  });
+
+  it('formats durations and Slack dates', () => {
+    expect(formatDuration(29 * M + 1)).toBe('30 min');
+    expect(formatDuration(65 * M)).toBe('1 h 5 min');
+    expect(formatDuration(3 * H)).toBe('3 h');
+    expect(formatDuration(20_000)).toBe('20 s');
+    expect(slackDate(T0)).toBe(`<!date^${T0 / 1000}^{date_short_pretty} {time}|2026-01-01 09:00 UTC>`);
+  });
+
+  it('describes IDLE leases as an upper bound', () => {
+    const idle = { createAt: T0, durationMs: H, type: 'IDLE' as const };
+    expect(describeLeaseEnd(idle, T0 + 30 * M)).toBe(`stops when idle, at the latest ${slackDate(T0 + H)} (in 30 min)`);
+    const timing = { ...idle, type: 'TIMING' as const };
+    expect(describeLeaseEnd(timing, T0 + 30 * M)).toBe(`stops in 30 min (${slackDate(T0 + H)})`);
+  });
+});
+
+describe('lease blocks', () => {
+  const item = (i: number, ownerId?: string) => ({
+    notebookId: `nb-${i}`,
+    name: `note<${i}>`,
+    ...(ownerId ? { ownerId } : {}),
+    lease: { createAt: T0, durationMs: 2 * H, type: 'TIMING' as const },
+  });
+
+  it('button values round-trip and reject forgeries', () => {
+    const v = { notebookId: 'abc', name: 'n', createAt: T0, durationMs: H, type: 'IDLE' as const };
+    expect(decodeLeaseActionValue(encodeLeaseActionValue(v))).toEqual(v);
+    expect(decodeLeaseActionValue('{"n":"abc"}')).toBeUndefined();
+    expect(decodeLeaseActionValue('not json')).toBeUndefined();
+    expect(decodeLeaseActionValue(undefined)).toBeUndefined();
+  });
+
+  it('a warning mentions the owner, escapes the name and carries four buttons with the lease identity', () => {
+    const msg = leaseWarningMessage(item(1, 'U1'), T0 + 90 * M);
+    const json = JSON.stringify(msg.blocks);
+    expect(msg.text).toContain('<@U1>');
+    expect(json).toContain('<@U1> your notebook *note&lt;1&gt;* stops in 30 min');
+    const actions = msg.blocks.find((b) => b.type === 'actions') as {
+      elements: Array<{ action_id: string; value: string }>;
+    };
+    expect(actions.elements.map((e) => e.action_id)).toEqual([
+      LEASE_ACTION_IDS.extend1h,
+      LEASE_ACTION_IDS.extend4h,
+      LEASE_ACTION_IDS.stop,
+      LEASE_ACTION_IDS.dismiss,
+    ]);
+    expect(decodeLeaseActionValue(actions.elements[0]?.value)).toMatchObject({
+      notebookId: 'nb-1',
+      createAt: T0,
+      durationMs: 2 * H,
+    });
+  });
+
+  it('a warning without owner says nobody was mentioned', () => {
+    const msg = leaseWarningMessage(item(1), T0 + 90 * M);
+    expect(JSON.stringify(msg.blocks)).toContain('No owner in Slack');
+    expect(msg.text).not.toContain('<@');
+  });
+
+  it('a digest keeps per-notebook buttons while the 50-block cap allows, else a compact list', () => {
+    const small = leaseWarningDigest(
+      [1, 2, 3, 4, 5, 6, 7].map((i) => item(i, `U${i}`)),
+      T0 + 90 * M,
+    );
+    expect(small.blocks.filter((b) => b.type === 'actions')).toHaveLength(7);
+    const big = leaseWarningDigest(
+      Array.from({ length: 200 }, (_, i) => item(i, `U${i}`)),
+      T0 + 90 * M,
+    );
+    expect(big.blocks.length).toBeLessThanOrEqual(MAX_MESSAGE_BLOCKS);
+    expect(big.blocks.filter((b) => b.type === 'actions')).toHaveLength(0);
+    const text = JSON.stringify(big.blocks);
+    expect(text).toContain('<@U199>');
+    for (const b of big.blocks) {
+      if (b.type === 'section') expect((b as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(3000);
+    }
+  });
+
+  it('the ended notice offers "Start again"', () => {
+    const msg = leaseEndedMessage(item(3, 'U3'));
+    expect(JSON.stringify(msg.blocks)).toContain('stopped: its lease ended');
+    expect(JSON.stringify(msg.blocks)).toContain(LEASE_ACTION_IDS.startAgain);
+  });
+
+  it('after a click, only that notebook loses its buttons', () => {
+    const digest = leaseWarningDigest([item(1, 'U1'), item(2, 'U2')], T0);
+    const out = withLeaseOutcome(digest.blocks, 'nb-2', leaseOutcomeText({ kind: 'stopped', userId: 'U2' }));
+    expect(out).toBeDefined();
+    const ids = (out as KnownBlock[]).map((b) => b.block_id);
+    expect(ids).toContain(`${ACTIONS_BLOCK_PREFIX}nb-1`);
+    expect(ids).not.toContain(`${ACTIONS_BLOCK_PREFIX}nb-2`);
+    expect(JSON.stringify(out)).toContain('<@U2> stopped it.');
+    // A second update for the same notebook finds nothing to replace.
+    expect(withLeaseOutcome(out as KnownBlock[], 'nb-2', 'x')).toBeUndefined();
+  });
+
+  it('says when the 72 h cap cut an extension short', () => {
+    const text = leaseOutcomeText({
+      kind: 'extended',
+      userId: 'U1',
+      requestedMs: 4 * H,
+      plan: planExtension(70 * H, 4 * H),
+      newEndsAt: T0 + 72 * H,
+    });
+    expect(text).toContain('<@U1> extended by 2 h (asked 4 h)');
+    expect(text).toContain('extended to 72 h in total');
+    expect(text).toContain('(capped at the 72 h limit)');
+  });
+});
+
+describe('Slack error classification', () => {
+  it('sorts rate limits, permanent and transient failures', () => {
+    expect(classifySlackError({ code: 'slack_webapi_rate_limited_error', retryAfter: 3 })).toMatchObject({
+      kind: 'rate_limited',
+      retryAfterSec: 3,
+    });
+    expect(
+      classifySlackError({ code: 'slack_webapi_platform_error', data: { error: 'channel_not_found' } }),
+    ).toMatchObject({
+      kind: 'permanent',
+    });
+    expect(classifySlackError({ code: 'slack_webapi_platform_error', data: { error: 'invalid_auth' } })).toMatchObject({
+      kind: 'transient',
+    });
+    expect(classifySlackError(new Error('socket hang up'))).toMatchObject({ kind: 'transient' });
+  });
+});

@@ -1,0 +1,221 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.js';
+import { ModelArtsClient, type ModelArtsClientOptions } from '../src/modelarts/client.js';
+import {
+  isNotFound,
+  ModelArtsApiError,
+  ModelArtsAuthError,
+  ModelArtsConnectionError,
+  ModelArtsServerError,
+  ModelArtsTimeoutError,
+} from '../src/modelarts/errors.js';
+import {
+  createSimulator,
+  SIMULATOR_AK,
+  SIMULATOR_DEFAULT_FLAVOR,
+  SIMULATOR_DEFAULT_IMAGE_ID,
+  SIMULATOR_IAM_USER,
+  SIMULATOR_SK,
+  type Simulator,
+} from '../src/simulator/index.js';
+
+// The client against the real simulator over loopback HTTP: every operation, its signature
+// checks, its pagination, and its transport faults. Simulated time is a ManualClock shared by
+// both sides, so lifecycles advance on demand and X-Sdk-Date stays within the allowed skew.
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+let sim: Simulator;
+let clock: ManualClock;
+const clients: ModelArtsClient[] = [];
+
+beforeAll(async () => {
+  clock = new ManualClock(Date.now());
+  sim = createSimulator({ clock });
+  await sim.start();
+});
+afterAll(async () => {
+  await sim.stop();
+});
+beforeEach(() => {
+  sim.reset();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+function makeClient(overrides: Partial<ModelArtsClientOptions> = {}): { client: ModelArtsClient; sleeps: number[] } {
+  const sleeps: number[] = [];
+  const client = new ModelArtsClient({
+    endpoint: sim.url,
+    projectId: sim.projectId,
+    auth: { kind: 'aksk', ak: SIMULATOR_AK, sk: SIMULATOR_SK },
+    clock,
+    retryBaseMs: 1,
+    random: () => 0,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    ...overrides,
+  });
+  clients.push(client);
+  return { client, sleeps };
+}
+
+const createInput = (name: string) => ({
+  name,
+  flavor: SIMULATOR_DEFAULT_FLAVOR,
+  image_id: SIMULATOR_DEFAULT_IMAGE_ID,
+  volume: { category: 'evs', ownership: 'managed', capacity: 5 },
+  lease: { duration: HOUR, type: 'timing' },
+});
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('ModelArtsClient against the simulator', () => {
+  it('drives a notebook through its whole life with every operation', async () => {
+    const { client } = makeClient();
+
+    const flavors = await client.listFlavors();
+    expect(flavors.map((f) => f.id)).toContain(SIMULATOR_DEFAULT_FLAVOR);
+    expect((await client.listFlavors({ category: 'cpu' })).every((f) => f.category === 'CPU')).toBe(true);
+    const images = await client.listImages();
+    expect(images.map((i) => i.id)).toContain(SIMULATOR_DEFAULT_IMAGE_ID);
+
+    const created = await client.createNotebook(createInput('sim-life'));
+    expect(created.id).toBeTruthy();
+    expect(created.name).toBe('sim-life');
+    const id = created.id;
+
+    clock.advance(15 * MINUTE);
+    expect(await client.showNotebook(id)).toMatchObject({ id, status: 'RUNNING' });
+
+    const lease = await client.showLease(id);
+    expect(lease.duration).toBe(HOUR);
+    const renewed = await client.renewLease(id, { duration: 2 * HOUR, type: 'timing' });
+    expect(renewed).toMatchObject({ duration: 2 * HOUR, type: 'TIMING' });
+
+    expect(Array.isArray(await client.listSwitchableFlavors(id))).toBe(true);
+
+    const page = await client.listNotebooks({ limit: 10, name: 'sim-life' });
+    expect(page.data.map((n) => n.id)).toEqual([id]);
+    expect((await client.listAllNotebooks({ status: 'running' })).map((n) => n.id)).toContain(id);
+
+    await client.stopNotebook(id);
+    clock.advance(5 * MINUTE);
+    expect(await client.showNotebook(id)).toMatchObject({ status: 'STOPPED' });
+
+    expect(
+      await client.updateNotebook(id, { name: 'sim-life-renamed', description: 'renamed by the test' }),
+    ).toMatchObject({
+      name: 'sim-life-renamed',
+    });
+
+    const started = await client.startNotebook(id, { duration: 2 * HOUR, type: 'timing' });
+    expect(started.id).toBe(id);
+    clock.advance(5 * MINUTE);
+    expect(await client.showNotebook(id)).toMatchObject({ status: 'RUNNING' });
+
+    await client.stopNotebook(id);
+    clock.advance(5 * MINUTE);
+    await client.deleteNotebook(id);
+    clock.advance(5 * MINUTE);
+    const gone = await rejection(client.showNotebook(id));
+    expect(isNotFound(gone)).toBe(true);
+
+    // Every request was signed correctly: the simulator authenticated each one with AK/SK.
+    expect(sim.stats.log.every((e) => e.auth === 'aksk')).toBe(true);
+  });
+
+  it('surfaces the service errors with their codes', async () => {
+    const { client } = makeClient();
+    const missing = await rejection(client.showNotebook('00000000-0000-0000-0000-000000000000'));
+    expect(isNotFound(missing)).toBe(true);
+
+    const created = await client.createNotebook(createInput('sim-errors'));
+    clock.advance(15 * MINUTE);
+    const running = await rejection(client.deleteNotebook(created.id));
+    expect(running).toBeInstanceOf(ModelArtsApiError);
+    expect((running as ModelArtsApiError).errorCode).toMatch(/^ModelArts\./);
+    expect((running as ModelArtsApiError).requestId).toBeTruthy();
+  });
+
+  it('walks every page of a long list', async () => {
+    const { client } = makeClient();
+    const ids = sim.instances.seed({ count: 230, namePrefix: 'paged' });
+    const all = await client.listAllNotebooks({}, { pageSize: 50 });
+    expect(all).toHaveLength(ids.length);
+    expect(new Set(all.map((n) => n.id))).toEqual(new Set(ids));
+  });
+
+  it('retries throttling honouring Retry-After, and 5xx on reads', async () => {
+    const { client, sleeps } = makeClient();
+    const { id } = await client.createNotebook(createInput('sim-throttle'));
+    sim.faults.throttle({ count: 2, retryAfterSec: 3, operations: ['show'] });
+    await expect(client.showNotebook(id)).resolves.toMatchObject({ id });
+    expect(sleeps).toEqual([3000, 3000]);
+    expect(sim.stats.calls.show).toBe(3);
+
+    sim.faults.serverErrors({ count: 2, status: 502, operations: ['list'] });
+    await expect(client.listNotebooks()).resolves.toMatchObject({ total: 1 });
+    expect(sim.stats.calls.list).toBe(3);
+  });
+
+  it('never re-sends a create after a 5xx, a lost answer or a dropped connection', async () => {
+    const { client } = makeClient();
+
+    sim.faults.serverErrors({ count: 1, status: 500, operations: ['create'] });
+    expect(await rejection(client.createNotebook(createInput('sim-c1')))).toBeInstanceOf(ModelArtsServerError);
+    expect(sim.stats.calls.create).toBe(1);
+
+    sim.faults.dropConnections({ count: 1, afterProcessing: true, operations: ['create'] });
+    expect(await rejection(client.createNotebook(createInput('sim-c2')))).toBeInstanceOf(ModelArtsConnectionError);
+    expect(sim.stats.calls.create).toBe(2);
+
+    // A gateway throttle is safe to re-send: the service never saw it.
+    sim.faults.throttle({ count: 1, retryAfterSec: 0, operations: ['create'] });
+    await expect(client.createNotebook(createInput('sim-c3'))).resolves.toMatchObject({ name: 'sim-c3' });
+    expect(sim.stats.calls.create).toBe(4);
+  });
+
+  it('leaves a timed-out create to be found by a lookup, not re-sent', async () => {
+    const { client } = makeClient({ timeoutMs: 500 });
+    // The simulator processes the create, then answers too late: the instance exists.
+    sim.faults.delay({ count: 1, ms: 5000, operations: ['create'] });
+    expect(await rejection(client.createNotebook(createInput('sim-lost')))).toBeInstanceOf(ModelArtsTimeoutError);
+    expect(sim.stats.calls.create).toBe(1);
+    const found = await client.listAllNotebooks({ name: 'sim-lost' });
+    expect(found.map((n) => n.name)).toEqual(['sim-lost']);
+  });
+
+  it('does not retry a rejected signature', async () => {
+    const { client } = makeClient({ auth: { kind: 'aksk', ak: SIMULATOR_AK, sk: 'not-the-simulator-secret-key' } });
+    const err = await rejection(client.listNotebooks());
+    expect(err).toBeInstanceOf(ModelArtsAuthError);
+    expect(sim.stats.calls.list).toBe(1);
+  });
+
+  it('authenticates with one IAM token shared by concurrent calls', async () => {
+    const { client } = makeClient({
+      auth: {
+        kind: 'iam',
+        iamEndpoint: sim.url,
+        user: SIMULATOR_IAM_USER.name,
+        password: SIMULATOR_IAM_USER.password,
+        domain: SIMULATOR_IAM_USER.domain,
+      },
+    });
+    const results = await Promise.all(Array.from({ length: 10 }, () => client.listNotebooks()));
+    expect(results).toHaveLength(10);
+    expect(sim.stats.calls.iamToken).toBe(1);
+    expect(sim.stats.log.filter((e) => e.operation === 'list').every((e) => e.auth === 'token')).toBe(true);
+  });
+});

@@ -1,0 +1,346 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.js';
+import {
+  ListFlavorsResponseSchema,
+  ListImagesResponseSchema,
+  ListNotebooksResponseSchema,
+  NotebookSchema,
+} from '../src/modelarts/schemas.js';
+import {
+  createSimulator,
+  DEFAULT_TIMINGS,
+  type NotebookView,
+  SIMULATOR_ASCEND_IMAGE_ID,
+  SIMULATOR_DEFAULT_FLAVOR,
+  SIMULATOR_DEFAULT_IMAGE_ID,
+  SIMULATOR_GPU_IMAGE_ID,
+  SIMULATOR_PROJECT_ID,
+  type SimFlavor,
+  type SimImage,
+  type Simulator,
+  type SimulatorOptions,
+} from '../src/simulator/index.js';
+import { type SimRequestOptions, type SimResponse, simRequest } from '../src/simulator/signed-request.js';
+
+const pid = SIMULATOR_PROJECT_ID;
+const nb = `/v1/${pid}/notebooks`;
+let sim: Simulator;
+let clock: ManualClock;
+
+async function boot(options: SimulatorOptions = {}): Promise<void> {
+  clock = new ManualClock(Date.now());
+  sim = createSimulator({ clock, notFound: '404', ...options });
+  await sim.start();
+}
+afterEach(() => sim.stop());
+
+const api = (o: SimRequestOptions): Promise<SimResponse> => simRequest(sim.url, { date: new Date(clock.now()), ...o });
+const body = (over: Record<string, unknown> = {}) => ({
+  name: 'api-nb',
+  flavor: SIMULATOR_DEFAULT_FLAVOR,
+  image_id: SIMULATOR_DEFAULT_IMAGE_ID,
+  volume: { category: 'EVS', ownership: 'MANAGED', capacity: 5 },
+  ...over,
+});
+const create = (over: Record<string, unknown> = {}) => api({ method: 'POST', path: nb, body: body(over) });
+const errorOf = (res: SimResponse) => res.body as { error_code: string; error_msg: string };
+
+describe('simulator create validation', () => {
+  beforeEach(() => boot());
+
+  it('accepts lowercase enums like the service, and its answer parses with NotebookSchema', async () => {
+    const res = await create({ feature: 'notebook', volume: { category: 'evs', ownership: 'managed', capacity: 50 } });
+    expect(res.status).toBe(200);
+    const parsed = NotebookSchema.parse(res.body);
+    expect(parsed).toMatchObject({
+      status: 'CREATING',
+      feature: 'NOTEBOOK',
+      volume: { category: 'EVS', capacity: 50 },
+    });
+  });
+
+  it.each([
+    ['a missing flavor', { flavor: undefined }, /flavor/],
+    ['a bad name', { name: 'has space' }, /name/],
+    ['a tiny volume', { volume: { category: 'EVS', ownership: 'MANAGED', capacity: 1 } }, /volume\.capacity/],
+    ['an unknown storage category', { volume: { category: 'floppy', ownership: 'MANAGED' } }, /volume\.category/],
+    ['a lease of 10 minutes', { lease: { duration: 600_000 } }, /lease\.duration/],
+    ['a description with <', { description: '<b>' }, /description/],
+  ])('rejects %s with ModelArts.0104 naming the field', async (_label, over, field) => {
+    const res = await create(over);
+    expect(res.status).toBe(400);
+    expect(errorOf(res).error_code).toBe('ModelArts.0104');
+    expect(errorOf(res).error_msg).toMatch(field);
+  });
+
+  it('rejects a body that is not JSON with ModelArts.0104', async () => {
+    const res = await api({ method: 'POST', path: nb, body: '{nope' });
+    expect(errorOf(res).error_code).toBe('ModelArts.0104');
+  });
+
+  it('rejects an unknown flavor and an unknown image with ModelArts.6400', async () => {
+    const f = await create({ flavor: 'modelarts.vm.cpu.64u' });
+    expect(f.status).toBe(400);
+    expect(errorOf(f)).toMatchObject({ error_code: 'ModelArts.6400' });
+    expect(errorOf(f).error_msg).toMatch(/modelarts\.vm\.cpu\.64u/);
+    const i = await create({ image_id: '00000000-1111-2222-3333-444444444444' });
+    expect(errorOf(i)).toMatchObject({ error_code: 'ModelArts.6400' });
+    expect(errorOf(i).error_msg).toMatch(/Image/);
+  });
+
+  it('rejects an image that does not run on the flavor (Ascend image on x86 CPU)', async () => {
+    const res = await create({ image_id: SIMULATOR_ASCEND_IMAGE_ID });
+    expect(errorOf(res).error_code).toBe('ModelArts.0104');
+    expect(errorOf(res).error_msg).toMatch(/does not run on flavor/);
+  });
+
+  it('accepts GPU and Ascend combinations', async () => {
+    expect((await create({ flavor: 'modelarts.vm.gpu.t4u8', image_id: SIMULATOR_GPU_IMAGE_ID })).status).toBe(200);
+    expect((await create({ flavor: 'modelarts.vm.snt9b.xlarge.1', image_id: SIMULATOR_ASCEND_IMAGE_ID })).status).toBe(
+      200,
+    );
+  });
+
+  it('allows duplicate names, as the real API does', async () => {
+    const a = (await create({ name: 'same' })).body as NotebookView;
+    const b = (await create({ name: 'same' })).body as NotebookView;
+    expect(a.id).not.toBe(b.id);
+    expect(sim.instances.count()).toBe(2);
+  });
+
+  it('needs key pairs for an SSH endpoint and echoes the endpoint', async () => {
+    const bad = await create({ endpoints: [{ service: 'ssh' }] });
+    expect(errorOf(bad).error_msg).toMatch(/endpoints\.0\.key_pair_names/);
+    const ok = (
+      await create({ endpoints: [{ service: 'SSH', key_pair_names: ['kp-1'], allowed_access_ips: ['203.0.113.7'] }] })
+    ).body as NotebookView;
+    expect(ok.endpoints).toEqual([
+      { service: 'SSH', dev_service: 'SSH', ssh_keys: ['kp-1'], allowed_access_ips: ['203.0.113.7'] },
+    ]);
+  });
+
+  it('one free DEFAULT instance per user: the second gets ModelArts.0113', async () => {
+    const free = { feature: 'DEFAULT', flavor: 'modelarts.vm.cpu.free' };
+    expect((await create(free)).status).toBe(200);
+    const second = await create(free);
+    expect(errorOf(second).error_code).toBe('ModelArts.0113');
+    expect(errorOf(await create({ flavor: 'modelarts.vm.cpu.free' })).error_code).toBe('ModelArts.0104');
+  });
+
+  it('records the pool of a dedicated-pool instance', async () => {
+    const v = (await create({ pool_id: 'pool-0123456789ab', workspace_id: 'a'.repeat(32) })).body as NotebookView;
+    expect(v.pool).toEqual({ id: 'pool-0123456789ab', name: 'pool-pool-012' });
+    expect(v.workspace_id).toBe('a'.repeat(32));
+  });
+});
+
+describe('simulator quota', () => {
+  it('answers ModelArts.6302 beyond maxInstances; deleting frees a place once the deletion ends', async () => {
+    await boot({ maxInstances: 2 });
+    const a = (await create()).body as NotebookView;
+    await create();
+    const third = await create();
+    expect(third.status).toBe(400);
+    expect(errorOf(third)).toEqual({
+      error_code: 'ModelArts.6302',
+      error_msg: 'The instance count already reaches the maximum value.',
+    });
+    await api({ method: 'DELETE', path: `${nb}/${a.id}` });
+    expect(errorOf(await create()).error_code).toBe('ModelArts.6302');
+    clock.advance(DEFAULT_TIMINGS.delete);
+    expect((await create()).status).toBe(200);
+  });
+
+  it('can answer with ModelArts.0113 instead', async () => {
+    await boot({ maxInstances: 0, quotaErrorCode: 'ModelArts.0113' });
+    expect(errorOf(await create())).toMatchObject({ error_code: 'ModelArts.0113' });
+  });
+});
+
+describe('simulator list', () => {
+  beforeEach(async () => {
+    await boot();
+    sim.instances.seed({ count: 25, status: 'RUNNING', namePrefix: 'alpha' });
+    sim.instances.seed({ count: 5, status: 'STOPPED', namePrefix: 'Beta', workspaceId: 'b'.repeat(32) });
+    sim.instances.seed({ count: 3, status: 'CREATE_FAILED', namePrefix: 'gamma', poolId: 'pool-x' });
+  });
+  const list = (query: Record<string, string | number> = {}) => api({ path: nb, query });
+
+  it('defaults to 10 per page, offset 0, newest first, and parses with ListNotebooksResponseSchema', async () => {
+    const res = await list();
+    expect(res.status).toBe(200);
+    const page = ListNotebooksResponseSchema.parse(res.body);
+    expect(page).toMatchObject({ current: 0, pages: 4, size: 10, total: 33 });
+    expect(page.data).toHaveLength(10);
+    expect(page.data[0]!.name).toBe('gamma-2');
+    const creates = page.data.map((n) => n.create_at!);
+    expect([...creates].sort((a, b) => b - a)).toEqual(creates);
+  });
+
+  it('treats offset as a page index and echoes it as current', async () => {
+    const pages = await Promise.all([0, 1, 2, 3, 4].map((offset) => list({ limit: 10, offset })));
+    const bodies = pages.map((p) => p.body as { current: number; data: NotebookView[] });
+    expect(bodies.map((b) => b.current)).toEqual([0, 1, 2, 3, 4]);
+    expect(bodies.map((b) => b.data.length)).toEqual([10, 10, 10, 3, 0]);
+    const ids = bodies.flatMap((b) => b.data.map((n) => n.id));
+    expect(new Set(ids).size).toBe(33);
+  });
+
+  it('filters by name (substring, any case), status, workspace_id / workspaceId, pool_id, feature, owner', async () => {
+    const total = async (q: Record<string, string>) => ((await list(q)).body as { total: number }).total;
+    expect(await total({ name: 'ETA' })).toBe(5);
+    expect(await total({ name: 'alpha-1' })).toBe(11);
+    expect(await total({ status: 'stopped' })).toBe(5);
+    expect(await total({ status: 'RUNNING,CREATE_FAILED' })).toBe(28);
+    expect(await total({ workspace_id: 'b'.repeat(32) })).toBe(5);
+    expect(await total({ workspaceId: 'b'.repeat(32) })).toBe(5);
+    expect(await total({ pool_id: 'pool-x' })).toBe(3);
+    expect(await total({ feature: 'DEFAULT' })).toBe(0);
+    const owner = sim.instances.list()[0]!.user.id;
+    expect(await total({ owner })).toBe(33);
+    expect(await total({ owner: 'someone-else' })).toBe(0);
+  });
+
+  it('sorts by sort_key / sort_dir and rejects unknown keys with ModelArts.6303', async () => {
+    const asc = (await list({ sort_key: 'name', sort_dir: 'asc', limit: 40 })).body as { data: NotebookView[] };
+    const names = asc.data.map((n) => n.name);
+    expect(names).toEqual([...names].sort());
+    expect(names[0]).toBe('Beta-0');
+    const oldest = (await list({ sort_dir: 'ASC', limit: 1 })).body as { data: NotebookView[] };
+    expect(oldest.data[0]!.name).toBe('alpha-0');
+    const bad = await list({ sort_key: 'flavour' });
+    expect(errorOf(bad).error_code).toBe('ModelArts.6303');
+  });
+
+  it('rejects malformed paging and filters with ModelArts.0104', async () => {
+    expect(errorOf(await list({ limit: 'ten' })).error_code).toBe('ModelArts.0104');
+    expect(errorOf(await list({ limit: 0 })).error_code).toBe('ModelArts.0104');
+    expect(errorOf(await list({ status: 'SLEEPING' })).error_code).toBe('ModelArts.0104');
+    expect(errorOf(await list({ sort_dir: 'UP' })).error_code).toBe('ModelArts.0104');
+  });
+
+  it('reflects lazy state changes: seeded leases that ended show as stopped', async () => {
+    await sim.stop();
+    await boot();
+    sim.instances.seed({ count: 4, lease: { duration: 3_600_000, elapsedMs: [0, 3_000_000] } });
+    clock.advance(600_000 + DEFAULT_TIMINGS.stop);
+    const stopped = (await list({ status: 'STOPPED' })).body as { total: number };
+    expect(stopped.total).toBe(1);
+  });
+});
+
+describe('simulator update', () => {
+  beforeEach(() => boot());
+
+  async function runningNotebook(): Promise<NotebookView> {
+    const v = (await create()).body as NotebookView;
+    clock.advance(DEFAULT_TIMINGS.createSteps.reduce((a, b) => a + b, 0) + DEFAULT_TIMINGS.createStarting);
+    return v;
+  }
+  const put = (id: string, b: unknown) => api({ method: 'PUT', path: `${nb}/${id}`, body: b });
+
+  it('renames and describes at any time', async () => {
+    const v = await runningNotebook();
+    const res = await put(v.id, { name: 'renamed', description: 'new words' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'renamed', description: 'new words', status: 'RUNNING' });
+  });
+
+  it('changes the flavor only when STOPPED', async () => {
+    const v = await runningNotebook();
+    const refused = await put(v.id, { flavor: 'modelarts.vm.cpu.8u' });
+    expect(refused.status).toBe(400);
+    expect(errorOf(refused).error_msg).toMatch(/stop it first/);
+    await api({ method: 'POST', path: `${nb}/${v.id}/stop` });
+    clock.advance(DEFAULT_TIMINGS.stop);
+    const ok = await put(v.id, { flavor: 'modelarts.vm.cpu.8u' });
+    expect(ok.body).toMatchObject({ flavor: 'modelarts.vm.cpu.8u' });
+    expect(errorOf(await put(v.id, { flavor: 'modelarts.vm.nope' })).error_code).toBe('ModelArts.6400');
+    expect(errorOf(await put(v.id, { image_id: SIMULATOR_ASCEND_IMAGE_ID })).error_code).toBe('ModelArts.0104');
+  });
+
+  it('grows EVS storage with volume.status RESIZING for a while', async () => {
+    const v = await runningNotebook();
+    const res = (await put(v.id, { storage_new_size: 20 })).body as NotebookView;
+    expect(res.volume).toMatchObject({ capacity: 20, status: 'RESIZING' });
+    clock.advance(DEFAULT_TIMINGS.resize);
+    const after = (await api({ path: `${nb}/${v.id}` })).body as NotebookView;
+    expect(after.volume.status).toBeUndefined();
+    expect(errorOf(await put(v.id, { storage_new_size: 10 })).error_code).toBe('ModelArts.0104');
+  });
+});
+
+describe('simulator catalog', () => {
+  beforeEach(() => boot());
+
+  it('lists flavors with the documented fields; some sold out, one free; filters by category', async () => {
+    const res = await api({ path: `${nb}/flavors` });
+    expect(res.status).toBe(200);
+    const page = ListFlavorsResponseSchema.safeParse(res.body);
+    const all = (res.body as { data: SimFlavor[]; flavors: SimFlavor[] }).data;
+    expect((res.body as { flavors: SimFlavor[] }).flavors).toEqual(all);
+    expect(all.filter((f) => f.free).map((f) => f.id)).toEqual(['modelarts.vm.cpu.free']);
+    expect(all.some((f) => f.sold_out)).toBe(true);
+    expect(new Set(all.map((f) => f.category))).toEqual(new Set(['CPU', 'GPU', 'ASCEND']));
+    expect(all.find((f) => f.category === 'ASCEND')).toMatchObject({
+      arch: 'AARCH64',
+      ascend: { type: 'ascend-snt9b' },
+    });
+    expect(all.find((f) => f.id === 'modelarts.vm.gpu.v100')).toMatchObject({
+      gpu: { gpu: 1, gpu_memory: '32', type: 'V100' },
+      billing: { code: 'modelarts.vm.gpu.v100', unit_num: 1 },
+    });
+    // gpu_memory is a string on the wire, as Huawei documents it; the response schema reads it.
+    expect(page.success).toBe(true);
+
+    const gpus = (await api({ path: `${nb}/flavors`, query: { category: 'gpu' } })).body as { data: SimFlavor[] };
+    expect(gpus.data.every((f) => f.category === 'GPU')).toBe(true);
+    const paged = (await api({ path: `${nb}/flavors`, query: { limit: 2, offset: 1 } })).body as { data: SimFlavor[] };
+    expect(paged.data.map((f) => f.id)).toEqual(all.slice(2, 4).map((f) => f.id));
+    const dedicated = (await api({ path: `${nb}/flavors`, query: { type: 'DEDICATED' } })).body as { total: number };
+    expect(dedicated.total).toBe(0);
+  });
+
+  it('lists switchable flavors of an instance (same arch, runs its image, not the current one)', async () => {
+    const v = (await create()).body as NotebookView;
+    const res = (await api({ path: `${nb}/${v.id}/flavors` })).body as { data: SimFlavor[] };
+    const ids = res.data.map((f) => f.id);
+    expect(ids).toContain('modelarts.vm.cpu.8u');
+    expect(ids).not.toContain(SIMULATOR_DEFAULT_FLAVOR);
+    expect(ids).not.toContain('modelarts.vm.cpu.free');
+    expect(res.data.every((f) => f.arch === 'X86_64' && f.category === 'CPU')).toBe(true);
+  });
+
+  it('lists images (BUILD_IN x86 and aarch64, one DEDICATED) with the documented fields', async () => {
+    const res = await api({ path: `/v1/${pid}/images` });
+    expect(res.status).toBe(200);
+    const page = ListImagesResponseSchema.parse(res.body);
+    expect(page).toMatchObject({ current: 0, size: 200 });
+    const images = (res.body as { data: SimImage[] }).data;
+    expect(new Set(images.map((i) => i.arch))).toEqual(new Set(['X86_64', 'AARCH64']));
+    expect(images.filter((i) => i.type === 'DEDICATED')).toHaveLength(1);
+    for (const i of images) {
+      expect(i.resource_categories.length).toBeGreaterThan(0);
+      expect(i.support_res_categories).toEqual(i.resource_categories);
+      expect(i.dev_services).toContain('NOTEBOOK');
+      expect(i.create_at).toBeGreaterThan(Date.UTC(2020, 0, 1));
+    }
+    const builtIn = (await api({ path: `/v1/${pid}/images`, query: { type: 'BUILD_IN' } })).body as { total: number };
+    expect(builtIn.total).toBe(images.length - 1);
+    const fuzzy = (await api({ path: `/v1/${pid}/images`, query: { name: 'PYTORCH', name_fuzzy_match: 'true' } }))
+      .body as { data: SimImage[] };
+    expect(fuzzy.data.length).toBeGreaterThanOrEqual(3);
+    const exact = (await api({ path: `/v1/${pid}/images`, query: { name: 'notebook2.0-mul-kernel-cpu-cp36' } }))
+      .body as {
+      data: SimImage[];
+    };
+    expect(exact.data.map((i) => i.id)).toEqual([SIMULATOR_DEFAULT_IMAGE_ID]);
+  });
+
+  it('can leave the DEDICATED image out', async () => {
+    await sim.stop();
+    await boot({ dedicatedImage: false });
+    const res = (await api({ path: `/v1/${pid}/images`, query: { type: 'DEDICATED' } })).body as { total: number };
+    expect(res.total).toBe(0);
+  });
+});

@@ -1,0 +1,94 @@
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScaledClock } from '../src/clock.js';
+import {
+  createSimulator,
+  type NotebookView,
+  SIMULATOR_DEFAULT_FLAVOR,
+  SIMULATOR_DEFAULT_IMAGE_ID,
+  SIMULATOR_PROJECT_ID,
+  type Simulator,
+} from '../src/simulator/index.js';
+import { type SimRequestOptions, simRequest } from '../src/simulator/signed-request.js';
+
+/**
+ * The simulator must carry the benchmarks: 10,000 instances and 1,000 concurrent creates. The
+ * time bounds are loose (shared 2-core CI machines); they catch accidental O(n²), not jitter.
+ */
+const pid = SIMULATOR_PROJECT_ID;
+const nb = `/v1/${pid}/notebooks`;
+let sim: Simulator;
+const agent = new Agent({ connections: 256, pipelining: 1 });
+
+beforeAll(async () => {
+  sim = createSimulator({ clock: new ScaledClock({ scale: 60 }) });
+  await sim.start();
+});
+afterAll(async () => {
+  await sim.stop();
+  await agent.close();
+});
+
+const api = (o: SimRequestOptions) => simRequest(sim.url, { date: new Date(sim.clock.now()), dispatcher: agent, ...o });
+
+describe('simulator at benchmark scale', () => {
+  it('seeds 10,000 instances over HTTP and lists them page by page quickly', async () => {
+    const t0 = performance.now();
+    const seeded = await request(`${sim.url}/__sim/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 10_000, status: 'RUNNING', lease: { duration: 7_200_000 } }),
+    });
+    expect(seeded.statusCode).toBe(200);
+    expect(((await seeded.body.json()) as { count: number }).count).toBe(10_000);
+    const seedMs = performance.now() - t0;
+    expect(seedMs).toBeLessThan(3_000);
+
+    const first = await api({ path: nb, query: { limit: 100 } });
+    expect(first.body).toMatchObject({ total: 10_000, pages: 100, size: 100, current: 0 });
+
+    const t1 = performance.now();
+    const seen = new Set<string>();
+    for (let offset = 0; offset < 10; offset++) {
+      const page = (await api({ path: nb, query: { limit: 1000, offset } })).body as {
+        data: NotebookView[];
+        current: number;
+      };
+      expect(page.current).toBe(offset);
+      for (const n of page.data) seen.add(n.id);
+    }
+    const listMs = performance.now() - t1;
+    expect(seen.size).toBe(10_000);
+    // Ten full scans with sorting and 10,000 rendered items.
+    expect(listMs).toBeLessThan(5_000);
+
+    const t2 = performance.now();
+    for (let i = 0; i < 20; i++) await api({ path: nb, query: { limit: 10, offset: i, name: 'seed-99' } });
+    expect((performance.now() - t2) / 20).toBeLessThan(250);
+
+    const t3 = performance.now();
+    const id = [...seen][1234]!;
+    for (let i = 0; i < 100; i++) expect((await api({ path: `${nb}/${id}` })).status).toBe(200);
+    expect((performance.now() - t3) / 100).toBeLessThan(50);
+  });
+
+  it('serves 1,000 concurrent creates, each once, with unique ids', async () => {
+    sim.reset();
+    const body = (i: number) => ({
+      name: `burst-${i}`,
+      flavor: SIMULATOR_DEFAULT_FLAVOR,
+      image_id: SIMULATOR_DEFAULT_IMAGE_ID,
+      volume: { category: 'EVS', ownership: 'MANAGED' },
+    });
+    const t0 = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => api({ method: 'POST', path: nb, body: body(i) })),
+    );
+    const ms = performance.now() - t0;
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(new Set(results.map((r) => (r.body as NotebookView).id)).size).toBe(1000);
+    expect(sim.instances.count()).toBe(1000);
+    expect(sim.stats.calls.create).toBe(1000);
+    expect(ms).toBeLessThan(15_000);
+  });
+});
