@@ -15,6 +15,7 @@ import {
 } from '../src/access/approvals.js';
 import { parsePolicy } from '../src/access/policy.js';
 import { ManualClock } from '../src/clock.js';
+import { createOperationQueue } from '../src/jobs/producer.js';
 import type { CreateOperation, EnqueueResult, Operation, OperationQueue } from '../src/jobs/types.js';
 import { createLogger } from '../src/logger.js';
 import { CreateNotebookRequestSchema } from '../src/modelarts/schemas.js';
@@ -240,6 +241,32 @@ describe('approvals', () => {
     expect(losers).toHaveLength(2);
     for (const text of losers) expect(text).toMatch(new RegExp(`^This request was already approved by <@${winner}>`));
     expect((await access.readAudit()).filter((e) => e.outcome === 'approved')).toHaveLength(1);
+  });
+
+  it('with the real BullMQ producer: approved once, one job with the stored operation', async () => {
+    const producer = createOperationQueue({ connection: redis, prefix });
+    const real = createApprovals({
+      redis,
+      prefix,
+      client: web,
+      access,
+      queue: producer,
+      logger: createLogger({ level: 'silent' }),
+      clock,
+    });
+    const op = createOp({ opId: 'op-bullmq-1' });
+    const { approvalId } = await real.requestApproval({ op, decision });
+    expect(await producer.queue.count()).toBe(0); // nothing is created before approval
+    const results = await Promise.all([
+      real.decide({ approvalId, userId: 'U0ADMIN', approve: true }),
+      real.decide({ approvalId, userId: 'U0ADMIN2', approve: true }),
+    ]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['already', 'approved']);
+    const jobs = await producer.queue.getJobs(['waiting']);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.data.op).toEqual(op);
+    await producer.queue.obliterate({ force: true });
+    await producer.close();
   });
 
   it('an admin denies: nothing is enqueued and the requester is told', async () => {

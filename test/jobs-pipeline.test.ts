@@ -42,7 +42,12 @@ describe('create', () => {
   it('creates once, shows progress, then a ready message with the JupyterLab button and one thread reply', async () => {
     const changed: NotebookRecord[] = [];
     const audits: AuditEntry[] = [];
-    await h.startWorker({ onNotebookChanged: (r) => void changed.push(r), audit: (e) => void audits.push(e) });
+    const finished: string[] = [];
+    await h.startWorker({
+      onNotebookChanged: (r) => void changed.push(r),
+      audit: (e) => void audits.push(e),
+      metrics: { operationFinished: (kind, outcome) => void finished.push(`${kind}:${outcome}`) },
+    });
     const op = createOp(h.clock, 'nb-alpha');
     const statusTs = await h.postQueued({ ...op });
     const res = await h.queue.enqueue({ ...op, statusTs });
@@ -91,6 +96,7 @@ describe('create', () => {
     expect(audits).toEqual([
       expect.objectContaining({ action: 'create', outcome: 'succeeded', notebookId: instance!.id, userId: USER }),
     ]);
+    expect(finished).toEqual(['create:succeeded']);
   });
 
   it('escapes the notebook name in mrkdwn', async () => {
@@ -357,5 +363,26 @@ describe('faults', () => {
     const limited = h.slack.callsTo('chat.update#429').at(-1)!;
     const next = h.slack.callsTo('chat.update').find((c) => c.at > limited.at);
     expect(next!.at - limited.at).toBeGreaterThanOrEqual(900);
+  });
+  it('Slack throttling never holds cloud work back: the operation finishes while chat.update is limited', async () => {
+    await h.startWorker();
+    h.slack.rateLimit('chat.update', 1000, 30);
+    const [id] = h.sim.instances.seed({ count: 1, status: 'RUNNING', namePrefix: 'busy' });
+    const op = notebookOp(h.clock, 'stop', id!, 'busy-0');
+    await h.queue.enqueue({ ...op, statusTs: await h.postQueued(op) });
+    expect(await h.waitForJob(op.opId)).toBe('completed');
+    expect(h.sim.instances.get(id!)?.status).toBe('STOPPED');
+    expect(h.slack.callsTo('chat.update#429')).toHaveLength(1);
+  });
+
+  it('a Slack 429 on the status post delays the job by Retry-After; the operation then runs once', async () => {
+    await h.startWorker();
+    h.slack.rateLimit('chat.postMessage', 1, 1);
+    const op = createOp(h.clock, 'nb-post429');
+    const res = await h.queue.enqueue(op);
+    expect(await h.waitForJob(res.jobId)).toBe('completed');
+    expect(h.slack.callsTo('chat.postMessage#429')).toHaveLength(1);
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => !c.args['thread_ts'])).toHaveLength(1);
+    expect(h.sim.stats.calls.create).toBe(1);
   });
 });

@@ -156,6 +156,21 @@ describe('lease watch: buttons', () => {
     expect(h.events.filter((e) => e.kind === 'expired')).toHaveLength(0);
   });
 
+  it("a stop by the bot does not hide a later run's lease expiry", async () => {
+    const { id, warning } = await warned();
+    await h.click(warning, id, LEASE_ACTION_IDS.stop, OWNER);
+    await h.api.stopNotebook(id);
+    h.clock.advance(M);
+    // Started again before any scan saw the stop: the mark must not carry over to this run.
+    await h.api.startNotebook(id, { duration: H });
+    h.clock.advance(2 * M);
+    const w = h.watcher();
+    await w.scanOnce();
+    h.clock.advance(H);
+    await w.scanOnce();
+    expect(h.events.filter((e) => e.kind === 'expired')).toEqual([expect.objectContaining({ notebookId: id })]);
+  });
+
   it('dismiss silences the rest of this lease, and a renewal re-arms the warnings', async () => {
     const { id, warning } = await warned(2 * H);
     await h.click(warning, id, LEASE_ACTION_IDS.dismiss, OWNER);

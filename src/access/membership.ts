@@ -16,7 +16,10 @@ export interface MembershipResolver {
   isMember(userId: string, principal: Principal): Promise<boolean>;
   /** True when `userId` matches any of `principals` (direct ids first: they cost nothing). */
   isMemberOfAny(userId: string, principals: readonly Principal[]): Promise<boolean>;
-  /** Forgets cached members (one principal, or all), e.g. after a `subteam_members_changed` event. */
+  /**
+   * Forgets cached members of `principal` (memory and Redis), e.g. on a `subteam_members_changed`
+   * or `member_joined_channel` event. Without an argument: everything this process has cached.
+   */
   invalidate(principal?: Principal): Promise<void>;
 }
 

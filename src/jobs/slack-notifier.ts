@@ -294,11 +294,12 @@ export class SlackNotifier {
   createWorker(options: SlackWorkerOptions = {}): SlackWorker {
     const maxFailures = options.maxFailures ?? 10;
     const holder: { worker?: SlackWorker } = {};
-    const processor = async (job: SlackJob, token: string | undefined, signal?: AbortSignal): Promise<void> => {
+    // Web API calls take no abort signal, so the processor does not ask BullMQ for one.
+    const processor = async (job: SlackJob, token: string | undefined): Promise<void> => {
       const worker = holder.worker;
       if (!worker || !token) throw new Error('slack worker not initialised');
       try {
-        if (job.name === 'render') await this.processRender(job as Job<RenderJobData>, token, signal);
+        if (job.name === 'render') await this.processRender(job as Job<RenderJobData>, token);
         else await this.processPost(job as Job<PostJobData>);
       } catch (err) {
         const retryAfterMs = slackRetryAfterMs(err);
@@ -345,7 +346,7 @@ export class SlackNotifier {
     await this.script('nbSlackRelease', this.msgKey(job.data.key), job.data.owner);
   }
 
-  private async processRender(job: Job<RenderJobData>, token: string, _signal?: AbortSignal): Promise<void> {
+  private async processRender(job: Job<RenderJobData>, token: string): Promise<void> {
     const key = this.msgKey(job.data.key);
     const owner = job.data.owner;
     // One send per activation, so the queue limiter paces Slack calls; the loop only continues

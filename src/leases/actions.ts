@@ -220,22 +220,21 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       };
       const res = await submit(client, click, op, decision, name);
       if (!res) return;
-      await audit(click, kind, name, 'allowed', `restart after lease end, ${formatDuration(d)}`);
       if (res.duplicate) {
         await ephemeral(client, click, `${nameMd} is already being started; its thread shows the progress.`);
         return;
       }
+      await audit(click, kind, name, 'allowed', `restart after lease end, ${formatDuration(d)}`);
       await updateWarning(client, click, leaseOutcomeText({ kind: 'started', userId: click.userId, durationMs: d }));
       return;
     }
 
     if (nb.status !== 'RUNNING' || !live || !sameLease(live, lease)) {
-      const now2 = clock.now();
       const current =
         nb.status !== 'RUNNING'
           ? `the notebook is ${nb.status}`
           : live
-            ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now2)}`
+            ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now)}`
             : 'the notebook has no lease';
       await ephemeral(client, click, `This warning is out of date: ${current}.`);
       return;

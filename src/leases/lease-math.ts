@@ -39,6 +39,7 @@ export function leaseKey(lease: LeaseIdentity): string {
   return `${lease.createAt}-${lease.durationMs}`;
 }
 
+/** True when both are the same lease (a renewal changes `duration`, a restart `create_at`). */
 export function sameLease(a: LeaseIdentity, b: LeaseIdentity): boolean {
   return a.createAt === b.createAt && a.durationMs === b.durationMs;
 }

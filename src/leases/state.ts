@@ -70,15 +70,19 @@ export class LeaseState {
     this.prefix = options.prefix;
   }
 
+  /** The lock of one cron tick. */
   slotKey(slot: string): string {
     return `${this.prefix}:lease:slot:${slot}`;
   }
+  /** One notice of one lease: `what` is `w<minutes>` for a warning or `ended`. */
   noticeKey(notebookId: string, leaseKey: string, what: string): string {
     return `${this.prefix}:lease:notice:${notebookId}:${leaseKey}:${what}`;
   }
+  /** Set when the owner dismissed this lease's warnings. */
   dismissedKey(notebookId: string, leaseKey: string): string {
     return `${this.prefix}:lease:dismissed:${notebookId}:${leaseKey}`;
   }
+  /** Set while a stop requested by the bot is on its way. */
   botStopKey(notebookId: string): string {
     return `${this.prefix}:lease:bot-stop:${notebookId}`;
   }
@@ -145,11 +149,13 @@ export class LeaseState {
     await this.redis.set(this.botStopKey(notebookId), '1', 'PX', Math.max(1, Math.round(ttlMs)));
   }
 
+  /** Forgets bot-stop marks (the stop was seen, or a new run began). */
   async clearBotStops(notebookIds: readonly string[]): Promise<void> {
     if (notebookIds.length === 0) return;
     await this.redis.del(...notebookIds.map((id) => this.botStopKey(id)));
   }
 
+  /** The notebooks the last scan saw RUNNING. */
   async runningAll(): Promise<Map<string, RunningEntry>> {
     const h = await this.redis.hgetall(this.runningKey);
     const out = new Map<string, RunningEntry>();
@@ -160,6 +166,7 @@ export class LeaseState {
     return out;
   }
 
+  /** Records (or refreshes) notebooks seen RUNNING now. */
   async setRunning(entries: ReadonlyMap<string, RunningEntry>): Promise<void> {
     if (entries.size === 0) return;
     const fields: Record<string, string> = {};
@@ -167,6 +174,7 @@ export class LeaseState {
     await this.redis.hset(this.runningKey, fields);
   }
 
+  /** Forgets notebooks that are no longer watched or whose stop was dealt with. */
   async removeRunning(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.redis.hdel(this.runningKey, ...ids);

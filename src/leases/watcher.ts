@@ -192,17 +192,21 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
     return all.filter((n) => n.status === 'RUNNING');
   }
 
-  function targetFor(nb: Notebook, record: NotebookRecord | undefined, lease: LeaseInfo): Target | undefined {
-    const botKnown = record !== undefined && record.origin !== 'external';
-    if (!botKnown && !watchAll) return undefined;
-    const channelId = record?.channelId || options.defaultChannel;
-    if (!channelId) return undefined;
-    const fromRecord = Boolean(record?.channelId);
+  /** Bot-known notebooks always; everything else only with WATCH_ALL_NOTEBOOKS and somewhere to post. */
+  function isWatched(record: NotebookRecord | undefined): boolean {
+    if (record && record.origin !== 'external') return true;
+    return watchAll && Boolean(record?.channelId || options.defaultChannel);
+  }
+
+  function targetFor(nb: Notebook, record: NotebookRecord | undefined, lease: LeaseInfo): Target {
+    // Notebooks without a record of their own go to DEFAULT_CHANNEL, at the top level: there is
+    // no thread to reply in and nobody to mention.
+    const own = record?.channelId;
     return {
       notebook: nb,
       record,
-      channelId,
-      threadTs: fromRecord ? record?.threadTs : undefined,
+      channelId: own || (options.defaultChannel as string),
+      threadTs: own ? record?.threadTs : undefined,
       ownerId: record?.ownerId,
       lease,
     };
@@ -260,15 +264,13 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
     const targets: Target[] = [];
     for (const nb of runningList) {
       const record = recordById.get(nb.id);
-      if (!(record && record.origin !== 'external') && !watchAll) continue;
+      if (!isWatched(record)) continue;
       const lease = await leaseOf(nb);
-      if (!lease) continue;
-      const t = targetFor(nb, record, lease);
-      if (t) targets.push(t);
+      if (lease) targets.push(targetFor(nb, record, lease));
     }
     const targetIds = new Set(targets.map((t) => t.notebook.id));
     const updates = new Map<string, RunningEntry>();
-    const freshStarts: string[] = [];
+    const newRuns: string[] = [];
     for (const t of targets) {
       const prev = previous.get(t.notebook.id);
       const entry: RunningEntry = {
@@ -279,13 +281,14 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
         lease: t.lease,
         seenAt: prev && sameLease(prev.lease, t.lease) ? prev.seenAt : now,
       };
-      if (!prev) freshStarts.push(t.notebook.id);
+      if (!prev || prev.lease.createAt !== t.lease.createAt) newRuns.push(t.notebook.id);
       if (!prev || JSON.stringify(prev) !== JSON.stringify(entry)) updates.set(t.notebook.id, entry);
     }
     await state.setRunning(updates);
     await patchStore(targets);
-    // A notebook that (re)started since we last looked clears any old "the bot stopped it" mark.
-    await state.clearBotStops(freshStarts);
+    // A new run (first sight, or a restart since we last looked) voids any old "the bot stopped
+    // it" mark: left in place, it would hide this run's real lease expiry.
+    await state.clearBotStops(newRuns);
 
     // 2. Warnings due now.
     const due: DueNotice[] = [];

@@ -133,6 +133,12 @@ const ListAllImagesQuerySchema = ListImagesQuerySchema.omit({ offset: true, limi
 /** Reads a 2xx response. */
 type Decoder<T> = (res: RawResponse, req: PreparedRequest) => T;
 
+/** What every ModelArts list answer has in common. */
+interface ListPage<T> {
+  data: T[];
+  total?: number | undefined;
+}
+
 /** One API operation, described once and executed by the retry loop. */
 interface Operation<T> {
   /** API name, for logs and metrics. */
@@ -272,16 +278,16 @@ export class ModelArtsClient implements ModelArtsApi {
   ): Promise<Notebook[]> {
     const { pageSize = DEFAULTS.notebookPageSize, ...callOptions } = options;
     const [q, size] = validated(check(ListAllNotebooksQuerySchema, query), check(PageSizeSchema, pageSize, 'pageSize'));
-    const result = await walkAllPages({
-      pageSize: size,
-      maxPages: DEFAULTS.maxPages,
-      idOf: (n: Notebook) => n.id,
-      fetchPage: async (offset, limit) => {
-        const page = await this.listNotebooksPage({ ...q, offset, limit }, callOptions);
-        return { items: page.data, total: page.total };
+    return this.listEveryPage(
+      {
+        name: 'ListNotebooks',
+        path: ['notebooks'],
+        query: q,
+        pageSize: size,
+        decode: json(ListNotebooksResponseSchema),
       },
-    });
-    return this.finishWalk('ListNotebooks', result);
+      callOptions,
+    );
   }
 
   /**
@@ -392,26 +398,16 @@ export class ModelArtsClient implements ModelArtsApi {
     options: CallOptions = {},
   ): Promise<Flavor[]> {
     const [q] = validated(check(ListAllFlavorsQuerySchema, query));
-    const result = await walkAllPages({
-      pageSize: DEFAULTS.flavorPageSize,
-      maxPages: DEFAULTS.maxPages,
-      idOf: (f: Flavor) => f.id,
-      fetchPage: async (offset, limit) => {
-        const page = await this.execute(
-          {
-            name: 'ListFlavors',
-            method: 'GET',
-            path: ['notebooks', 'flavors'],
-            query: { ...q, offset, limit },
-            idempotent: true,
-            decode: json(ListFlavorsResponseSchema),
-          },
-          options,
-        );
-        return { items: page.data, total: page.total };
+    return this.listEveryPage(
+      {
+        name: 'ListFlavors',
+        path: ['notebooks', 'flavors'],
+        query: q,
+        pageSize: DEFAULTS.flavorPageSize,
+        decode: json(ListFlavorsResponseSchema),
       },
-    });
-    return this.finishWalk('ListFlavors', result);
+      options,
+    );
   }
 
   /** Flavors an existing notebook may switch to (`GET /v1/{project_id}/notebooks/{id}/flavors`). */
@@ -433,26 +429,16 @@ export class ModelArtsClient implements ModelArtsApi {
   /** Every image (`GET /v1/{project_id}/images`), all pages of 200. */
   async listImages(query: Omit<ListImagesQuery, 'offset' | 'limit'> = {}, options: CallOptions = {}): Promise<Image[]> {
     const [q] = validated(check(ListAllImagesQuerySchema, query));
-    const result = await walkAllPages({
-      pageSize: DEFAULTS.imagePageSize,
-      maxPages: DEFAULTS.maxPages,
-      idOf: (i: Image) => i.id,
-      fetchPage: async (offset, limit) => {
-        const page = await this.execute(
-          {
-            name: 'ListImages',
-            method: 'GET',
-            path: ['images'],
-            query: { ...q, offset, limit },
-            idempotent: true,
-            decode: json(ListImagesResponseSchema),
-          },
-          options,
-        );
-        return { items: page.data, total: page.total };
+    return this.listEveryPage(
+      {
+        name: 'ListImages',
+        path: ['images'],
+        query: q,
+        pageSize: DEFAULTS.imagePageSize,
+        decode: json(ListImagesResponseSchema),
       },
-    });
-    return this.finishWalk('ListImages', result);
+      options,
+    );
   }
 
   // -------------------------------------------------------------------------------- internals
@@ -469,6 +455,33 @@ export class ModelArtsClient implements ModelArtsApi {
       },
       options,
     );
+  }
+
+  /** Every item of a paginated list endpoint; each page is a separately retried GET. */
+  private async listEveryPage<T extends { id: string }>(
+    list: { name: string; path: readonly string[]; query: Query; pageSize: number; decode: Decoder<ListPage<T>> },
+    options: CallOptions,
+  ): Promise<T[]> {
+    const result = await walkAllPages({
+      pageSize: list.pageSize,
+      maxPages: DEFAULTS.maxPages,
+      idOf: (item: T) => item.id,
+      fetchPage: async (offset, limit) => {
+        const page = await this.execute(
+          {
+            name: list.name,
+            method: 'GET',
+            path: list.path,
+            query: { ...list.query, offset, limit },
+            idempotent: true,
+            decode: list.decode,
+          },
+          options,
+        );
+        return { items: page.data, total: page.total };
+      },
+    });
+    return this.finishWalk(list.name, result);
   }
 
   /** Returns the walked items; says so in the log when the list may be partial. */

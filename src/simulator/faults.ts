@@ -204,6 +204,7 @@ export class Faults {
    * first matching drop / 5xx / throttle, in the order the faults were armed.
    */
   decide(operation: SimOperation): TransportDecision {
+    if (this.rules.length === 0) return { delayMs: 0 };
     const now = this.realNow();
     this.rules = this.rules.filter(
       (r) => (r.remaining === undefined || r.remaining > 0) && (r.until === undefined || now < r.until),

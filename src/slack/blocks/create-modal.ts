@@ -30,11 +30,12 @@ export const CREATE_BLOCKS = {
 
 /** action_id of every input element in the create and start modals. */
 export const VALUE_ACTION = 'value';
-/** action_ids that fire block_actions from the create modal. */
+/**
+ * action_ids of buttons in the create modal. The flavor and storage inputs dispatch their
+ * selection too; those arrive with their block_id and action_id `value`.
+ */
 export const CREATE_ACTIONS = {
   toggleAdvanced: 'create_toggle_advanced',
-  flavorChosen: 'create_flavor_chosen',
-  storageChosen: 'create_storage_chosen',
 } as const;
 
 /** Storage choices: `CATEGORY:OWNERSHIP`. EVS is sized here; the dedicated ones need a path (advanced). */

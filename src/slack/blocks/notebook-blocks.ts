@@ -3,6 +3,9 @@ import { codeSpan, escapeMrkdwn } from '../escape.js';
 import { type NotebookSummary, statusEmoji } from '../notebook-summary.js';
 import { type KnownBlock, mrkdwn, plain } from './kit.js';
 
+/** action_id of the Open JupyterLab link in a status answer (acked, nothing else). */
+export const STATUS_OPEN_ACTION = 'nb_status_open';
+
 /** Slack's limit for one message. */
 const MAX_MESSAGE_BLOCKS = 50;
 
@@ -73,7 +76,7 @@ export function buildStatusMessage(s: NotebookSummary) {
   if (s.status === 'RUNNING' && s.url) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', action_id: 'nb_status_open', text: plain('Open JupyterLab'), url: s.url, style: 'primary' }],
+      elements: [{ type: 'button', action_id: STATUS_OPEN_ACTION, text: plain('Open JupyterLab'), url: s.url, style: 'primary' }],
     });
   }
   return { text: `${s.name}: ${s.status}`, blocks };

@@ -343,7 +343,12 @@ export function renderReadyReply(requesterId: string, notebookName: string): str
 }
 
 /** The thread reply posted when the ready timeout passes (the status message shows the rest). */
-export function renderSlowReply(kind: OperationKind, requesterId: string, notebookName: string, waitedMs: number): string {
+export function renderSlowReply(
+  kind: OperationKind,
+  requesterId: string,
+  notebookName: string,
+  waitedMs: number,
+): string {
   return (
     `<@${requesterId}> notebook *${escapeMrkdwn(notebookName)}* ${STILL[kind]} after ${formatElapsed(waitedMs)}. ` +
     'The bot keeps watching and will update the status message.'

@@ -1,0 +1,25 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
+import { buildCreateModal, STORAGE_CHOICES } from '../../blocks/create-modal.js';
+import type { SlackDeps } from '../../deps.js';
+import { decodeMetadata } from '../../forms/metadata.js';
+
+/** A dedicated storage kind was picked: its path lives in the advanced options, so open them. */
+export function storageChosen(deps: SlackDeps) {
+  return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const view = body.view;
+    const choice = STORAGE_CHOICES.find((c) => c.value === action.selected_option?.value);
+    if (!view || !choice?.dedicated) return;
+    const meta = decodeMetadata(view.private_metadata);
+    if (meta.advanced) return;
+    try {
+      await client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: buildCreateModal({ defaults: deps.defaults, metadata: { ...meta, advanced: true } }),
+      });
+    } catch (err) {
+      deps.logger.debug({ err }, 'could not open advanced options for dedicated storage');
+    }
+  };
+}

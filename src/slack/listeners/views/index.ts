@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { CREATE_CALLBACK_ID } from '../../blocks/create-modal.js';
+import { START_CALLBACK_ID } from '../../blocks/start-modal.js';
+import type { SlackDeps } from '../../deps.js';
+import { createSubmission } from './create-submission.js';
+import { startSubmission } from './start-submission.js';
+
+/** Registers the modal submission listeners. */
+export function register(app: App, deps: SlackDeps): void {
+  app.view({ callback_id: CREATE_CALLBACK_ID, type: 'view_submission' }, createSubmission(deps));
+  app.view({ callback_id: START_CALLBACK_ID, type: 'view_submission' }, startSubmission(deps));
+}
