@@ -182,3 +182,20 @@ describe('Slack error classification', () => {
     expect(classifySlackError(new Error('socket hang up'))).toMatchObject({ kind: 'transient' });
   });
 });
+
+describe('lease blocks escaping', () => {
+  it('keeps a hostile name inert in blocks and fallback text', () => {
+    const evil = {
+      notebookId: 'x',
+      name: '<!channel> @here',
+      lease: { createAt: T0, durationMs: H, type: 'TIMING' as const },
+    };
+    for (const msg of [leaseWarningMessage(evil, T0), leaseEndedMessage(evil), leaseWarningDigest([evil], T0)]) {
+      // Button values are data, never rendered: only what Slack renders must be inert.
+      const rendered = JSON.stringify(msg.blocks, (k, v) => (k === 'value' ? undefined : v));
+      const all = msg.text + rendered;
+      expect(all).not.toContain('<!channel>');
+      expect(all).not.toMatch(/@here/);
+    }
+  });
+});

@@ -56,7 +56,10 @@ export interface LeaseNoticeItem {
   lease: LeaseInfo;
 }
 
-/** A rendered message: `text` is the notification/accessibility fallback, `blocks` the body. */
+/**
+ * A rendered message: `text` is the notification/accessibility fallback (mrkdwn too, so names are
+ * escaped there as well), `blocks` the body.
+ */
 export interface LeaseMessage {
   text: string;
   blocks: KnownBlock[];
@@ -203,7 +206,10 @@ export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMe
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
   blocks.push(warningButtons(item));
   const prefix = owner ? `${owner} ` : '';
-  return { text: `${prefix}Notebook ${item.name} stops in ${left} unless its lease is extended.`, blocks };
+  return {
+    text: `${prefix}Notebook ${escapeMrkdwn(item.name)} stops in ${left} unless its lease is extended.`,
+    blocks,
+  };
 }
 
 /**
@@ -214,7 +220,7 @@ export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMe
 export function leaseWarningDigest(items: readonly LeaseNoticeItem[], now: number): LeaseMessage {
   const sorted = [...items].sort((a, b) => leaseEndsAt(a.lease) - leaseEndsAt(b.lease));
   const head = `:hourglass_flowing_sand: *${sorted.length} notebooks* stop soon unless their leases are extended:`;
-  const text = `${sorted.length} notebooks stop soon: ${sorted.map((i) => i.name).join(', ')}`;
+  const text = `${sorted.length} notebooks stop soon: ${sorted.map((i) => escapeMrkdwn(i.name)).join(', ')}`;
   return { text: clip(text, 3000), blocks: digestBlocks(sorted, head, now, warningLine, warningButtons) };
 }
 
@@ -234,14 +240,14 @@ export function leaseEndedMessage(item: LeaseNoticeItem): LeaseMessage {
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
   blocks.push(startAgainButton(item));
   const owner = who(item.ownerId);
-  return { text: `${owner ? `${owner} ` : ''}Notebook ${item.name} stopped: its lease ended.`, blocks };
+  return { text: `${owner ? `${owner} ` : ''}Notebook ${escapeMrkdwn(item.name)} stopped: its lease ended.`, blocks };
 }
 
 /** One message when many leases in one channel ended since the last scan. */
 export function leaseEndedDigest(items: readonly LeaseNoticeItem[]): LeaseMessage {
   const sorted = [...items].sort((a, b) => leaseEndsAt(a.lease) - leaseEndsAt(b.lease));
   const head = `:stopwatch: *${sorted.length} notebooks* stopped because their leases ended:`;
-  const text = `${sorted.length} notebooks stopped, their leases ended: ${sorted.map((i) => i.name).join(', ')}`;
+  const text = `${sorted.length} notebooks stopped, their leases ended: ${sorted.map((i) => escapeMrkdwn(i.name)).join(', ')}`;
   return { text: clip(text, 3000), blocks: digestBlocks(sorted, head, 0, (i) => endedLine(i), startAgainButton) };
 }
 
