@@ -226,7 +226,8 @@ describe('start, stop, delete, extend', () => {
   });
 
   it('stops a RUNNING notebook; a second stop is done without a call', async () => {
-    await h.startWorker();
+    const stopped: string[] = [];
+    await h.startWorker({ beforeStop: (id) => void stopped.push(id) });
     const [id] = h.sim.instances.seed({ count: 1, status: 'RUNNING', namePrefix: 'tostop' });
     const op = notebookOp(h.clock, 'stop', id!, 'tostop-0');
     const statusTs = await h.postQueued(op);
@@ -240,6 +241,8 @@ describe('start, stop, delete, extend', () => {
     await h.queue.enqueue({ ...again, statusTs: ts2 });
     expect(await h.waitForJob(again.opId)).toBe('completed');
     expect(h.sim.stats.calls.stop).toBe(1);
+    // The lease watch is told once, before the one real stop call.
+    expect(stopped).toEqual([id]);
     await h.slack.waitFor(() => messageText(h.message(ts2)).includes('already stopped'));
   });
 

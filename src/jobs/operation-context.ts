@@ -24,6 +24,11 @@ export interface OperationHooks {
   /** Called once when an operation succeeds or fails (`outcome` succeeded/failed). */
   audit?(entry: AuditEntry): void | Promise<void>;
   metrics?: OperationMetrics;
+  /**
+   * Called just before the bot asks ModelArts to stop a notebook (stop, or delete of a running
+   * one), so the lease watch does not later report that stop as "its lease ended".
+   */
+  beforeStop?(notebookId: string): void | Promise<void>;
 }
 
 /** What every processor needs; built once per worker by `createOperationWorker`. */
@@ -41,4 +46,13 @@ export interface OperationContext {
   hooks: OperationHooks;
   /** Pauses the whole ops queue (ModelArts throttling is per account): BullMQ's `worker.rateLimit`. */
   rateLimit(ms: number): Promise<void>;
+}
+
+/** Runs the `beforeStop` hook; a failing hook is logged and never fails the operation. */
+export async function notifyBeforeStop(ctx: OperationContext, log: Logger, notebookId: string): Promise<void> {
+  try {
+    await ctx.hooks.beforeStop?.(notebookId);
+  } catch (err) {
+    log.warn({ err, notebookId }, 'beforeStop hook failed');
+  }
 }

@@ -102,6 +102,7 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
       ...(deps.onNotebookChanged ? { onNotebookChanged: deps.onNotebookChanged } : {}),
       ...(deps.audit ? { audit: deps.audit } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.beforeStop ? { beforeStop: deps.beforeStop } : {}),
     },
     rateLimit: async (ms) => {
       if (!holder.worker) throw new Error('ops worker not constructed yet');

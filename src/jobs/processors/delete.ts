@@ -1,7 +1,7 @@
 import { isNotFound } from '../../modelarts/errors.js';
 import type { Notebook } from '../../modelarts/schemas.js';
 import { explainFailure } from '../explain-failure.js';
-import type { OperationContext } from '../operation-context.js';
+import { notifyBeforeStop, type OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import { deletedVerdict } from '../polling.js';
 import type { DeleteOperation, OperationResult } from '../types.js';
@@ -73,6 +73,7 @@ async function stopFirst(run: OperationRun<DeleteOperation>): Promise<OperationR
   if (nb.status === 'RUNNING') {
     // Checked against the live state, so a replay after a crash does not stop twice.
     try {
+      await notifyBeforeStop(run.ctx, run.log, id);
       nb = await run.ctx.modelarts.stopNotebook(id, run.call());
     } catch (err) {
       if (!hasErrorCode(err, MODELARTS_CODES.alreadyStopped, MODELARTS_CODES.isStopping)) throw err;

@@ -1,7 +1,7 @@
 import { isNotFound } from '../../modelarts/errors.js';
 import type { Notebook } from '../../modelarts/schemas.js';
 import { explainFailure } from '../explain-failure.js';
-import type { OperationContext } from '../operation-context.js';
+import { notifyBeforeStop, type OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import { stoppedVerdict } from '../polling.js';
 import type { OperationResult, StopOperation } from '../types.js';
@@ -38,6 +38,7 @@ async function processStop(run: OperationRun<StopOperation>): Promise<OperationR
     if (nb.status === 'STOPPED') return run.finishDone('It was already stopped.', nb);
     if (nb.status !== 'STOPPING') {
       try {
+        await notifyBeforeStop(run.ctx, run.log, op.notebookId);
         nb = await run.ctx.modelarts.stopNotebook(op.notebookId, run.call());
         run.log.info({ notebookId: op.notebookId, status: nb.status }, 'stop accepted');
       } catch (err) {
