@@ -35,6 +35,12 @@ export class FakeSlackApi {
   private tsCounter = 0;
   private viewCounter = 0;
   private readonly messages = new Map<string, Record<string, unknown>>();
+  /** Latest state of every view opened, pushed, updated or published, by view id. */
+  private readonly views = new Map<string, Record<string, unknown>>();
+  /** Latest published Home tab per user. */
+  private readonly homes = new Map<string, Record<string, unknown>>();
+  /** Ids of views.open / views.push, in order. */
+  private readonly opened: string[] = [];
   readonly teamId: string;
   readonly botUserId: string;
   private readonly validTokens: ReadonlySet<string>;
@@ -91,9 +97,27 @@ export class FakeSlackApi {
     return this.messages.get(`${channel}:${ts}`);
   }
 
+  /** The latest state of a view (modal or home) by id, with its `id` and `hash`. */
+  view(viewId: string): Record<string, unknown> | undefined {
+    return this.views.get(viewId);
+  }
+
+  /** Modals opened or pushed so far, oldest first, each in its latest state (after views.update). */
+  openedViews(): Array<Record<string, unknown>> {
+    return this.opened.map((id) => this.views.get(id)).filter((v): v is Record<string, unknown> => v !== undefined);
+  }
+
+  /** The Home tab last published for `userId`. */
+  homeView(userId: string): Record<string, unknown> | undefined {
+    return this.homes.get(userId);
+  }
+
   reset(): void {
     this.calls.length = 0;
     this.messages.clear();
+    this.views.clear();
+    this.homes.clear();
+    this.opened.length = 0;
   }
 
   /** Resolves once `predicate` holds over the recorded calls, or rejects after `timeoutMs`. */
@@ -214,9 +238,19 @@ export class FakeSlackApi {
       case 'views.publish': {
         this.viewCounter += 1;
         const view = (args['view'] as Record<string, unknown> | undefined) ?? {};
+        // Like Slack, a user's Home tab keeps its view id across publishes; only the hash changes.
+        const home = method === 'views.publish' ? this.homes.get(String(args['user_id'] ?? ''))?.['id'] : undefined;
         const id =
-          typeof args['view_id'] === 'string' ? args['view_id'] : `V${String(this.viewCounter).padStart(8, '0')}`;
-        return { ok: true, view: { ...view, id, hash: `h${this.viewCounter}` } };
+          typeof args['view_id'] === 'string'
+            ? args['view_id']
+            : typeof home === 'string'
+              ? home
+              : `V${String(this.viewCounter).padStart(8, '0')}`;
+        const stored = { ...view, id, hash: `h${this.viewCounter}` };
+        this.views.set(id, stored);
+        if (method === 'views.open' || method === 'views.push') this.opened.push(id);
+        if (method === 'views.publish' && typeof args['user_id'] === 'string') this.homes.set(args['user_id'], stored);
+        return { ok: true, view: stored };
       }
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args['users'] ?? 'USER').replace(/^U/, '')}` } };

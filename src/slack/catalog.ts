@@ -4,11 +4,26 @@ import type { ModelArtsApi } from '../modelarts/api.js';
 import type { Flavor, Image } from '../modelarts/schemas.js';
 
 /** The flavor fields the Slack surface uses (kept small in Redis). */
-export type CatalogFlavor = Pick<Flavor, 'id' | 'name' | 'arch' | 'category' | 'vcpus' | 'memory' | 'gpu' | 'sold_out' | 'free'>;
+export type CatalogFlavor = Pick<
+  Flavor,
+  'id' | 'name' | 'arch' | 'category' | 'vcpus' | 'memory' | 'gpu' | 'sold_out' | 'free'
+> & {
+  /** Ascend NPUs (not in the documented schema, but sent by the service). */
+  ascend?: { npu?: number; npu_memory?: number | string; type?: string };
+};
 /** The image fields the Slack surface uses. */
 export type CatalogImage = Pick<
   Image,
-  'id' | 'name' | 'tag' | 'arch' | 'type' | 'create_at' | 'update_at' | 'resource_categories' | 'support_res_categories' | 'dev_services'
+  | 'id'
+  | 'name'
+  | 'tag'
+  | 'arch'
+  | 'type'
+  | 'create_at'
+  | 'update_at'
+  | 'resource_categories'
+  | 'support_res_categories'
+  | 'dev_services'
 >;
 
 /** A cached list and when it was fetched; `stale` when older than the TTL (served while refreshing). */
@@ -55,6 +70,13 @@ interface Stored<T> {
 }
 
 const FLAVOR_KEYS = ['id', 'name', 'arch', 'category', 'vcpus', 'memory', 'gpu', 'sold_out', 'free'] as const;
+
+function slimFlavor(f: Flavor): CatalogFlavor {
+  const out: CatalogFlavor = pick(f, FLAVOR_KEYS);
+  const ascend = (f as Record<string, unknown>)['ascend'];
+  if (ascend && typeof ascend === 'object') out.ascend = ascend as NonNullable<CatalogFlavor['ascend']>;
+  return out;
+}
 const IMAGE_KEYS = [
   'id',
   'name',
@@ -158,7 +180,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
 
   const callOptions = { timeoutMs: fetchTimeoutMs, maxRetries: 1 };
   const flavors = list<CatalogFlavor>('flavors', async () =>
-    (await options.modelarts.listFlavors({}, callOptions)).map((f) => pick(f, FLAVOR_KEYS)),
+    (await options.modelarts.listFlavors({}, callOptions)).map(slimFlavor),
   );
   const images = list<CatalogImage>('images', async () =>
     (await options.modelarts.listImages({}, callOptions)).map((i) => pick(i, IMAGE_KEYS)),

@@ -103,7 +103,8 @@ function parseList(arg: string | undefined, commandName: string): ParsedCommand 
   if (filter === 'mine' || filter === 'my') return { kind: 'list', filter: { kind: 'mine' } };
   if (filter === 'all') return { kind: 'list', filter: { kind: 'all' } };
   const status = filter.toUpperCase();
-  if ((NOTEBOOK_STATUSES as readonly string[]).includes(status)) return { kind: 'list', filter: { kind: 'status', status } };
+  if ((NOTEBOOK_STATUSES as readonly string[]).includes(status))
+    return { kind: 'list', filter: { kind: 'status', status } };
   return {
     kind: 'error',
     message: `I can list mine, all, or one status (${NOTEBOOK_STATUSES.map((s) => s.toLowerCase()).join(', ')}), not "${arg}". Example: ${commandName} list running.`,

@@ -64,7 +64,10 @@ export function parseLeaseDuration(input: string): DurationResult {
 /** Checks a duration in ms against the 1–72 h lease range. */
 export function checkLeaseDuration(ms: number): DurationResult {
   if (ms < MIN_LEASE_MS) {
-    return { ok: false, message: `${formatDuration(ms)} is too short: a notebook runs for at least 1 hour (1h to 72h).` };
+    return {
+      ok: false,
+      message: `${formatDuration(ms)} is too short: a notebook runs for at least 1 hour (1h to 72h).`,
+    };
   }
   if (ms > MAX_LEASE_MS) {
     return { ok: false, message: `${formatDuration(ms)} is too long: at most 72 hours (3 days), from 1h to 72h.` };

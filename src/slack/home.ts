@@ -24,7 +24,8 @@ export function createPublishHome(deps: Omit<SlackDeps, 'publishHome'>, client: 
         ...base,
         notebooks: [],
         now: deps.clock.now(),
-        error: 'I could not load your notebooks just now. Press *Refresh* in a minute; if it keeps failing, tell an admin.',
+        error:
+          'I could not load your notebooks just now. Press *Refresh* in a minute; if it keeps failing, tell an admin.',
       });
     }
     try {

@@ -19,7 +19,9 @@ export async function loadOwnedNotebooks(
   const records = (await deps.store.listByOwner(userId)).sort((a, b) => b.createdAt - a.createdAt);
   const shown = records.slice(0, MAX_LIVE);
   const live = await Promise.allSettled(
-    shown.map((r) => deps.modelarts.showNotebook(r.notebookId, { timeoutMs: deps.timing.liveStatusTimeoutMs, maxRetries: 0 })),
+    shown.map((r) =>
+      deps.modelarts.showNotebook(r.notebookId, { timeoutMs: deps.timing.liveStatusTimeoutMs, maxRetries: 0 }),
+    ),
   );
   const now = deps.clock.now();
   const out: NotebookSummary[] = [];
@@ -27,7 +29,10 @@ export async function loadOwnedNotebooks(
     const result = live[i];
     if (result?.status === 'fulfilled') out.push(summarize(result.value, record, now));
     else if (!isNotFound(result?.reason)) {
-      deps.logger.debug({ err: result?.reason, notebookId: record.notebookId }, 'live status unavailable; showing last known');
+      deps.logger.debug(
+        { err: result?.reason, notebookId: record.notebookId },
+        'live status unavailable; showing last known',
+      );
       out.push(summarize(undefined, record, now));
     }
   });

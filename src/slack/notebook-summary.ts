@@ -37,7 +37,11 @@ export function safeUrl(url: string | undefined): string | undefined {
  * Merges the live notebook (when ModelArts answered) with the stored record into one summary.
  * Pure; `now` is the bot's clock (lease maths must use the same clock as the simulator).
  */
-export function summarize(live: Notebook | undefined, record: NotebookRecord | undefined, now: number): NotebookSummary {
+export function summarize(
+  live: Notebook | undefined,
+  record: NotebookRecord | undefined,
+  now: number,
+): NotebookSummary {
   const id = live?.id ?? record?.notebookId ?? '';
   const status = (live?.status ?? record?.lastStatus ?? 'UNKNOWN').toUpperCase();
   const lease =

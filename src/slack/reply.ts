@@ -51,7 +51,12 @@ export function createReplier(client: WebClient, target: ReplyTarget, logger: Lo
     }
     if (target.channelId) {
       try {
-        await client.chat.postEphemeral({ channel: target.channelId, user: target.userId, text: message.text, ...blocks });
+        await client.chat.postEphemeral({
+          channel: target.channelId,
+          user: target.userId,
+          text: message.text,
+          ...blocks,
+        });
         return;
       } catch (err) {
         logger.warn({ err, channel: target.channelId }, 'chat.postEphemeral failed; sending a DM');

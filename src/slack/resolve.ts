@@ -19,7 +19,11 @@ const ID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * API is asked by name, which matches fuzzily (`nb` finds `nb`, `nb-2`, `my-nb`): one exact match
  * wins; several exact matches (names may repeat) or only fuzzy ones make a picker; nothing, none.
  */
-export async function resolveNotebook(modelarts: ModelArtsApi, query: string, options: CallOptions = {}): Promise<Resolution> {
+export async function resolveNotebook(
+  modelarts: ModelArtsApi,
+  query: string,
+  options: CallOptions = {},
+): Promise<Resolution> {
   const q = query.trim();
   if (ID_LIKE.test(q)) {
     try {

@@ -10,7 +10,13 @@ export interface PostedStatus {
 }
 
 /** Errors that mean "the bot cannot post here", not "Slack is down": fall back to a DM. */
-const CANNOT_POST_HERE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'cannot_reply_to_message']);
+const CANNOT_POST_HERE = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'restricted_action',
+  'cannot_reply_to_message',
+]);
 
 function slackError(err: unknown): string | undefined {
   return (err as { data?: { error?: string } } | undefined)?.data?.error;

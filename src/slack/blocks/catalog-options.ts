@@ -26,19 +26,33 @@ export function normalizeArch(arch: string | undefined): string | undefined {
 function matches(haystack: Array<string | number | undefined>, query: string): boolean {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) return true;
-  const text = haystack.filter((v) => v !== undefined).join(' ').toLowerCase();
+  const text = haystack
+    .filter((v) => v !== undefined)
+    .join(' ')
+    .toLowerCase();
   return words.every((w) => text.includes(w));
 }
 
 const CATEGORY_ORDER = ['CPU', 'GPU', 'ASCEND'];
 const CATEGORY_LABEL: Record<string, string> = { CPU: 'CPU', GPU: 'GPU', ASCEND: 'Ascend (NPU)' };
 
+/**
+ * Memory in GB. The service reports KiB (8 GB = 8388608) while the docs say GB; both readings
+ * work: huge values are KiB, mid-sized ones MiB, small ones GB.
+ */
+export function memoryGb(memory: number): number {
+  const gb = memory >= 1_048_576 ? memory / 1_048_576 : memory >= 4096 ? memory / 1024 : memory;
+  return Math.round(gb * 10) / 10;
+}
+
 /** `2 vCPU · 8 GB · 1× T4 16 GB`: the one-line summary of a flavor's size. */
 export function flavorSummary(f: CatalogFlavor): string {
   const parts: string[] = [];
   if (f.vcpus !== undefined) parts.push(`${f.vcpus} vCPU`);
-  if (f.memory !== undefined) parts.push(`${f.memory} GB`);
-  if (f.gpu?.gpu) parts.push(`${f.gpu.gpu}× ${f.gpu.type ?? 'GPU'}${f.gpu.gpu_memory ? ` ${f.gpu.gpu_memory} GB` : ''}`);
+  if (f.memory !== undefined) parts.push(`${memoryGb(f.memory)} GB`);
+  if (f.gpu?.gpu)
+    parts.push(`${f.gpu.gpu}× ${f.gpu.type ?? 'GPU'}${f.gpu.gpu_memory ? ` ${f.gpu.gpu_memory} GB` : ''}`);
+  if (f.ascend?.npu) parts.push(`${f.ascend.npu}× ${f.ascend.type ?? 'NPU'}`);
   return parts.join(' · ');
 }
 
@@ -55,11 +69,18 @@ export function flavorOption(f: CatalogFlavor): Option {
  * (id, name, category, arch, GPU type), grouped CPU / GPU / Ascend, available before sold out,
  * smallest first, at most 100.
  */
-export function buildFlavorOptions(flavors: readonly CatalogFlavor[], query: string, allowed: ReadonlySet<string>): OptionsAnswer {
+export function buildFlavorOptions(
+  flavors: readonly CatalogFlavor[],
+  query: string,
+  allowed: ReadonlySet<string>,
+): OptionsAnswer {
   const picked = flavors.filter(
     (f) =>
       allowed.has(f.id) &&
-      matches([f.id, f.name, f.category, f.arch, f.gpu?.type, f.sold_out ? 'sold out' : 'available'], query),
+      matches(
+        [f.id, f.name, f.category, f.arch, f.gpu?.type, f.ascend?.type, f.sold_out ? 'sold out' : 'available'],
+        query,
+      ),
   );
   const groups = new Map<string, CatalogFlavor[]>();
   for (const f of picked) {
@@ -91,7 +112,9 @@ export function buildFlavorOptions(flavors: readonly CatalogFlavor[], query: str
 /** Whether an image declares support for a flavor category (images that say nothing are kept). */
 function supportsCategory(img: CatalogImage, category: string | undefined): boolean {
   if (!category) return true;
-  const declared = [...(img.resource_categories ?? []), ...(img.support_res_categories ?? [])].map((c) => c.toUpperCase());
+  const declared = [...(img.resource_categories ?? []), ...(img.support_res_categories ?? [])].map((c) =>
+    c.toUpperCase(),
+  );
   return declared.length === 0 || declared.includes(category.toUpperCase());
 }
 

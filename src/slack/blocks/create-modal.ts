@@ -70,11 +70,20 @@ export interface CreateModalInput {
   name?: string | undefined;
 }
 
-function input(blockId: string, label: string, element: InputBlock['element'], extra: Partial<InputBlock> = {}): InputBlock {
+function input(
+  blockId: string,
+  label: string,
+  element: InputBlock['element'],
+  extra: Partial<InputBlock> = {},
+): InputBlock {
   return { type: 'input', block_id: blockId, label: plain(label, 2000), element, ...extra };
 }
 
-function text(blockId: string, label: string, opts: { placeholder?: string; hint?: string; max?: number; multiline?: boolean }) {
+function text(
+  blockId: string,
+  label: string,
+  opts: { placeholder?: string; hint?: string; max?: number; multiline?: boolean },
+) {
   return input(
     blockId,
     label,
@@ -204,7 +213,11 @@ function advancedBlocks(): KnownBlock[] {
   return [
     { type: 'divider' },
     { type: 'header', text: plain('Advanced options', 150) },
-    text(CREATE_BLOCKS.description, 'Description', { multiline: true, max: MAX_DESCRIPTION_LENGTH, hint: 'No & < > " \' or /.' }),
+    text(CREATE_BLOCKS.description, 'Description', {
+      multiline: true,
+      max: MAX_DESCRIPTION_LENGTH,
+      hint: 'No & < > " \' or /.',
+    }),
     text(CREATE_BLOCKS.sshKeys, 'SSH key pair names', {
       placeholder: 'KeyPair-ma, KeyPair-dev',
       hint: 'Comma-separated. Enables remote SSH access (VS Code, PyCharm).',
@@ -214,7 +227,11 @@ function advancedBlocks(): KnownBlock[] {
       hint: 'Up to 5 IPv4 addresses, comma-separated. Empty allows any address.',
     }),
     text(CREATE_BLOCKS.pool, 'Dedicated resource pool id', { placeholder: 'pool-…', max: 64 }),
-    text(CREATE_BLOCKS.workspace, 'Workspace id', { placeholder: '0', max: 32, hint: '"0" (default) or a 32-character id.' }),
+    text(CREATE_BLOCKS.workspace, 'Workspace id', {
+      placeholder: '0',
+      max: 32,
+      hint: '"0" (default) or a 32-character id.',
+    }),
     text(CREATE_BLOCKS.storageUri, 'Dedicated storage path', {
       placeholder: 'obs://bucket/path/ or the SFS Turbo share path',
       max: 1024,

@@ -19,7 +19,9 @@ export function buildHelpMessage(commandName: string, unknown?: string): { text:
     { type: 'section', text: mrkdwn(lines.join('\n')) },
     {
       type: 'context',
-      elements: [mrkdwn('Durations: 2h, 90m, 1.5h, 1d or 3 hours (1h to 72h). Your notebooks are also on my *Home* tab.')],
+      elements: [
+        mrkdwn('Durations: 2h, 90m, 1.5h, 1d or 3 hours (1h to 72h). Your notebooks are also on my *Home* tab.'),
+      ],
     },
   ];
   return { text: `${intro} ${SUBCOMMANDS.map((s) => s.usage.split(' ')[0]).join(', ')}`, blocks };

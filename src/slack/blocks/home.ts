@@ -1,5 +1,5 @@
-import { encodePick } from '../forms/pick-value.js';
 import { escapeMrkdwn } from '../escape.js';
+import { encodePick } from '../forms/pick-value.js';
 import { type NotebookSummary, statusEmoji } from '../notebook-summary.js';
 import { type ActionsBlockElement, type HomeView, type KnownBlock, mrkdwn, plain } from './kit.js';
 import { statusText, timeLeftText } from './notebook-blocks.js';
@@ -33,7 +33,13 @@ function buttons(s: NotebookSummary, startLeaseHours: number): ActionsBlockEleme
   const out: ActionsBlockElement[] = [];
   const ref = { notebookId: s.id, name: s.name };
   if (s.status === 'RUNNING' && s.url) {
-    out.push({ type: 'button', action_id: HOME_ACTIONS.open, text: plain('Open JupyterLab'), url: s.url, style: 'primary' });
+    out.push({
+      type: 'button',
+      action_id: HOME_ACTIONS.open,
+      text: plain('Open JupyterLab'),
+      url: s.url,
+      style: 'primary',
+    });
   }
   if (s.status === 'STOPPED' || s.status === 'START_FAILED') {
     out.push({
@@ -67,7 +73,9 @@ function buttons(s: NotebookSummary, startLeaseHours: number): ActionsBlockEleme
 }
 
 function notebookBlocks(s: NotebookSummary, startLeaseHours: number): KnownBlock[] {
-  const details = [statusText(s), s.flavor ? escapeMrkdwn(s.flavor) : undefined, timeLeftText(s) || undefined].filter(Boolean);
+  const details = [statusText(s), s.flavor ? escapeMrkdwn(s.flavor) : undefined, timeLeftText(s) || undefined].filter(
+    Boolean,
+  );
   const blocks: KnownBlock[] = [
     {
       type: 'section',
@@ -91,7 +99,13 @@ export function buildHomeView(input: HomeViewInput): HomeView {
       type: 'actions',
       block_id: 'home_top',
       elements: [
-        { type: 'button', action_id: HOME_ACTIONS.create, text: plain('New notebook'), style: 'primary', value: 'create' },
+        {
+          type: 'button',
+          action_id: HOME_ACTIONS.create,
+          text: plain('New notebook'),
+          style: 'primary',
+          value: 'create',
+        },
         { type: 'button', action_id: HOME_ACTIONS.refresh, text: plain('Refresh'), value: 'refresh' },
       ],
     },
@@ -106,7 +120,8 @@ export function buildHomeView(input: HomeViewInput): HomeView {
       ),
     });
   } else {
-    for (const s of input.notebooks.slice(0, MAX_HOME_NOTEBOOKS)) blocks.push(...notebookBlocks(s, input.startLeaseHours));
+    for (const s of input.notebooks.slice(0, MAX_HOME_NOTEBOOKS))
+      blocks.push(...notebookBlocks(s, input.startLeaseHours));
     const more = input.notebooks.length - MAX_HOME_NOTEBOOKS;
     if (more > 0) {
       blocks.push({

@@ -36,7 +36,11 @@ export function notebookLine(s: NotebookSummary, showOwner: boolean): string {
  * A list of notebooks as one message: a title, then lines packed into sections (≤ 3000 chars each),
  * within Slack's 50-block limit. `more` counts notebooks left out.
  */
-export function buildListMessage(title: string, items: readonly NotebookSummary[], options: { showOwner: boolean; more?: number; empty: string }) {
+export function buildListMessage(
+  title: string,
+  items: readonly NotebookSummary[],
+  options: { showOwner: boolean; more?: number; empty: string },
+) {
   const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(title) }];
   if (!items.length) {
     blocks.push({ type: 'section', text: mrkdwn(options.empty) });
@@ -76,7 +80,9 @@ export function buildStatusMessage(s: NotebookSummary) {
   if (s.status === 'RUNNING' && s.url) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', action_id: STATUS_OPEN_ACTION, text: plain('Open JupyterLab'), url: s.url, style: 'primary' }],
+      elements: [
+        { type: 'button', action_id: STATUS_OPEN_ACTION, text: plain('Open JupyterLab'), url: s.url, style: 'primary' },
+      ],
     });
   }
   return { text: `${s.name}: ${s.status}`, blocks };

@@ -50,7 +50,12 @@ function describe(nb: Notebook): string {
  * The ephemeral picker shown when a name matches several notebooks (or only fuzzily): one line and
  * one button per candidate, carrying the original request so a click completes it.
  */
-export function buildPickerMessage(query: string, candidates: readonly Notebook[], exact: boolean, template: PickTemplate) {
+export function buildPickerMessage(
+  query: string,
+  candidates: readonly Notebook[],
+  exact: boolean,
+  template: PickTemplate,
+) {
   const head = exact
     ? `Several notebooks are named ${codeSpan(query)}. Which one?`
     : `No notebook is named exactly ${codeSpan(query)}. Did you mean one of these?`;
@@ -60,7 +65,9 @@ export function buildPickerMessage(query: string, candidates: readonly Notebook[
     {
       type: 'actions',
       block_id: 'nb_picker',
-      elements: candidates.map((nb, i) => pickButton(i, nb, { ...template, notebookId: nb.id, name: nb.name || nb.id })),
+      elements: candidates.map((nb, i) =>
+        pickButton(i, nb, { ...template, notebookId: nb.id, name: nb.name || nb.id }),
+      ),
     },
   ];
   return { text: head, blocks };

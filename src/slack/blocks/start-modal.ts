@@ -55,7 +55,9 @@ function lookupBlocks(input: StartModalInput): KnownBlock[] {
             options,
             ...(only ? { initial_option: only } : { placeholder: plain('Pick the notebook') }),
           },
-          ...(only ? {} : { hint: plain(lookup.exact ? 'Several notebooks have this name.' : 'No exact match; these are close.') }),
+          ...(only
+            ? {}
+            : { hint: plain(lookup.exact ? 'Several notebooks have this name.' : 'No exact match; these are close.') }),
         },
       ];
     }
@@ -87,7 +89,12 @@ export function buildStartModal(input: StartModalInput): ModalView {
         type: 'input',
         block_id: START_BLOCKS.leaseType,
         label: plain('Auto-stop kind'),
-        element: { type: 'radio_buttons', action_id: VALUE_ACTION, options: LEASE_TYPES, initial_option: LEASE_TYPES[0]! },
+        element: {
+          type: 'radio_buttons',
+          action_id: VALUE_ACTION,
+          options: LEASE_TYPES,
+          initial_option: LEASE_TYPES[0]!,
+        },
       },
     );
   }

@@ -1,9 +1,9 @@
 import { buildDeleteConfirmMessage } from '../blocks/picker.js';
 import type { ParsedCommand } from '../command.js';
+import { parseLeaseDuration } from '../duration.js';
 import { escapeMrkdwn } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { extendNotebook, showStatus, stopNotebook } from '../handlers/verbs.js';
-import { parseLeaseDuration } from '../duration.js';
 import { openCreateModal } from './create.js';
 import { listNotebooks } from './list.js';
 import { startWithDuration, startWithModal } from './start.js';
@@ -39,7 +39,9 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       await withNotebook(ctx, parsed.target, { verb: 'delete' }, (nb) => ctx.reply(buildDeleteConfirmMessage(nb)));
       return;
     case 'status':
-      await withNotebook(ctx, parsed.target, { verb: 'status' }, (nb) => showStatus(ctx, { id: nb.id, name: nb.name || nb.id }));
+      await withNotebook(ctx, parsed.target, { verb: 'status' }, (nb) =>
+        showStatus(ctx, { id: nb.id, name: nb.name || nb.id }),
+      );
       return;
     case 'extend': {
       const amount = parseLeaseDuration(parsed.amount);

@@ -15,7 +15,12 @@ export async function startWithDuration(ctx: ActContext, target: string, duratio
     return;
   }
   await withNotebook(ctx, target, { verb: 'start', durationMs: parsed.ms, leaseType: 'TIMING' }, (nb) =>
-    startNotebook(ctx, { id: nb.id, name: nb.name || nb.id, status: nb.status, flavor: nb.flavor, lease: nb.lease }, parsed.ms, 'TIMING'),
+    startNotebook(
+      ctx,
+      { id: nb.id, name: nb.name || nb.id, status: nb.status, flavor: nb.flavor, lease: nb.lease },
+      parsed.ms,
+      'TIMING',
+    ),
   );
 }
 
@@ -37,7 +42,9 @@ export async function startWithModal(ctx: ActContext, target: string, triggerId:
   } catch (err) {
     const ref = errorRef();
     ctx.deps.logger.error({ err, ref }, 'views.open failed for the start modal');
-    await ctx.reply({ text: `:warning: I could not open the form. Run the command again. ${userMessageFor(err, ref)}` });
+    await ctx.reply({
+      text: `:warning: I could not open the form. Run the command again. ${userMessageFor(err, ref)}`,
+    });
     return;
   }
   if (!opened?.id) return;
@@ -48,7 +55,9 @@ export async function startWithModal(ctx: ActContext, target: string, triggerId:
     const r = await resolveNotebook(ctx.deps.modelarts, target, { timeoutMs: ctx.deps.timing.lookupTimeoutMs });
     const candidates = r.kind === 'found' ? [r.notebook] : r.kind === 'ambiguous' ? r.candidates : [];
     for (const nb of candidates) if (nb.flavor) flavors[nb.id] = nb.flavor;
-    lookup = candidates.length ? { state: 'choose', candidates, exact: r.kind === 'found' || (r.kind === 'ambiguous' && r.exact) } : { state: 'none' };
+    lookup = candidates.length
+      ? { state: 'choose', candidates, exact: r.kind === 'found' || (r.kind === 'ambiguous' && r.exact) }
+      : { state: 'none' };
   } catch (err) {
     const ref = errorRef();
     ctx.deps.logger.warn({ err, ref }, 'notebook lookup failed (start modal)');

@@ -1,7 +1,8 @@
-import { CREATE_BLOCKS } from '../blocks/create-modal.js';
 import { pickDefaultImage } from '../blocks/catalog-options.js';
+import { CREATE_BLOCKS } from '../blocks/create-modal.js';
 import type { CatalogFlavor } from '../catalog.js';
 import type { SlackDeps } from '../deps.js';
+import { within } from '../internal/timeout.js';
 import type { CreateDraft } from './create-form.js';
 import type { BlockIssue } from './view-values.js';
 
@@ -23,24 +24,35 @@ export async function checkCreateAgainstCatalog(
   // All three in parallel: the submission has 3 s in all, and each wait is bounded.
   const [flavors, allowed, images] = await Promise.all([
     deps.catalog.flavors(wait),
-    flavorId ? deps.access.allowedFlavors(userId, [flavorId]) : Promise.resolve(new Set<string>()),
+    // Bounded: when the policy lookup is slow, access.check (which also judges the flavor) decides.
+    flavorId ? within(deps.access.allowedFlavors(userId, [flavorId]), 800) : Promise.resolve(new Set<string>()),
     needImage ? deps.catalog.images(wait) : Promise.resolve(undefined),
   ]);
   const flavor = flavorId ? flavors?.items.find((f) => f.id === flavorId) : undefined;
   if (flavorId) {
-    if (!allowed.has(flavorId)) issues.push({ blockId: CREATE_BLOCKS.flavor, message: 'You may not use this flavor; pick another' });
-    else if (flavors && !flavor) issues.push({ blockId: CREATE_BLOCKS.flavor, message: `ModelArts does not offer ${flavorId} here; pick another` });
-    else if (flavor?.sold_out) issues.push({ blockId: CREATE_BLOCKS.flavor, message: `${flavorId} is sold out right now; pick another` });
+    if (allowed && !allowed.has(flavorId))
+      issues.push({ blockId: CREATE_BLOCKS.flavor, message: 'You may not use this flavor; pick another' });
+    else if (flavors && !flavor)
+      issues.push({
+        blockId: CREATE_BLOCKS.flavor,
+        message: `ModelArts does not offer ${flavorId} here; pick another`,
+      });
+    else if (flavor?.sold_out)
+      issues.push({ blockId: CREATE_BLOCKS.flavor, message: `${flavorId} is sold out right now; pick another` });
   }
   if (!draft.image_id) {
     if (deps.defaults.imageId) draft.image_id = deps.defaults.imageId;
     else {
-      const image = images ? pickDefaultImage(images.items, { arch: flavor?.arch, category: flavor?.category }) : undefined;
+      const image = images
+        ? pickDefaultImage(images.items, { arch: flavor?.arch, category: flavor?.category })
+        : undefined;
       if (image) draft.image_id = image.id;
       else {
         issues.push({
           blockId: CREATE_BLOCKS.image,
-          message: images ? 'No built-in image fits this flavor; pick an image' : 'The image list is still loading; pick an image or submit again',
+          message: images
+            ? 'No built-in image fits this flavor; pick an image'
+            : 'The image list is still loading; pick an image or submit again',
         });
       }
     }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { type CreateNotebookRequest, CreateNotebookRequestSchema } from '../../modelarts/schemas.js';
-import { CREATE_BLOCKS, type CreateDefaults, STORAGE_CHOICES } from '../blocks/create-modal.js';
 import { LOADING_VALUE } from '../blocks/catalog-options.js';
+import { CREATE_BLOCKS, type CreateDefaults, STORAGE_CHOICES } from '../blocks/create-modal.js';
 import { parseLeaseDuration } from '../duration.js';
 import { type BlockIssue, selectedValue, splitList, textValue, type ViewValues } from './view-values.js';
 
@@ -26,14 +26,20 @@ function hook(values: ViewValues, typeBlock: string, scriptBlock: string, issues
   const script = raw?.trim() ? raw : undefined;
   if (!type && !script) return undefined;
   if (!script) {
-    issues.push({ blockId: scriptBlock, message: 'Enter the command or the script path for this hook, or clear its type' });
+    issues.push({
+      blockId: scriptBlock,
+      message: 'Enter the command or the script path for this hook, or clear its type',
+    });
     return undefined;
   }
   const kind = type ?? 'COMMAND';
   if (kind === 'SCRIPT') {
     const path = script.trim();
     if (!path.startsWith('/') || /\s/.test(path)) {
-      issues.push({ blockId: scriptBlock, message: 'A script hook is an absolute path such as /home/ma-user/work/setup.sh' });
+      issues.push({
+        blockId: scriptBlock,
+        message: 'A script hook is an absolute path such as /home/ma-user/work/setup.sh',
+      });
     }
     return { type: kind, script: path };
   }
@@ -57,11 +63,13 @@ export function readCreateForm(values: ViewValues, defaults: CreateDefaults): Cr
   set('description', textValue(values, CREATE_BLOCKS.description));
 
   const flavor = selectedValue(values, CREATE_BLOCKS.flavor);
-  if (flavor === LOADING_VALUE) issues.push({ blockId: CREATE_BLOCKS.flavor, message: 'Pick a flavor (the list was still loading)' });
+  if (flavor === LOADING_VALUE)
+    issues.push({ blockId: CREATE_BLOCKS.flavor, message: 'Pick a flavor (the list was still loading)' });
   else set('flavor', flavor);
 
   const image = selectedValue(values, CREATE_BLOCKS.image);
-  if (image === LOADING_VALUE) issues.push({ blockId: CREATE_BLOCKS.image, message: 'Pick an image (the list was still loading)' });
+  if (image === LOADING_VALUE)
+    issues.push({ blockId: CREATE_BLOCKS.image, message: 'Pick an image (the list was still loading)' });
   else set('image_id', image);
 
   const storage = selectedValue(values, CREATE_BLOCKS.storageType) ?? STORAGE_CHOICES[0]!.value;
@@ -84,7 +92,10 @@ export function readCreateForm(values: ViewValues, defaults: CreateDefaults): Cr
   const keys = splitList(textValue(values, CREATE_BLOCKS.sshKeys));
   const ips = splitList(textValue(values, CREATE_BLOCKS.sshIps));
   if (ips.length && !keys.length) {
-    issues.push({ blockId: CREATE_BLOCKS.sshKeys, message: 'SSH access needs a key pair name (or clear the allowed IPs)' });
+    issues.push({
+      blockId: CREATE_BLOCKS.sshKeys,
+      message: 'SSH access needs a key pair name (or clear the allowed IPs)',
+    });
   }
   if (keys.length) {
     set('endpoints', [{ service: 'SSH', key_pair_names: keys, ...(ips.length ? { allowed_access_ips: ips } : {}) }]);
@@ -92,7 +103,8 @@ export function readCreateForm(values: ViewValues, defaults: CreateDefaults): Cr
 
   const pre = hook(values, CREATE_BLOCKS.preStartType, CREATE_BLOCKS.preStartScript, issues);
   const post = hook(values, CREATE_BLOCKS.postStartType, CREATE_BLOCKS.postStartScript, issues);
-  if (pre || post) set('hooks', { container_hooks: { ...(pre ? { pre_start: pre } : {}), ...(post ? { post_start: post } : {}) } });
+  if (pre || post)
+    set('hooks', { container_hooks: { ...(pre ? { pre_start: pre } : {}), ...(post ? { post_start: post } : {}) } });
 
   const leaseType = selectedValue(values, CREATE_BLOCKS.leaseType) ?? 'TIMING';
   const durationText = textValue(values, CREATE_BLOCKS.leaseDuration);
@@ -116,7 +128,10 @@ export function readCreateForm(values: ViewValues, defaults: CreateDefaults): Cr
  * The block that shows a schema issue at `path`. Dedicated-storage fields live under the advanced
  * toggle; when it is closed their problems go to the storage choice with a pointer.
  */
-export function blockForIssuePath(path: readonly PropertyKey[], advanced: boolean): { blockId: string; suffix?: string } {
+export function blockForIssuePath(
+  path: readonly PropertyKey[],
+  advanced: boolean,
+): { blockId: string; suffix?: string } {
   const [a, b, c, d] = path.map(String);
   const hidden = { suffix: ' (under "Show advanced options")' };
   switch (a) {
@@ -138,8 +153,10 @@ export function blockForIssuePath(path: readonly PropertyKey[], advanced: boolea
       return { blockId: b === 'type' ? CREATE_BLOCKS.leaseType : CREATE_BLOCKS.leaseDuration };
     case 'volume':
       if (b === 'capacity') return { blockId: CREATE_BLOCKS.storageSize };
-      if (b === 'uri') return advanced ? { blockId: CREATE_BLOCKS.storageUri } : { blockId: CREATE_BLOCKS.storageType, ...hidden };
-      if (b === 'id') return advanced ? { blockId: CREATE_BLOCKS.storageId } : { blockId: CREATE_BLOCKS.storageType, ...hidden };
+      if (b === 'uri')
+        return advanced ? { blockId: CREATE_BLOCKS.storageUri } : { blockId: CREATE_BLOCKS.storageType, ...hidden };
+      if (b === 'id')
+        return advanced ? { blockId: CREATE_BLOCKS.storageId } : { blockId: CREATE_BLOCKS.storageType, ...hidden };
       return { blockId: CREATE_BLOCKS.storageType };
     case 'endpoints':
       return { blockId: c === 'allowed_access_ips' ? CREATE_BLOCKS.sshIps : CREATE_BLOCKS.sshKeys };
@@ -180,7 +197,11 @@ export type CreateValidation = { ok: true; request: CreateNotebookRequest } | { 
  * Validates a draft with the client's own CreateNotebookRequestSchema, adding `extra` issues
  * (form reading, access, catalog), so every problem comes back at once.
  */
-export function validateCreateDraft(draft: CreateDraft, extra: readonly BlockIssue[], advanced: boolean): CreateValidation {
+export function validateCreateDraft(
+  draft: CreateDraft,
+  extra: readonly BlockIssue[],
+  advanced: boolean,
+): CreateValidation {
   const parsed = CreateNotebookRequestSchema.safeParse(draft);
   const issues = [...extra, ...(parsed.success ? [] : schemaIssuesToBlocks(parsed.error, draft, advanced))];
   if (issues.length || !parsed.success) return { ok: false, issues };

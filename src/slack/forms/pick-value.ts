@@ -36,7 +36,12 @@ export function decodePick(raw: string | undefined): PickValue | undefined {
   if (typeof verb !== 'string' || !(PICK_VERBS as readonly string[]).includes(verb)) return undefined;
   if (typeof id !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) return undefined;
   if (typeof name !== 'string' || name.length > 128) return undefined;
-  if (typeof durationMs !== 'number' || typeof addMs !== 'number' || !Number.isFinite(durationMs) || !Number.isFinite(addMs)) {
+  if (
+    typeof durationMs !== 'number' ||
+    typeof addMs !== 'number' ||
+    !Number.isFinite(durationMs) ||
+    !Number.isFinite(addMs)
+  ) {
     return undefined;
   }
   if (leaseType !== '' && leaseType !== 'TIMING' && leaseType !== 'IDLE') return undefined;

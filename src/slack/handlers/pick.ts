@@ -43,7 +43,12 @@ export async function runPick(ctx: ActContext, value: PickValue): Promise<void> 
   if (!ref) return;
   switch (value.verb) {
     case 'start':
-      await startNotebook(ctx, ref, value.durationMs ?? ctx.deps.defaults.leaseHours * HOUR, value.leaseType ?? 'TIMING');
+      await startNotebook(
+        ctx,
+        ref,
+        value.durationMs ?? ctx.deps.defaults.leaseHours * HOUR,
+        value.leaseType ?? 'TIMING',
+      );
       return;
     case 'stop':
       await stopNotebook(ctx, ref);

@@ -48,7 +48,12 @@ async function context(ctx: ActContext, ref: NotebookRef, action: Verb) {
   return { record, where, access, base };
 }
 
-function submit(ctx: ActContext, op: Operation, access: AccessRequest, where: { channelId?: string | undefined; threadTs?: string | undefined }) {
+function submit(
+  ctx: ActContext,
+  op: Operation,
+  access: AccessRequest,
+  where: { channelId?: string | undefined; threadTs?: string | undefined },
+) {
   return submitOperation(ctx.deps, ctx.client, { op, access, where, reply: ctx.reply });
 }
 
@@ -57,7 +62,12 @@ function nameOf(ref: NotebookRef): string {
 }
 
 /** Starts a notebook for `durationMs` with the given auto-stop type. */
-export async function startNotebook(ctx: ActContext, ref: NotebookRef, durationMs: number, leaseType: LeaseType): Promise<SubmitOutcome | 'skipped'> {
+export async function startNotebook(
+  ctx: ActContext,
+  ref: NotebookRef,
+  durationMs: number,
+  leaseType: LeaseType,
+): Promise<SubmitOutcome | 'skipped'> {
   if (ref.status === 'RUNNING') {
     await ctx.reply({
       text: `${nameOf(ref)} is already running. To give it more time: ${codeSpan(`${ctx.deps.commandName} extend ${ref.name} 2h`)}.`,
@@ -65,12 +75,19 @@ export async function startNotebook(ctx: ActContext, ref: NotebookRef, durationM
     return 'skipped';
   }
   if (ref.status && TRANSITIONAL_STATUSES.has(ref.status)) {
-    await ctx.reply({ text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)} right now. Wait until it settles, then try again.` });
+    await ctx.reply({
+      text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)} right now. Wait until it settles, then try again.`,
+    });
     return 'skipped';
   }
   const { record, where, access, base } = await context(ctx, ref, 'start');
   const flavor = ref.flavor ?? record?.flavor;
-  return submit(ctx, { ...base, kind: 'start', durationMs, leaseType }, { ...access, durationMs, ...(flavor ? { flavor } : {}) }, where);
+  return submit(
+    ctx,
+    { ...base, kind: 'start', durationMs, leaseType },
+    { ...access, durationMs, ...(flavor ? { flavor } : {}) },
+    where,
+  );
 }
 
 /** Stops a notebook. */
@@ -90,7 +107,11 @@ export async function deleteNotebook(ctx: ActContext, ref: NotebookRef): Promise
 }
 
 /** Adds `addMs` to a running notebook's lease (capped at 72 h in total by the worker). */
-export async function extendNotebook(ctx: ActContext, ref: NotebookRef, addMs: number): Promise<SubmitOutcome | 'skipped'> {
+export async function extendNotebook(
+  ctx: ActContext,
+  ref: NotebookRef,
+  addMs: number,
+): Promise<SubmitOutcome | 'skipped'> {
   if (ref.status && ref.status !== 'RUNNING') {
     await ctx.reply({
       text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)}: only a running notebook can be extended. Start it with ${codeSpan(`${ctx.deps.commandName} start ${ref.name} ${formatDuration(addMs).replace(/ /g, '')}`)}.`,
@@ -128,7 +149,9 @@ export async function showStatus(ctx: ActContext, ref: NotebookRef, replaceOrigi
     await ctx.reply({ ...buildStatusMessage(summarize(live, record, ctx.deps.clock.now())), replaceOriginal });
   } catch (err) {
     if (isNotFound(err)) {
-      await ctx.reply({ text: `${nameOf(ref)} no longer exists in ModelArts. ${codeSpan(`${ctx.deps.commandName} list`)} shows what is there.` });
+      await ctx.reply({
+        text: `${nameOf(ref)} no longer exists in ModelArts. ${codeSpan(`${ctx.deps.commandName} list`)} shows what is there.`,
+      });
       return;
     }
     const ref2 = errorRef();

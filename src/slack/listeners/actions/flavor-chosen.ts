@@ -9,7 +9,12 @@ import { decodeMetadata } from '../../forms/metadata.js';
  * options request's view state.
  */
 export function flavorChosen(deps: SlackDeps) {
-  return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    action,
+    client,
+  }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const view = body.view;
     const flavorId = action.selected_option?.value;
@@ -26,7 +31,11 @@ export function flavorChosen(deps: SlackDeps) {
     if (!flavor?.arch) delete next.arch;
     if (!flavor?.category) delete next.category;
     try {
-      await client.views.update({ view_id: view.id, hash: view.hash, view: buildCreateModal({ defaults: deps.defaults, metadata: next }) });
+      await client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: buildCreateModal({ defaults: deps.defaults, metadata: next }),
+      });
     } catch (err) {
       deps.logger.debug({ err }, 'could not record the chosen flavor (the view changed meanwhile)');
     }

@@ -14,7 +14,12 @@ import { errorRef, userMessageFor } from '../../user-error.js';
  * click after the Home was refreshed is a new request.
  */
 export function homeNotebookButton(deps: SlackDeps) {
-  return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    action,
+    client,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
     const reply = createReplier(client, { userId }, deps.logger);

@@ -28,6 +28,7 @@ export function register(app: App, deps: SlackDeps): void {
   app.action(PICK_ACTION_PATTERN, pickNotebook(deps));
   app.action(HOME_ACTIONS.create, homeCreate(deps));
   app.action(HOME_ACTIONS.refresh, homeRefresh(deps));
-  for (const id of [HOME_ACTIONS.start, HOME_ACTIONS.stop, HOME_ACTIONS.extend]) app.action(id, homeNotebookButton(deps));
+  for (const id of [HOME_ACTIONS.start, HOME_ACTIONS.stop, HOME_ACTIONS.extend])
+    app.action(id, homeNotebookButton(deps));
   for (const id of [HOME_ACTIONS.open, OPEN_JUPYTERLAB_ACTION_ID, STATUS_OPEN_ACTION]) app.action(id, linkButton());
 }

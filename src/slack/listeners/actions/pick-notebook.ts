@@ -12,10 +12,19 @@ import { errorRef, userMessageFor } from '../../user-error.js';
  * button is on and the button's value, so a double click (or a Slack retry) queues one operation.
  */
 export function pickNotebook(deps: SlackDeps) {
-  return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    action,
+    client,
+  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const channelId = body.channel?.id ?? (body.container['channel_id'] as string | undefined);
-    const reply = createReplier(client, { userId: body.user.id, channelId, responseUrl: body.response_url }, deps.logger);
+    const reply = createReplier(
+      client,
+      { userId: body.user.id, channelId, responseUrl: body.response_url },
+      deps.logger,
+    );
     const value = decodePick(action.value);
     if (!value) {
       await reply({ text: ':warning: This button is no longer valid. Run the command again.' });

@@ -5,7 +5,12 @@ import { decodeMetadata } from '../../forms/metadata.js';
 
 /** A dedicated storage kind was picked: its path lives in the advanced options, so open them. */
 export function storageChosen(deps: SlackDeps) {
-  return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    action,
+    client,
+  }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const view = body.view;
     const choice = STORAGE_CHOICES.find((c) => c.value === action.selected_option?.value);

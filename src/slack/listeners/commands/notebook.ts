@@ -39,7 +39,11 @@ export function notebookCommand(deps: SlackDeps) {
     }
     await ack();
 
-    const reply = createReplier(client, { userId: command.user_id, channelId: command.channel_id, responseUrl: command.response_url }, deps.logger);
+    const reply = createReplier(
+      client,
+      { userId: command.user_id, channelId: command.channel_id, responseUrl: command.response_url },
+      deps.logger,
+    );
     const ctx = {
       deps,
       client,

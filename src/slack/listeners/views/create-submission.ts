@@ -27,7 +27,12 @@ function blockForRule(rule: string): string | undefined {
  * message, enqueue. opId comes from view.id, so a retry or double submit queues nothing twice.
  */
 export function createSubmission(deps: SlackDeps) {
-  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    view,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
     const teamId = body.team?.id;
     const meta = decodeMetadata(view.private_metadata);
@@ -58,7 +63,13 @@ export function createSubmission(deps: SlackDeps) {
         if (blockId) {
           acked = true;
           await ack({ response_action: 'errors', errors: { [blockId]: mrkdwnToPlain(early.message) } });
-          await deps.access.audit({ userId, action: 'create', notebookName: request.name, outcome: 'refused', rule: early.rule });
+          await deps.access.audit({
+            userId,
+            action: 'create',
+            notebookName: request.name,
+            outcome: 'refused',
+            rule: early.rule,
+          });
           return;
         }
       }

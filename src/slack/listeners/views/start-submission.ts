@@ -20,7 +20,12 @@ import { errorRef, userMessageFor } from '../../user-error.js';
  * start path as the command, with an opId from view.id.
  */
 export function startSubmission(deps: SlackDeps) {
-  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    view,
+    client,
+  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const userId = body.user.id;
     const meta = decodeMetadata(view.private_metadata);
     const reply = createReplier(client, { userId, channelId: meta.channelId }, deps.logger);
@@ -49,14 +54,25 @@ export function startSubmission(deps: SlackDeps) {
     if (!ref) {
       await ack({
         response_action: 'errors',
-        errors: { [START_BLOCKS.duration]: 'Still looking up the notebook. Wait a moment for the form to update, then press Start again.' },
+        errors: {
+          [START_BLOCKS.duration]:
+            'Still looking up the notebook. Wait a moment for the form to update, then press Start again.',
+        },
       });
       return;
     }
     await ack();
     try {
       await startNotebook(
-        { deps, client, userId, teamId: body.team?.id, channelId: meta.channelId, reply, opId: operationId('start', view.id) },
+        {
+          deps,
+          client,
+          userId,
+          teamId: body.team?.id,
+          channelId: meta.channelId,
+          reply,
+          opId: operationId('start', view.id),
+        },
         ref,
         duration.ms,
         leaseType,

@@ -1,0 +1,196 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { WebClient, WebClientOptions } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { INPUT_LIMITS } from '../access/input-guard.js';
+import type { AccessControl } from '../access/types.js';
+import { type Clock, systemClock } from '../clock.js';
+import { ConfigError } from '../errors.js';
+import type { OperationQueue } from '../jobs/types.js';
+import type { Logger } from '../logger.js';
+import type { ModelArtsApi } from '../modelarts/api.js';
+import type { CreateDefaults } from './blocks/create-modal.js';
+import { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
+import {
+  DEFAULT_TIMING,
+  type NotebookRecords,
+  type OnApprovalRequired,
+  type SlackDeps,
+  type SlackTiming,
+} from './deps.js';
+import { installErrorHandler } from './error-handler.js';
+import { createPublishHome, type PublishHome } from './home.js';
+import { register as registerActions } from './listeners/actions/index.js';
+import { register as registerCommands } from './listeners/commands/index.js';
+import { register as registerEvents } from './listeners/events/index.js';
+import { register as registerOptions } from './listeners/options/index.js';
+import { register as registerViews } from './listeners/views/index.js';
+import { boltLogger } from './logger-adapter.js';
+
+export interface CreateSlackAppOptions {
+  /** Bot token (`xoxb-…`). */
+  botToken: string;
+  /** App-level token (`xapp-…`): given = Socket Mode, absent = HTTP mode. */
+  appToken?: string | undefined;
+  /** Required in HTTP mode: Bolt verifies every request's signature and timestamp with it. */
+  signingSecret?: string | undefined;
+  /** Web API base URL (GovSlack, or FakeSlackApi's `apiUrl` in tests), ending in `/api/`. */
+  slackApiUrl?: string | undefined;
+  /** Extra Web API client options (merged under the ones set here). */
+  clientOptions?: WebClientOptions | undefined;
+  /**
+   * HTTP mode: the port of `/slack/events` and the custom routes (0 = any free port; see
+   * `start()`'s result). Socket Mode: the port of a small HTTP server for the custom routes only,
+   * started when there are any. Default 3000.
+   */
+  port?: number | undefined;
+  /** Interface to listen on (HTTP mode). Default all. */
+  host?: string | undefined;
+  /** Extra HTTP routes (/healthz, /readyz, /metrics), served by the same server. */
+  customRoutes?: CustomRoute[] | undefined;
+  /** Slash command name; default `/notebook`. */
+  commandName?: string | undefined;
+
+  modelarts: ModelArtsApi;
+  queue: OperationQueue;
+  store: NotebookRecords;
+  access: AccessControl;
+  /** Redis for the catalog cache and dedupe keys (ioredis). */
+  redis: Redis;
+  /** Key prefix, e.g. `{nbbot}`. */
+  prefix: string;
+  clock?: Clock | undefined;
+  logger: Logger;
+  /** Defaults of the create modal and of Start buttons. */
+  defaults: CreateDefaults;
+  /** Approval flow (src/access) for decisions that need an admin. TODO(access): provide it. */
+  onApprovalRequired?: OnApprovalRequired | undefined;
+  /** Catalog cache tuning (TTL, stale window, bounded wait), or a ready catalog. */
+  catalog?: Partial<Pick<CatalogOptions, 'ttlMs' | 'maxStaleMs' | 'waitMs' | 'fetchTimeoutMs'>> | Catalog | undefined;
+  /** Bounded waits; defaults suit Slack's 3 s. */
+  timing?: Partial<SlackTiming> | undefined;
+}
+
+export interface SlackApp {
+  app: App;
+  /** Bot Web API client (also what the job pipeline may reuse). */
+  client: WebClient;
+  mode: 'socket' | 'http';
+  /** Re-renders a user's App Home (for the job pipeline's onNotebookChanged). Never throws. */
+  publishHome: PublishHome;
+  /** Starts receiving. HTTP mode resolves with the port actually bound (useful with port 0). */
+  start(): Promise<{ port?: number }>;
+  stop(): Promise<void>;
+}
+
+function isCatalog(c: CreateSlackAppOptions['catalog']): c is Catalog {
+  return typeof (c as Catalog | undefined)?.flavors === 'function';
+}
+
+/**
+ * Builds the Bolt app in Socket Mode (app token given) or HTTP mode (signed requests on
+ * `/slack/events`, plus `customRoutes` on the same server), with every listener registered.
+ * Listeners ack first and do slow work after; ModelArts calls happen behind bounded waits or in
+ * the job queue.
+ */
+export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
+  const logger = options.logger.child({ component: 'slack' });
+  const mode = options.appToken ? 'socket' : 'http';
+  if (mode === 'http' && !options.signingSecret) {
+    throw new ConfigError('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  const log = boltLogger(logger);
+  const port = options.port ?? 3000;
+  const customRoutes = options.customRoutes ?? [];
+  const receiver =
+    mode === 'socket'
+      ? new SocketModeReceiver({
+          appToken: options.appToken!,
+          logger: log,
+          customRoutes,
+          installerOptions: { port },
+        })
+      : new HTTPReceiver({
+          signingSecret: options.signingSecret!,
+          endpoints: '/slack/events',
+          customRoutes,
+          logger: log,
+          port,
+          processBeforeResponse: false,
+          bodyLimit: INPUT_LIMITS.payloadBytes,
+        });
+
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    logger: log,
+    extendedErrorHandler: true,
+    // No Web API call at construction: auth.test runs in start(), where a bad token or an
+    // unreachable Slack is a clear start-up error instead of an unhandled rejection.
+    deferInitialization: true,
+    clientOptions: {
+      // A listener must not sit in Web API retries for minutes: a few quick ones, then tell the user.
+      retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1500 },
+      timeout: 10_000,
+      ...options.clientOptions,
+      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+    },
+  });
+
+  const catalog = isCatalog(options.catalog)
+    ? options.catalog
+    : createCatalog({
+        redis: options.redis,
+        modelarts: options.modelarts,
+        logger,
+        prefix: options.prefix,
+        ...options.catalog,
+      });
+  const base: Omit<SlackDeps, 'publishHome'> = {
+    modelarts: options.modelarts,
+    queue: options.queue,
+    store: options.store,
+    access: options.access,
+    redis: options.redis,
+    clock: options.clock ?? systemClock,
+    logger,
+    prefix: options.prefix,
+    defaults: options.defaults,
+    catalog,
+    commandName: options.commandName ?? '/notebook',
+    onApprovalRequired: options.onApprovalRequired,
+    timing: { ...DEFAULT_TIMING, ...options.timing },
+  };
+  const publishHome = createPublishHome(base, app.client);
+  const deps: SlackDeps = { ...base, publishHome };
+
+  registerCommands(app, deps);
+  registerViews(app, deps);
+  registerActions(app, deps);
+  registerOptions(app, deps);
+  registerEvents(app, deps);
+  installErrorHandler(app, deps);
+
+  return {
+    app,
+    client: app.client,
+    mode,
+    publishHome,
+    async start() {
+      await app.init();
+      if (mode === 'socket') {
+        await app.start();
+        logger.info({ mode }, 'Slack app connected (Socket Mode)');
+        return {};
+      }
+      const server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
+      const bound = (server.address() as AddressInfo | null)?.port ?? port;
+      logger.info({ mode, port: bound }, 'Slack app listening on /slack/events');
+      return { port: bound };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

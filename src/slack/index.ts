@@ -1,0 +1,10 @@
+/**
+ * The Slack surface: what the composition root and the job pipeline import.
+ * Everything else under src/slack is internal to it.
+ */
+export { type CreateSlackAppOptions, createSlackApp, type SlackApp } from './app.js';
+export type { CreateDefaults } from './blocks/create-modal.js';
+export { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
+export type { ApprovalRequest, OnApprovalRequired, SlackTiming } from './deps.js';
+export { escapeMrkdwn } from './escape.js';
+export { createPublishHome, type PublishHome } from './home.js';
