@@ -47,10 +47,19 @@ const EnvSchema = z.object({
 
   REDIS_URL: optionalString.pipe(
     z
-      .url({ message: 'must be a redis:// or rediss:// URL, e.g. redis://localhost:6379' })
-      .refine((v) => /^rediss?:\/\//.test(v), { message: 'must start with redis:// or rediss://' })
+      .string()
+      .refine((v) => /^redis\+sentinel:\/\//.test(v) || z.url().safeParse(v).success, {
+        message: 'must be a redis:// or rediss:// URL, e.g. redis://localhost:6379',
+      })
+      .refine((v) => /^(rediss?|redis\+sentinel):\/\//.test(v), {
+        message: 'must start with redis://, rediss:// or redis+sentinel://',
+      })
       .optional(),
   ),
+  REDIS_SENTINELS: optionalString,
+  REDIS_SENTINEL_NAME: z.string().trim().min(1).default('mymaster'),
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_PASSWORD: optionalString,
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:{}_-]{1,64}$/, { message: 'letters, digits, ":", "_", "-" and one {hash tag} only' })
@@ -85,6 +94,11 @@ const EnvSchema = z.object({
   MODELARTS_TIMEOUT_MS: int(1000, 120_000, 'per-call timeout in ms').default(15_000),
 
   SIMULATOR_TIME_SCALE: z.coerce.number().positive({ message: 'must be a positive number' }).default(1),
+  SIMULATOR_CLOCK_EPOCH: optionalString
+    .refine((v) => v === undefined || /^\d{1,16}$/.test(v), {
+      message: 'must be epoch milliseconds, e.g. 1767225600000 (processes sharing it agree on simulated time)',
+    })
+    .transform((v) => (v === undefined ? undefined : Number(v))),
 
   POLL_INITIAL_MS: int(100, 60_000, 'first status poll delay').default(2000),
   POLL_MAX_MS: int(100, 300_000, 'longest delay between status polls').default(15_000),
@@ -109,6 +123,24 @@ const EnvSchema = z.object({
   DEFAULT_LEASE_HOURS: int(1, 72, 'hours').default(1),
 
   POLICY_FILE: optionalString,
+  ADMIN_USERS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[UWS][A-Z0-9]{2,}$/, {
+          message: 'each admin must be a Slack user (U…/W…) or user group (S…) id',
+        }),
+      ),
+    ),
+
+  SLACK_UPDATE_INTERVAL_MS: int(0, 600_000, 'least time between two updates of one status message').default(15_000),
 });
 
 /**
@@ -151,6 +183,17 @@ function crossFieldIssues(raw: NodeJS.ProcessEnv): Array<{ path: string; message
   if ((ak || sk || iam) && !has('MODELARTS_ENDPOINT') && !has('MODELARTS_REGION')) {
     add('MODELARTS_REGION', 'or MODELARTS_ENDPOINT is required with Huawei credentials, e.g. cn-north-4');
   }
+  if (has('REDIS_SENTINELS') && has('REDIS_URL')) {
+    add('REDIS_SENTINELS', 'choose one: REDIS_URL or REDIS_SENTINELS, not both');
+  }
+  if (has('REDIS_SENTINELS')) {
+    const parsed = parseHostList(raw['REDIS_SENTINELS'] ?? '');
+    if (typeof parsed === 'string') add('REDIS_SENTINELS', parsed);
+  }
+  if (/^redis\+sentinel:\/\//.test((raw['REDIS_URL'] ?? '').trim())) {
+    const parsed = parseSentinelUrl((raw['REDIS_URL'] ?? '').trim());
+    if (typeof parsed === 'string') add('REDIS_URL', parsed);
+  }
   const initial = Number(raw['POLL_INITIAL_MS'] ?? 2000);
   const max = Number(raw['POLL_MAX_MS'] ?? 15000);
   if (Number.isFinite(initial) && Number.isFinite(max) && initial > max)
@@ -159,6 +202,108 @@ function crossFieldIssues(raw: NodeJS.ProcessEnv): Array<{ path: string; message
 }
 
 export type Env = z.output<typeof EnvSchema>;
+
+/** Where Redis is. `local`: nothing configured, so `npm start` runs a throwaway redis-server. */
+export type RedisTarget =
+  | { kind: 'url'; url: string }
+  | {
+      kind: 'sentinel';
+      sentinels: ReadonlyArray<{ host: string; port: number }>;
+      /** The monitored master's name (`REDIS_SENTINEL_NAME`, default `mymaster`). */
+      name: string;
+      username?: string;
+      /** The master's (and replicas') password. */
+      password?: string;
+      sentinelPassword?: string;
+      db?: number;
+    }
+  | { kind: 'local' };
+
+const DEFAULT_SENTINEL_PORT = 26379;
+
+/** `host:port,host:port` (port defaults to 26379), or a message saying what is wrong. */
+function parseHostList(text: string): Array<{ host: string; port: number }> | string {
+  const hosts = text
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (hosts.length === 0) return 'must list at least one sentinel as host:port';
+  const out: Array<{ host: string; port: number }> = [];
+  for (const h of hosts) {
+    const m = /^(\[[0-9a-fA-F:]+\]|[^\s:/@[\]]+)(?::(\d{1,5}))?$/.exec(h);
+    const port = m?.[2] === undefined ? DEFAULT_SENTINEL_PORT : Number(m[2]);
+    if (!m || port < 1 || port > 65535) {
+      return 'must be a comma-separated list of host:port, e.g. sentinel-1:26379,sentinel-2:26379';
+    }
+    out.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return out;
+}
+
+/**
+ * `redis+sentinel://[[user]:password@]host[:port][,host[:port]…]/master-name[/db]`, or a message
+ * saying what is wrong. The password is the master's; sentinels' own password is
+ * `REDIS_SENTINEL_PASSWORD`.
+ */
+function parseSentinelUrl(url: string): Extract<RedisTarget, { kind: 'sentinel' }> | string {
+  const shape =
+    'must look like redis+sentinel://[:password@]host:26379[,host:26379]/master-name[/db], e.g. redis+sentinel://sentinel-1:26379,sentinel-2:26379/mymaster';
+  const m = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)\/([^/?#]+)(?:\/(\d{1,2}))?\/?$/.exec(url);
+  if (!m) return shape;
+  const sentinels = parseHostList(m[3]!);
+  if (typeof sentinels === 'string') return shape;
+  const decode = (v: string | undefined) => (v ? decodeURIComponent(v) : undefined);
+  const username = decode(m[1]);
+  const password = decode(m[2]);
+  return {
+    kind: 'sentinel',
+    sentinels,
+    name: decodeURIComponent(m[4]!),
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+    ...(m[5] !== undefined ? { db: Number(m[5]) } : {}),
+  };
+}
+
+/** The Redis target from validated settings (cross-field checks already passed). */
+function redisTargetFrom(env: Env): RedisTarget {
+  const sentinelExtras = {
+    ...(env.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: env.REDIS_SENTINEL_PASSWORD } : {}),
+  };
+  if (env.REDIS_URL?.startsWith('redis+sentinel://')) {
+    const parsed = parseSentinelUrl(env.REDIS_URL);
+    if (typeof parsed === 'string') throw new ConfigError(`REDIS_URL ${parsed}`);
+    return {
+      ...parsed,
+      ...(parsed.password === undefined && env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}),
+      ...sentinelExtras,
+    };
+  }
+  if (env.REDIS_URL) return { kind: 'url', url: env.REDIS_URL };
+  if (env.REDIS_SENTINELS) {
+    const sentinels = parseHostList(env.REDIS_SENTINELS);
+    if (typeof sentinels === 'string') throw new ConfigError(`REDIS_SENTINELS ${sentinels}`);
+    return {
+      kind: 'sentinel',
+      sentinels,
+      name: env.REDIS_SENTINEL_NAME,
+      ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}),
+      ...sentinelExtras,
+    };
+  }
+  return { kind: 'local' };
+}
+
+/** The password inside a Redis URL, if any (registered as a secret so logs never show it). */
+function redisUrlPassword(url: string | undefined): string | undefined {
+  const m = url ? /^[a-z+]+:\/\/[^:@/]*:([^@/]+)@/.exec(url) : null;
+  if (!m?.[1]) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
 
 export type ModelArtsAuth =
   | { kind: 'aksk'; ak: string; sk: string; securityToken?: string }
@@ -175,6 +320,8 @@ export interface Config {
     /** No Slack credentials: the scripted demo runs against a local stand-in for Slack. */
     | { mode: 'none' };
   modelarts: { auth: ModelArtsAuth; endpoint?: string; projectId?: string; region?: string; timeoutMs: number };
+  /** Where Redis is: a URL, Sentinel, or none (a local redis-server is started for `npm start`). */
+  redis: RedisTarget;
 }
 
 /**
@@ -204,6 +351,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env.HUAWEICLOUD_SDK_SK,
     env.HUAWEICLOUD_SDK_SECURITY_TOKEN,
     env.HUAWEICLOUD_IAM_PASSWORD,
+    env.REDIS_PASSWORD,
+    env.REDIS_SENTINEL_PASSWORD,
+    redisUrlPassword(env.REDIS_URL),
   ]) {
     registerSecret(s);
   }
@@ -257,5 +407,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ...(region ? { region } : {}),
       timeoutMs: env.MODELARTS_TIMEOUT_MS,
     },
+    redis: redisTargetFrom(env),
   };
 }

@@ -176,6 +176,11 @@ export interface CreateLoggerOptions {
   /** Where lines go; tests pass a stream to capture them. */
   destination?: NodeJS.WritableStream;
   base?: Record<string, unknown>;
+  /**
+   * Fields added to every line, computed per line: the composition root passes the current
+   * request or job correlation ids (kept in an AsyncLocalStorage) this way.
+   */
+  mixin?: () => Record<string, unknown>;
 }
 
 /**
@@ -194,6 +199,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       bindings: (bindings) => censorSecretKeys(bindings),
     },
     base: options.base ?? { service: 'notebook-bot' },
+    ...(options.mixin ? { mixin: options.mixin } : {}),
     hooks: {
       streamWrite: (line) => redactSecrets(line),
     },

@@ -1,0 +1,243 @@
+/**
+ * The three roles a process may run, each built from the shared services:
+ * - web: the Bolt app (Socket Mode or HTTP), with the lease and approval buttons;
+ * - worker: the BullMQ processors of notebook operations and of Slack messages;
+ * - scheduler: the lease scan (one scan per tick across replicas) and the approvals expiry sweep.
+ */
+import type { AllMiddlewareArgs, AnyMiddlewareArgs } from '@slack/bolt';
+import { registerApprovalActions } from '../access/index.js';
+import {
+  createOperationWorker,
+  createWorkerSlackClient,
+  type OperationWorkerHandle,
+  pollTimingFromEnv,
+} from '../jobs/index.js';
+import {
+  createLeaseWatcher,
+  type LeaseNoticeEvent,
+  type LeaseWatcher,
+  leaseWatchSettings,
+  markBotStop,
+  registerLeaseActions,
+} from '../leases/index.js';
+import type { Logger } from '../logger.js';
+import { slackRequestKind } from '../ops/metrics.js';
+// DEFAULT_TIMING is not part of src/slack's public API yet; App Home rendering needs it here.
+import { DEFAULT_TIMING } from '../slack/deps.js';
+import { createCatalog, createPublishHome, createSlackApp, type PublishHome, type SlackApp } from '../slack/index.js';
+import { NotebookStore } from '../store/notebooks.js';
+import { newRequestId } from './correlation.js';
+import type { HttpRoute } from './health.js';
+import { connectRedis } from './redis.js';
+import { instrumentSlack, quitRedis, type Services } from './services.js';
+
+/** The slash command the manifest declares. */
+const COMMAND_NAME = '/notebook';
+
+/** A started web role. */
+export interface WebRole {
+  app: SlackApp;
+  /** HTTP mode: the port of `/slack/events` and of the ops routes. */
+  httpPort: number | undefined;
+}
+
+/**
+ * Starts the Bolt app. In HTTP mode the ops routes are served by the same server (Bolt's
+ * `customRoutes`); in Socket Mode the caller serves them on PORT.
+ */
+export async function startWebRole(s: Services, routes: readonly HttpRoute[]): Promise<WebRole> {
+  const { slack, approvals } = s;
+  const env = s.config.env;
+  const app = createSlackApp({
+    botToken: slack.botToken,
+    ...(slack.mode === 'socket' ? { appToken: slack.appToken } : {}),
+    ...(slack.signingSecret ? { signingSecret: slack.signingSecret } : {}),
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    port: env.PORT,
+    host: env.HOST,
+    ...(slack.mode === 'http' ? { customRoutes: [...routes] } : {}),
+    commandName: COMMAND_NAME,
+    modelarts: s.modelarts.client,
+    queue: s.queue,
+    store: s.store,
+    access: s.access,
+    redis: s.redis,
+    prefix: s.prefix,
+    clock: s.clock,
+    logger: s.logger,
+    defaults: s.defaults,
+    ...(approvals
+      ? {
+          onApprovalRequired: async (req) => {
+            await approvals.requestApproval({ op: req.operation, decision: { allowed: true, approval: req.approval } });
+          },
+        }
+      : {}),
+  });
+  app.app.use(requestMiddleware(s));
+  registerLeaseActions(app.app, {
+    api: s.modelarts.client,
+    queue: s.queue,
+    access: s.access,
+    store: s.store,
+    redis: s.redis,
+    prefix: s.prefix,
+    clock: s.clock,
+    logger: s.logger,
+    ...(approvals ? { approvals } : {}),
+  });
+  if (approvals) registerApprovalActions(app.app, { approvals, access: s.access, logger: s.logger });
+  instrumentSlack(app.client, s.metrics);
+
+  const started = await app.start();
+  s.teardown.add('slack app', () => app.stop());
+  return { app, httpPort: slack.mode === 'http' ? started.port : undefined };
+}
+
+/**
+ * Starts the operation workers. They get their own Redis connection: BullMQ workers block on
+ * Redis and must wait out a reconnect rather than fail (`maxRetriesPerRequest: null`).
+ */
+export async function startWorkerRole(s: Services, publishHome?: PublishHome): Promise<OperationWorkerHandle> {
+  const env = s.config.env;
+  const redis = connectRedis(s.redisTarget, { connectionName: 'worker', maxRetriesPerRequest: null, logger: s.logger });
+  s.teardown.add('worker redis', () => quitRedis(redis));
+  const home = publishHome ?? homePublisher(s);
+  const worker = createOperationWorker({
+    connection: redis,
+    prefix: s.prefix,
+    modelarts: s.modelarts.client,
+    slack: instrumentSlack(
+      createWorkerSlackClient(s.slack.botToken, s.slack.apiUrl ? { slackApiUrl: s.slack.apiUrl } : {}),
+      s.metrics,
+    ),
+    store: new NotebookStore({ redis, prefix: s.prefix }),
+    clock: s.clock,
+    logger: s.logger,
+    timing: pollTimingFromEnv(env),
+    slackMinUpdateIntervalMs: env.SLACK_UPDATE_INTERVAL_MS,
+    metrics: s.metrics.operations,
+    audit: (entry) => s.access.audit(entry),
+    // A stop the bot makes must not be reported later as "its lease ended".
+    beforeStop: (notebookId) => markBotStop(redis, s.prefix, notebookId),
+    onNotebookChanged: (record) => (record.ownerId ? home(record.ownerId) : undefined),
+  });
+  // Graceful: no new jobs, the active steps finish (polls are delayed jobs, not held workers).
+  s.teardown.add('worker', () => worker.close());
+  await worker.waitUntilReady();
+  s.logger.info('worker started');
+  return worker;
+}
+
+/** A started scheduler role. */
+export interface SchedulerRole {
+  leaseWatcher: LeaseWatcher;
+}
+
+/**
+ * Starts the lease scan on LEASE_SCAN_CRON (every replica may: each tick runs in one of them)
+ * and, when approvals are configured, the sweep that expires unanswered requests.
+ */
+export function startSchedulerRole(
+  s: Services,
+  options: {
+    onLeaseNotice?: ((event: LeaseNoticeEvent) => void) | undefined;
+    approvalSweepMs?: number | undefined;
+  } = {},
+): SchedulerRole {
+  const env = s.config.env;
+  const leaseWatcher = createLeaseWatcher({
+    api: s.modelarts.client,
+    store: s.store,
+    redis: s.redis,
+    prefix: s.prefix,
+    clock: s.clock,
+    logger: s.logger,
+    // 429s surface at once (and are counted); the notice stays due for the next scan.
+    slack: s.webClient({ rejectRateLimitedCalls: true, retryConfig: { retries: 1 } }),
+    ...leaseWatchSettings(env),
+    onWarningSent: (event) => {
+      s.metrics.onLeaseWarning(event.threshold, event.kind);
+      options.onLeaseNotice?.(event);
+    },
+  });
+  leaseWatcher.start();
+  s.teardown.add('lease watcher', () => leaseWatcher.stop());
+
+  const approvals = s.approvals;
+  if (approvals) {
+    const everyMs = options.approvalSweepMs ?? 60_000;
+    let running: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      running ??= approvals
+        .expireApprovals()
+        .then((n) => {
+          if (n > 0) s.logger.info({ expired: n }, 'approval requests expired');
+        })
+        .catch((err: unknown) => s.logger.warn({ err }, 'approvals expiry sweep failed'))
+        .finally(() => {
+          running = undefined;
+        });
+    }, everyMs);
+    timer.unref();
+    s.teardown.add('approvals sweep', async () => {
+      clearInterval(timer);
+      await running;
+    });
+  }
+  s.logger.info(
+    { cron: env.LEASE_SCAN_CRON, warnMinutes: env.LEASE_WARN_MINUTES, approvalsSweep: Boolean(approvals) },
+    'scheduler started',
+  );
+  return { leaseWatcher };
+}
+
+/**
+ * Global Bolt middleware: gives each Slack request a `requestId` (in every log line written while
+ * handling it, however deep), counts it by kind and outcome, and counts the 429s of the
+ * per-request Web API client Bolt hands to listeners.
+ */
+function requestMiddleware(s: Services) {
+  return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const kind = slackRequestKind(args.body as unknown as Record<string, unknown>, COMMAND_NAME);
+    const requestId = newRequestId();
+    instrumentSlack(args.client, s.metrics);
+    args.context['requestId'] = requestId;
+    await s.correlation.run({ requestId }, async () => {
+      const started = performance.now();
+      try {
+        await args.next();
+        s.metrics.onCommand(kind, 'ok');
+        s.logger.debug({ kind, ms: Math.round(performance.now() - started) }, 'slack request handled');
+      } catch (err) {
+        s.metrics.onCommand(kind, 'error');
+        throw err;
+      }
+    });
+  };
+}
+
+/**
+ * App Home refreshes from a process without the web role: the same renderer the Bolt app uses,
+ * over a plain Web API client.
+ */
+function homePublisher(s: Services): PublishHome {
+  const logger: Logger = s.logger.child({ component: 'slack-home' });
+  return createPublishHome(
+    {
+      modelarts: s.modelarts.client,
+      queue: s.queue,
+      store: s.store,
+      access: s.access,
+      redis: s.redis,
+      clock: s.clock,
+      logger,
+      prefix: s.prefix,
+      defaults: s.defaults,
+      catalog: createCatalog({ redis: s.redis, modelarts: s.modelarts.client, logger, prefix: s.prefix }),
+      commandName: COMMAND_NAME,
+      timing: DEFAULT_TIMING,
+    },
+    s.webClient(),
+  );
+}
