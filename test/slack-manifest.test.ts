@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** Slack's own JSON Schema, in the shared folder beside the repository (override for other layouts). */
-const SCHEMA_DIR = process.env['SLACK_MANIFEST_SCHEMA_DIR'] ?? resolve(ROOT, '..', 'shared', 'slack-manifest-schema');
+/** Slack's own JSON Schema, vendored in the repository (schemas/slack-manifest, MIT) so a clean clone has it. */
+const SCHEMA_DIR = process.env['SLACK_MANIFEST_SCHEMA_DIR'] ?? resolve(ROOT, 'schemas', 'slack-manifest');
 const V1_ID = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/manifest.schema.1.0.0.json';
 const V2_ID = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/manifest.schema.2.0.0.json';
 
