@@ -299,13 +299,18 @@ export const NotebookSchema = z.looseObject({
 });
 export type Notebook = z.output<typeof NotebookSchema>;
 
-export const ListNotebooksResponseSchema = z.looseObject({
-  current: z.number().optional(),
-  data: z.array(NotebookSchema).optional().default([]),
-  pages: z.number().optional(),
-  size: z.number().optional(),
-  total: z.number().optional(),
-});
+/** A list response: `{current, data[], pages, size, total}` around items of `item`. */
+function pageOf<T extends z.ZodType>(item: T) {
+  return z.looseObject({
+    current: z.number().optional(),
+    data: z.array(item).optional().default([]),
+    pages: z.number().optional(),
+    size: z.number().optional(),
+    total: z.number().optional(),
+  });
+}
+
+export const ListNotebooksResponseSchema = pageOf(NotebookSchema);
 export type ListNotebooksResponse = z.output<typeof ListNotebooksResponseSchema>;
 
 /**
@@ -341,13 +346,7 @@ export const FlavorSchema = z.looseObject({
 });
 export type Flavor = z.output<typeof FlavorSchema>;
 
-export const ListFlavorsResponseSchema = z.looseObject({
-  current: z.number().optional(),
-  data: z.array(FlavorSchema).optional().default([]),
-  pages: z.number().optional(),
-  size: z.number().optional(),
-  total: z.number().optional(),
-});
+export const ListFlavorsResponseSchema = pageOf(FlavorSchema);
 
 export const ImageSchema = z.looseObject({
   id: z.string(),
@@ -369,13 +368,7 @@ export const ImageSchema = z.looseObject({
 });
 export type Image = z.output<typeof ImageSchema>;
 
-export const ListImagesResponseSchema = z.looseObject({
-  current: z.number().optional(),
-  data: z.array(ImageSchema).optional().default([]),
-  pages: z.number().optional(),
-  size: z.number().optional(),
-  total: z.number().optional(),
-});
+export const ListImagesResponseSchema = pageOf(ImageSchema);
 
 /** Turns zod issues into field-named problems (`volume.capacity: capacity must be at least 5 GB`). */
 export function zodIssuesToFields(error: z.ZodError): Array<{ field: string; message: string }> {
