@@ -147,7 +147,7 @@ describe('access control', () => {
         allowed: false,
         rule: 'use',
         message:
-          'You are not on the list of people who may use the notebook bot. Ask <@U0ADMIN>, <!subteam^S0OPS> to add you.',
+          'You are not on the list of people who may use the notebook bot. Ask <@U0ADMIN>, <!subteam^S0OPS> to add you. (rule `use`)',
       });
     });
 
@@ -192,7 +192,7 @@ describe('access control', () => {
       const r = refusal(await create('U0BOB', 'modelarts.vm.gpu.v100'));
       expect(r.rule).toBe(RULES.flavor);
       expect(r.message).toBe(
-        'You may not use flavor `modelarts.vm.gpu.v100`. Pick another flavor, or ask <@U0ADMIN>, <!subteam^S0OPS> for access.',
+        'You may not use flavor `modelarts.vm.gpu.v100`. Pick another flavor, or ask <@U0ADMIN>, <!subteam^S0OPS> for access. (rule `flavor`)',
       );
       expect(await create('U0SENIOR', 'modelarts.vm.gpu.v100')).toEqual({ allowed: true });
       expect(refusal(await create('U0ALICE', 'modelarts.vm.gpu.t4')).rule).toBe(RULES.flavor);
@@ -240,7 +240,7 @@ describe('access control', () => {
       );
       expect(r.rule).toBe(RULES.leaseCap);
       expect(r.message).toBe(
-        'The longest lease you may have is 8 h. You asked for 10 h. Ask for less, or ask <@U0ADMIN>, <!subteam^S0OPS> for a longer cap.',
+        'The longest lease you may have is 8 h. You asked for 10 h. Ask for less, or ask <@U0ADMIN>, <!subteam^S0OPS> for a longer cap. (rule `lease_cap`)',
       );
       const ext = refusal(
         await ac.check({
@@ -442,7 +442,8 @@ describe('access control', () => {
     it('opens again when the window ends', async () => {
       const limiter = createRateLimiter({ redis, prefix, limit: 1, windowMs: 300, logger: quietLogger().logger });
       expect(await limiter.consume('U0A')).toEqual({ ok: true });
-      expect(await limiter.consume('U0A')).toEqual({ ok: false, retryAfterSec: 1 });
+      expect(await limiter.consume('U0A')).toEqual({ ok: false, retryAfterSec: 1, first: true });
+      expect(await limiter.consume('U0A')).toEqual({ ok: false, retryAfterSec: 1, first: false });
       await new Promise((r) => setTimeout(r, 350));
       expect(await limiter.consume('U0A')).toEqual({ ok: true });
     });

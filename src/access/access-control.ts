@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { MAX_LEASE_MS } from '../modelarts/schemas.js';
 import type { NotebookStore } from '../store/notebooks.js';
-import { type AuditQuery, type AuditTrail, createAuditTrail, type StoredAuditEntry } from './audit.js';
+import { type AuditTrail, createAuditTrail } from './audit.js';
 import { mention, mrkdwnCode } from './input-guard.js';
 import { createMembershipResolver, type MembershipResolver } from './membership.js';
 import {
@@ -46,10 +46,6 @@ const ASKS_LEASE: ReadonlySet<AccessAction> = new Set(['create', 'start', 'exten
 /** What `createAccessControl` returns: the `AccessControl` contract plus what Slack handlers need. */
 export interface AccessControlService extends AccessControl {
   readonly policy: Policy;
-  /** Newest audit entries (for `/notebook audit [name]`; the caller checks `action: 'audit'` first). */
-  readAudit(query?: AuditQuery): Promise<StoredAuditEntry[]>;
-  /** "<@U1>, <!subteam^S2>" — who to ask, for messages; a hint to set admins when there are none. */
-  adminContact(): string;
   /** Longest lease this user may ask for, in ms (admins: the API's 72 h). */
   leaseCapMs(userId: string): Promise<number>;
   /** The membership cache (e.g. to invalidate on `subteam_members_changed`). */
@@ -96,8 +92,9 @@ const ALLOW: Decision = { allowed: true };
  *  7. `notebook_cap` — most notebooks owned at once (create);
  *  8. approval rules (flavor, lease, count) → `{allowed: true, approval}`.
  *
- * Every refusal names the rule and who to ask. If a lookup it needs fails (Slack or Redis down)
- * the request is refused with rule `check_unavailable`: access control fails closed.
+ * Every refusal names the rule (in words, and its id at the end: "(rule `ownership`)") and who
+ * to ask. If a lookup it needs fails (Slack or Redis down) the request is refused with rule
+ * `check_unavailable`: access control fails closed.
  */
 export function createAccessControl(options: AccessControlOptions): AccessControlService {
   const { policy } = options;
@@ -150,7 +147,12 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     return cap ?? policy.leases.maxMs;
   };
 
-  const refuse = (rule: string, message: string): Decision => ({ allowed: false, rule, message });
+  // The rule's id ends every refusal: what the user quotes to an admin, and what the audit trail shows.
+  const refuse = (rule: string, message: string): Decision => ({
+    allowed: false,
+    rule,
+    message: `${message} (rule \`${rule}\`)`,
+  });
 
   async function evaluate(req: AccessRequest): Promise<Decision> {
     const { userId, action } = req;

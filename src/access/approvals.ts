@@ -287,8 +287,14 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
           'An operation needs approval but the policy has no `approvals` section (channel, expiry).',
         );
       }
-      const { op, decision } = input;
-      const requester = input.requester ?? op.requester;
+      const { decision } = input;
+      // A request from App Home has no channel; the worker posts the approved operation's status
+      // message to `requester.channelId`, and a user id there means "the DM with the bot".
+      const given = input.requester ?? input.op.requester;
+      const requester: Requester = { ...given, channelId: given.channelId || given.userId };
+      const op: Operation = input.op.requester.channelId
+        ? input.op
+        : { ...input.op, requester: { ...input.op.requester, channelId: input.op.requester.userId } };
       const id = approvalIdFor(op.opId);
       const now = clock.now();
       const expiresAt = now + approvals.expiryMs;

@@ -1,6 +1,14 @@
 /**
  * Access control: policy, checks, ownership, audit trail, abuse limits and approvals.
  * Import from here; the files behind it are free to move.
+ *
+ * Where it is used: every Slack entry point asks `check` before any cloud call (src/slack:
+ * `handlers/access-gate.ts` before a lookup, `submitOperation` once the notebook is known; the
+ * lease buttons in src/leases). A refusal's `message` names who to ask and ends with the rule it
+ * applied, e.g. "(rule `ownership`)"; refusals are audited. `/notebook adopt` uses
+ * `adoptNotebook`; `/notebook audit` renders `readAudit` with `renderAuditBlocks`. The
+ * composition root (src/app) builds `createApprovals`, passes it to the Slack app as
+ * `onApprovalRequired` and to `registerApprovalActions`, and sweeps `expireApprovals` every minute.
  */
 export { type AccessControlOptions, type AccessControlService, createAccessControl, RULES } from './access-control.js';
 export {

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { RedisScript } from './redis-script.js';
 
-export type RateResult = { ok: true } | { ok: false; retryAfterSec: number };
+/** `first`: this is the first refusal of the window (audit a burst once, not per request). */
+export type RateResult = { ok: true } | { ok: false; retryAfterSec: number; first: boolean };
 
 /** A per-key counter over a fixed window. */
 export interface RateLimiter {
@@ -52,7 +53,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           number,
         ];
         if (count <= options.limit) return { ok: true };
-        return { ok: false, retryAfterSec: Math.max(1, Math.ceil(ttl / 1000)) };
+        return { ok: false, retryAfterSec: Math.max(1, Math.ceil(ttl / 1000)), first: count === options.limit + 1 };
       } catch (err) {
         log.warn({ err, key }, 'rate limiter unavailable; allowing the request');
         return { ok: true };

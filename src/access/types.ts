@@ -1,3 +1,5 @@
+import type { AuditQuery, StoredAuditEntry } from './audit.js';
+
 /**
  * The contract of access control (src/access/). Every entry point (commands, modals, buttons,
  * App Home, the lease watch, approvals) asks `check` before any cloud call, in one place.
@@ -55,6 +57,13 @@ export interface AccessControl {
   allowedFlavors(userId: string, flavorIds: readonly string[]): Promise<Set<string>>;
   /** Appends to the audit stream and the structured log. Never throws. */
   audit(entry: AuditEntry): Promise<void>;
-  /** Per-user limit on commands and clicks. */
-  consumeRate(userId: string): Promise<{ ok: true } | { ok: false; retryAfterSec: number }>;
+  /**
+   * Per-user limit on commands and clicks. `first` marks the first refusal of a window, so a
+   * caller can audit a burst once instead of once per request.
+   */
+  consumeRate(userId: string): Promise<{ ok: true } | { ok: false; retryAfterSec: number; first?: boolean }>;
+  /** Newest audit entries (for `/notebook audit [name]`; check `action: 'audit'` first). */
+  readAudit(query?: AuditQuery): Promise<StoredAuditEntry[]>;
+  /** "<@U1>, <!subteam^S2>": who to ask, for messages. */
+  adminContact(): string;
 }

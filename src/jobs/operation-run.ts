@@ -20,6 +20,7 @@ import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
 import { nextPollDelay, throttleDelay, transientRetryDelay } from './polling.js';
 import { type StatusMessageTarget, slackPlatformError, slackRetryAfterMs } from './slack-notifier.js';
+import { renderThreadRecord } from './thread-record.js';
 import type { Operation, OperationJobData, OperationKind, OperationProgress, OperationResult } from './types.js';
 
 /** A change to the saved progress; `undefined` clears a field (JSON drops it). */
@@ -199,6 +200,7 @@ export class OperationRun<O extends Operation = Operation> {
       ...(thread ? { threadTs: thread } : {}),
     });
     await this.save({ readyNotified: true, lastStatus: nb.status });
+    await this.recordInThread(nb.id);
     await this.succeeded(nb.id, 'running');
     return { outcome: 'ready', notebookId: nb.id, status: nb.status };
   }
@@ -207,8 +209,46 @@ export class OperationRun<O extends Operation = Operation> {
   async finishDone(detail: string, nb?: Notebook, notebookId?: string): Promise<OperationResult> {
     await this.publish('done', nb, { detail }, true);
     const id = nb?.id ?? notebookId;
+    await this.recordInThread(id);
     await this.succeeded(id, detail);
     return { outcome: 'done', ...(id ? { notebookId: id } : {}), ...(nb ? { status: nb.status } : {}), detail };
+  }
+
+  /**
+   * Leaves one line in the notebook's own thread saying who did what ("<@U…> stopped it"), when
+   * the notebook has a thread (its record's `threadTs`), wherever the operation was requested.
+   * Once per operation: `postOnce` keys it by job id, so a replay after a crash does not repeat
+   * it. Nothing when the thread's root is this operation's own status message (always for a create),
+   * for a delete (the record is gone), nor when the operation changed nothing (already stopped,
+   * lease already at the maximum): the progress saved before acting tells.
+   */
+  private async recordInThread(notebookId: string | undefined): Promise<void> {
+    const { op } = this;
+    if (!notebookId || op.kind === 'create' || op.kind === 'delete') return;
+    if (op.kind === 'stop' && this.progressState.step !== 'poll') return;
+    if (op.kind === 'extend' && this.progressState.targetLeaseMs === undefined) return;
+    const record = await this.ctx.store.get(notebookId);
+    if (!record?.threadTs || !record.channelId) return;
+    // The thread's root is this operation's own status message (a first start through the bot
+    // made it the thread): it already names the requester.
+    if (record.threadTs === this.statusTs()) return;
+    const text = renderThreadRecord({
+      kind: op.kind,
+      userId: op.requester.userId,
+      ...(op.kind === 'start' ? { durationMs: op.durationMs } : {}),
+      ...(op.kind === 'extend'
+        ? {
+            leaseTotalMs: this.progressState.targetLeaseMs,
+            capped: this.progressState.leaseCapped ?? false,
+            ...(record.leaseCreateAt !== undefined ? { leaseCreateAt: record.leaseCreateAt } : {}),
+          }
+        : {}),
+    });
+    await this.ctx.notifier.postOnce(`${this.jobId}-thread`, {
+      channel: record.channelId,
+      threadTs: record.threadTs,
+      text,
+    });
   }
 
   /** Tells the user why it failed and what to try, audits it, and ends the job for good. */

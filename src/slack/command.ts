@@ -16,6 +16,10 @@ export type ParsedCommand =
   | { kind: 'status'; target: string }
   | { kind: 'list'; filter: ListFilter }
   | { kind: 'extend'; target: string; amount: string }
+  /** Admins: give a notebook (typically one created outside the bot) an owner. */
+  | { kind: 'adopt'; target: string; ownerId: string }
+  /** Admins: the latest audit entries, optionally about one notebook. */
+  | { kind: 'audit'; target?: string }
   | { kind: 'error'; message: string };
 
 /** One line of help per subcommand, each with an example (the help message renders these). */
@@ -39,6 +43,16 @@ export const SUBCOMMANDS: ReadonlyArray<{ usage: string; example: string; what: 
     example: 'extend my-notebook 2h',
     what: 'add time to a running notebook’s lease',
   },
+  {
+    usage: 'adopt <name-or-id> @user',
+    example: 'adopt console-notebook @alice',
+    what: 'admins: make @user the owner of a notebook created outside the bot',
+  },
+  {
+    usage: 'audit [name-or-id]',
+    example: 'audit my-notebook',
+    what: 'admins: show the latest audit entries (allowed and refused actions), for one notebook or all',
+  },
   { usage: 'help', example: 'help', what: 'show this help' },
 ];
 
@@ -48,7 +62,17 @@ const NEEDS_TARGET: Record<string, string> = {
   delete: 'delete <name-or-id>, e.g. delete my-notebook',
   status: 'status <name-or-id>, e.g. status my-notebook',
   extend: 'extend <name-or-id> <hours>, e.g. extend my-notebook 2h',
+  adopt: 'adopt <name-or-id> @user, e.g. adopt console-notebook @alice',
 };
+
+/**
+ * A user as a slash command carries it: `<@U123|alice>` or `<@U123>` when the command escapes
+ * users (manifest `should_escape: true`), or a bare member id. Undefined for anything else.
+ */
+export function parseUserRef(word: string): string | undefined {
+  const m = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/.exec(word) ?? /^([UW][A-Z0-9]{2,})$/.exec(word);
+  return m?.[1];
+}
 
 /**
  * Parses the text after `/notebook`. Pure: no I/O, so every branch is unit-tested. Names never
@@ -93,6 +117,37 @@ export function parseCommand(text: string, commandName = '/notebook'): ParsedCom
       }
       return { kind: sub, target };
     }
+    case 'adopt': {
+      const owner = words[2];
+      if (!target || !owner) {
+        return {
+          kind: 'error',
+          message: `Say which notebook and who will own it: ${commandName} ${NEEDS_TARGET['adopt']}.`,
+        };
+      }
+      if (words.length > 3) {
+        return {
+          kind: 'error',
+          message: `adopt takes a notebook and one person: ${commandName} ${NEEDS_TARGET['adopt']}.`,
+        };
+      }
+      const ownerId = parseUserRef(owner);
+      if (!ownerId) {
+        return {
+          kind: 'error',
+          message: `I could not tell who "${owner}" is. Mention them with @ so Slack sends their member id (${commandName} ${NEEDS_TARGET['adopt']}), or give the id itself (U…, in their profile under "Copy member ID").`,
+        };
+      }
+      return { kind: 'adopt', target, ownerId };
+    }
+    case 'audit':
+      if (words.length > 2) {
+        return {
+          kind: 'error',
+          message: `audit takes at most one notebook name or id, e.g. ${commandName} audit my-notebook.`,
+        };
+      }
+      return target ? { kind: 'audit', target } : { kind: 'audit' };
     default:
       return { kind: 'help', unknown: words[0] ?? '' };
   }

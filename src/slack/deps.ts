@@ -9,8 +9,8 @@ import type { NotebookStore } from '../store/notebooks.js';
 import type { CreateDefaults } from './blocks/create-modal.js';
 import type { Catalog } from './catalog.js';
 
-/** The notebook records the Slack surface reads (a subset of NotebookStore). */
-export type NotebookRecords = Pick<NotebookStore, 'get' | 'getMany' | 'listByOwner'>;
+/** The notebook records the Slack surface reads, and writes when an admin adopts a notebook (a subset of NotebookStore). */
+export type NotebookRecords = Pick<NotebookStore, 'get' | 'getMany' | 'listByOwner' | 'put' | 'patch'>;
 
 /** An operation that an access rule says needs an admin's approval before it may run. */
 export interface ApprovalRequest {

@@ -46,6 +46,16 @@ export async function openCreateModal(deps: SlackDeps, client: WebClient, input:
     action: 'create',
     ...(input.channelId ? { channelId: input.channelId } : {}),
   });
+  if (!decision.allowed) {
+    await deps.access.audit({
+      userId: input.userId,
+      action: 'create',
+      ...(input.name ? { notebookName: input.name } : {}),
+      ...(input.channelId ? { channelId: input.channelId } : {}),
+      outcome: 'refused',
+      rule: decision.rule,
+    });
+  }
   if (!decision.allowed && viewId) {
     await client.views
       .update({ view_id: viewId, view: buildNoticeModal('New notebook', `:no_entry: ${decision.message}`) })

@@ -4,6 +4,8 @@ import { parseLeaseDuration } from '../duration.js';
 import { escapeMrkdwn } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { extendNotebook, showStatus, stopNotebook } from '../handlers/verbs.js';
+import { adoptCommand } from './adopt.js';
+import { auditCommand } from './audit.js';
 import { openCreateModal } from './create.js';
 import { listNotebooks } from './list.js';
 import { startWithDuration, startWithModal } from './start.js';
@@ -56,6 +58,12 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
     }
     case 'list':
       await listNotebooks(ctx, parsed.filter);
+      return;
+    case 'adopt':
+      await adoptCommand(ctx, parsed.target, parsed.ownerId);
+      return;
+    case 'audit':
+      await auditCommand(ctx, parsed.target);
       return;
   }
 }

@@ -2,6 +2,7 @@ import { pickDefaultImage } from '../blocks/catalog-options.js';
 import { CREATE_BLOCKS } from '../blocks/create-modal.js';
 import type { CatalogFlavor } from '../catalog.js';
 import type { SlackDeps } from '../deps.js';
+import { mrkdwnToPlain } from '../escape.js';
 import { within } from '../internal/timeout.js';
 import type { CreateDraft } from './create-form.js';
 import type { BlockIssue } from './view-values.js';
@@ -16,7 +17,12 @@ export async function checkCreateAgainstCatalog(
   deps: Pick<SlackDeps, 'catalog' | 'access' | 'defaults' | 'timing'>,
   userId: string,
   draft: CreateDraft,
-): Promise<{ issues: BlockIssue[]; flavor?: CatalogFlavor }> {
+): Promise<{
+  issues: BlockIssue[];
+  flavor?: CatalogFlavor;
+  /** The access policy refused the flavor (the caller audits it). */
+  flavorRefused: boolean;
+}> {
   const issues: BlockIssue[] = [];
   const flavorId = draft.flavor;
   const wait = { waitMs: deps.timing.catalogWaitMs };
@@ -29,10 +35,15 @@ export async function checkCreateAgainstCatalog(
     needImage ? deps.catalog.images(wait) : Promise.resolve(undefined),
   ]);
   const flavor = flavorId ? flavors?.items.find((f) => f.id === flavorId) : undefined;
+  let flavorRefused = false;
   if (flavorId) {
-    if (allowed && !allowed.has(flavorId))
-      issues.push({ blockId: CREATE_BLOCKS.flavor, message: 'You may not use this flavor; pick another' });
-    else if (flavors && !flavor)
+    if (allowed && !allowed.has(flavorId)) {
+      flavorRefused = true;
+      issues.push({
+        blockId: CREATE_BLOCKS.flavor,
+        message: `You may not use flavor ${flavorId}. Pick another flavor, or ask ${mrkdwnToPlain(deps.access.adminContact())} for access (rule flavor)`,
+      });
+    } else if (flavors && !flavor)
       issues.push({
         blockId: CREATE_BLOCKS.flavor,
         message: `ModelArts does not offer ${flavorId} here; pick another`,
@@ -57,5 +68,5 @@ export async function checkCreateAgainstCatalog(
       }
     }
   }
-  return { issues, ...(flavor ? { flavor } : {}) };
+  return { issues, flavorRefused, ...(flavor ? { flavor } : {}) };
 }

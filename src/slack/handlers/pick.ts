@@ -1,6 +1,7 @@
 import { isNotFound } from '../../modelarts/errors.js';
 import { codeSpan, escapeMrkdwn } from '../escape.js';
 import type { PickValue } from '../forms/pick-value.js';
+import { passesPickGate } from './access-gate.js';
 import type { ActContext, NotebookRef } from './context.js';
 import { deleteNotebook, extendNotebook, showStatus, startNotebook, stopNotebook } from './verbs.js';
 
@@ -39,6 +40,8 @@ export async function runPick(ctx: ActContext, value: PickValue): Promise<void> 
     await showStatus(ctx, { id: value.notebookId, name: value.name }, true);
     return;
   }
+  // Refusals the bot can decide from its own records cost no ModelArts call.
+  if (!(await passesPickGate(ctx, value))) return;
   const ref = await refresh(ctx, value);
   if (!ref) return;
   switch (value.verb) {

@@ -28,7 +28,7 @@ export function homeNotebookButton(deps: SlackDeps) {
       await reply({ text: ':warning: That button is no longer valid. Open the Home tab again.' });
       return;
     }
-    const slow = await rateLimitMessage(deps, userId);
+    const slow = await rateLimitMessage(deps, userId, value.verb);
     if (slow) {
       await reply({ text: slow });
       return;

@@ -30,7 +30,7 @@ export function pickNotebook(deps: SlackDeps) {
       await reply({ text: ':warning: This button is no longer valid. Run the command again.' });
       return;
     }
-    const slow = await rateLimitMessage(deps, body.user.id);
+    const slow = await rateLimitMessage(deps, body.user.id, value.verb, channelId);
     if (slow) {
       await reply({ text: slow });
       return;

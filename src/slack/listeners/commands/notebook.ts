@@ -1,11 +1,13 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { guardCommandText } from '../../../access/input-guard.js';
+import type { AccessAction } from '../../../access/types.js';
 import { buildHelpMessage } from '../../blocks/help.js';
 import { errorMessage } from '../../blocks/message.js';
 import { parseCommand } from '../../command.js';
 import { dispatchCommand } from '../../commands/dispatch.js';
 import type { SlackDeps } from '../../deps.js';
 import { escapeMrkdwn } from '../../escape.js';
+import { passesGate } from '../../handlers/access-gate.js';
 import { operationId } from '../../ids.js';
 import { rateLimitMessage } from '../../internal/rate.js';
 import { createReplier } from '../../reply.js';
@@ -14,6 +16,8 @@ import { errorRef, userMessageFor } from '../../user-error.js';
 /**
  * `/notebook …`. Answers that need no work (help, a typo, too long) go in the ack itself; for the
  * rest the ack is empty and immediate, and the work follows: a modal first when there is one.
+ * Before any lookup, access control judges what it can without the notebook (who may use the
+ * bot, where, admin-only subcommands), so such a refusal costs no ModelArts call.
  */
 export function notebookCommand(deps: SlackDeps) {
   return async ({ command, ack, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
@@ -32,7 +36,7 @@ export function notebookCommand(deps: SlackDeps) {
       await ack({ response_type: 'ephemeral', ...errorMessage(userMessageFor(err, errorRef())) });
       return;
     }
-    const slow = await rateLimitMessage(deps, command.user_id);
+    const slow = await rateLimitMessage(deps, command.user_id, parsed.kind, command.channel_id);
     if (slow) {
       await ack({ response_type: 'ephemeral', text: slow });
       return;
@@ -54,6 +58,9 @@ export function notebookCommand(deps: SlackDeps) {
       opId: operationId(parsed.kind, 'command', command.trigger_id),
     };
     try {
+      // create opens its modal first (the trigger_id expires in 3 s) and checks with it open.
+      if (parsed.kind !== 'create' && !(await passesGate(ctx, { action: gateAction(parsed.kind) }, parsed.kind)))
+        return;
       await dispatchCommand(ctx, parsed, command.trigger_id);
     } catch (err) {
       const ref = errorRef();
@@ -61,4 +68,9 @@ export function notebookCommand(deps: SlackDeps) {
       await reply({ text: `:warning: ${userMessageFor(err, ref)}` });
     }
   };
+}
+
+/** What a subcommand is judged as before its notebook is known. */
+function gateAction(kind: string): AccessAction {
+  return kind === 'adopt' || kind === 'audit' ? kind : 'use';
 }

@@ -1,12 +1,14 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { guardHookScript } from '../../../access/input-guard.js';
+import { ValidationError } from '../../../errors.js';
 import type { CreateOperation } from '../../../jobs/types.js';
-import { CREATE_BLOCKS } from '../../blocks/create-modal.js';
+import { CREATE_BLOCKS, VALUE_ACTION } from '../../blocks/create-modal.js';
 import type { SlackDeps } from '../../deps.js';
 import { mrkdwnToPlain } from '../../escape.js';
 import { checkCreateAgainstCatalog } from '../../forms/create-checks.js';
 import { readCreateForm, validateCreateDraft } from '../../forms/create-form.js';
 import { decodeMetadata } from '../../forms/metadata.js';
-import { issuesToErrors } from '../../forms/view-values.js';
+import { type BlockIssue, issuesToErrors, type ViewValues } from '../../forms/view-values.js';
 import { submitOperation } from '../../handlers/submit-operation.js';
 import { operationId } from '../../ids.js';
 import { within } from '../../internal/timeout.js';
@@ -18,6 +20,25 @@ function blockForRule(rule: string): string | undefined {
   if (rule.includes('flavor')) return CREATE_BLOCKS.flavor;
   if (rule.includes('lease')) return CREATE_BLOCKS.leaseDuration;
   return undefined;
+}
+
+/**
+ * Hook scripts as typed: bounded (12 KB, so the base64 the API takes fits its 16 KB), printable,
+ * no NUL. Checked on the raw text, before it is encoded, so the message speaks of what was typed.
+ */
+function hookScriptIssues(values: ViewValues): BlockIssue[] {
+  const issues: BlockIssue[] = [];
+  for (const blockId of [CREATE_BLOCKS.preStartScript, CREATE_BLOCKS.postStartScript]) {
+    const raw = values[blockId]?.[VALUE_ACTION]?.value;
+    if (typeof raw !== 'string' || !raw.trim()) continue;
+    try {
+      guardHookScript(raw, blockId);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const i of err.issues) issues.push({ blockId, message: i.message.replace(/^./, (c) => c.toUpperCase()) });
+    }
+  }
+  return issues;
 }
 
 /**
@@ -41,10 +62,24 @@ export function createSubmission(deps: SlackDeps) {
     try {
       const reading = readCreateForm(view.state.values, deps.defaults);
       const catalog = await checkCreateAgainstCatalog(deps, userId, reading.draft);
-      const result = validateCreateDraft(reading.draft, [...reading.issues, ...catalog.issues], Boolean(meta.advanced));
+      const result = validateCreateDraft(
+        reading.draft,
+        [...reading.issues, ...hookScriptIssues(view.state.values), ...catalog.issues],
+        Boolean(meta.advanced),
+      );
       if (!result.ok) {
         acked = true;
         await ack({ response_action: 'errors', errors: issuesToErrors(result.issues) });
+        if (catalog.flavorRefused) {
+          await deps.access.audit({
+            userId,
+            action: 'create',
+            ...(typeof reading.draft['name'] === 'string' ? { notebookName: reading.draft['name'] } : {}),
+            ...(meta.channelId ? { channelId: meta.channelId } : {}),
+            outcome: 'refused',
+            rule: 'flavor',
+          });
+        }
         return;
       }
       const request = result.request;

@@ -1,0 +1,47 @@
+import { escapeMrkdwn, mention } from '../access/input-guard.js';
+import { formatDuration } from '../slack/blocks/status.js';
+import type { OperationKind } from './types.js';
+
+/** What the notebook's thread says about one finished operation. */
+export interface ThreadRecordInput {
+  kind: OperationKind;
+  /** Who asked (a Slack user id; anything else is escaped, never mentioned). */
+  userId: string;
+  /** start: the lease it was started with. */
+  durationMs?: number;
+  /** extend: the lease's total run time after the renewal, when it started, and whether the 72 h cap cut it. */
+  leaseTotalMs?: number;
+  leaseCreateAt?: number;
+  capped?: boolean;
+}
+
+/**
+ * The one line an operation leaves in its notebook's thread, so the thread records who did what
+ * ("<@U1> stopped it", "<@U1> extended the lease to 5 h in total, ending …"). Pure.
+ */
+export function renderThreadRecord(r: ThreadRecordInput): string {
+  const who = mention(r.userId);
+  switch (r.kind) {
+    case 'create':
+      return `${who} created it.`;
+    case 'start':
+      return r.durationMs !== undefined
+        ? `${who} started it with a ${formatDuration(r.durationMs)} lease.`
+        : `${who} started it.`;
+    case 'stop':
+      return `${who} stopped it.`;
+    case 'delete':
+      return `${who} deleted it.`;
+    case 'extend': {
+      if (r.leaseTotalMs === undefined) return `${who} extended the lease.`;
+      const cap = r.capped ? ' (the maximum)' : '';
+      const end = r.leaseCreateAt !== undefined ? `, ending ${slackDate(r.leaseCreateAt + r.leaseTotalMs)}` : '';
+      return `${who} extended the lease to ${formatDuration(r.leaseTotalMs)} in total${cap}${end}.`;
+    }
+  }
+}
+
+function slackDate(ms: number): string {
+  const iso = escapeMrkdwn(new Date(ms).toISOString());
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${iso}>`;
+}
