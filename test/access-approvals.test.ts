@@ -401,4 +401,25 @@ describe('approvals', () => {
     expect(post).not.toContain('<!here>');
     expect(post).toContain('extend the lease of `&lt;!channel&gt; nb` by 30 h');
   });
+
+  it('says it waits once, in the thread the requester acted in, with durations and dates in the one wording', async () => {
+    const op: Operation = {
+      kind: 'extend',
+      opId: 'op-ext-thread',
+      notebookId: 'nb-1',
+      name: 'nb',
+      addMs: 90 * 60_000,
+      requester: { userId: 'U0ALICE', channelId: 'C0PROJ' },
+      requestedAt: clock.now(),
+    };
+    await approvals.requestApproval({ op, decision, threadTs: '1700000000.000100' });
+    const notes = slack.callsTo('chat.postEphemeral').filter((c) => c.args['user'] === 'U0ALICE');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.args['thread_ts']).toBe('1700000000.000100');
+    const text = String(notes[0]?.args['text']);
+    expect(text).toContain('extend the lease of `nb` by 1 h 30 min');
+    // Expires in 24 h: a Slack date with the readable UTC fallback.
+    expect(text).toContain('expires <!date^');
+    expect(text).toContain('|2026-01-06 09:00 UTC>');
+  });
 });

@@ -152,7 +152,7 @@ describe('renderAuditBlocks', () => {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: '• <!date^1767323045^{date_short_pretty} {time_secs}|2026-01-02T03:04:05.000Z> <@U0ALICE> *stop* `nb` — :no_entry: refused (ownership)',
+        text: '• <!date^1767323045^{date_short_pretty} {time_secs}|2026-01-02 03:04:05 UTC> <@U0ALICE> *stop* `nb` — :no_entry: refused (ownership)',
       },
     });
     expect(renderAuditBlocks([])).toEqual([

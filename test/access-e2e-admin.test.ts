@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
+import { LEASE_ACTION_IDS } from '../src/leases/blocks.js';
 import { HOME_ACTIONS } from '../src/slack/blocks/home.js';
 import { encodePick } from '../src/slack/forms/pick-value.js';
-import { state } from '../src/slack-stand-in/slack-sender.js';
 import {
   type AccessHarness,
   ADMIN,
@@ -16,6 +15,7 @@ import {
   textOf,
   waitUntil,
 } from './support/access-e2e-harness.js';
+import { createFormValues } from './support/create-form.js';
 
 /**
  * The admin side through signed requests: `/notebook adopt` and `/notebook audit` (admins only,
@@ -34,14 +34,7 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(async () => {
-  h.sim.reset();
-  h.slack.reset();
-  h.enqueued.length = 0;
-  h.enqueueResults.length = 0;
-  h.webModelArtsCalls.length = 0;
-  const keys = await h.redis.keys(`${h.prefix}:nb*`);
-  if (keys.length) await h.redis.del(...keys);
-  await h.redis.del(`${h.prefix}:audit`);
+  await h.reset();
 });
 
 describe('/notebook help', () => {
@@ -100,7 +93,7 @@ describe('/notebook adopt', () => {
       detail: expect.stringContaining(BOB.id),
     });
 
-    // Bob owns it now: his stop is queued, its status message in the notebook's thread.
+    // Bob owns it now: his stop is queued, its progress replies in the notebook's thread.
     await h.command('stop ext-0', BOB);
     await waitUntil(() => h.enqueued.length === 1);
     expect(h.enqueued[0]).toMatchObject({ kind: 'stop', notebookId: id, threadTs: record?.threadTs });
@@ -174,23 +167,11 @@ describe('/notebook audit', () => {
 });
 
 describe('the notebook thread', () => {
-  it('records who created, started, extended and stopped it, once each, wherever the request came from', async () => {
+  it('records who acted from outside the thread, once each; nothing more when the status message is in it', async () => {
     await h.startWorker();
     // Created through the bot: its status message is the thread's root.
     const view = await h.openCreateModal(ALICE);
-    await h.sender.viewSubmission({
-      user: ALICE,
-      view,
-      values: {
-        [CREATE_BLOCKS.name]: { value: state.text('nb-thread') },
-        [CREATE_BLOCKS.flavor]: { value: state.external(CPU) },
-        [CREATE_BLOCKS.image]: { value: state.external(null) },
-        [CREATE_BLOCKS.storageType]: { value: state.select('EVS:MANAGED') },
-        [CREATE_BLOCKS.storageSize]: { value: state.number('5') },
-        [CREATE_BLOCKS.leaseDuration]: { value: state.text('1h') },
-        [CREATE_BLOCKS.leaseType]: { value: state.radio('TIMING') },
-      },
-    });
+    await h.sender.viewSubmission({ user: ALICE, view, values: createFormValues('nb-thread') });
     await waitUntil(() => h.enqueueResults.length === 1);
     expect(await h.waitForJob(h.enqueueResults[0]!.jobId)).toBe('completed');
     const created = h.sim.instances.list().find((n) => n.name === 'nb-thread')!;
@@ -199,11 +180,11 @@ describe('the notebook thread', () => {
     expect(root).toBe(h.enqueued[0]!.statusTs);
     expect(JSON.stringify(h.slack.message(CHANNEL, root))).toContain(`Requested by <@${ALICE.id}>`);
 
-    const threadLines = () =>
-      h.slack
-        .callsTo('chat.postMessage')
-        .filter((c) => c.args['channel'] === CHANNEL && c.args['thread_ts'] === root)
-        .map((c) => String(c.args['text']));
+    const inThread = () =>
+      h.slack.callsTo('chat.postMessage').filter((c) => c.args['channel'] === CHANNEL && c.args['thread_ts'] === root);
+    const threadLines = () => inThread().map((c) => String(c.args['text']));
+    const statusMessagesInThread = () =>
+      inThread().filter((c) => JSON.stringify(c.args['blocks'] ?? null).includes('nb_status_head'));
     const finish = async (count: number) => {
       await waitUntil(() => h.enqueueResults.length === count);
       expect(await h.waitForJob(h.enqueueResults[count - 1]!.jobId)).toBe('completed');
@@ -217,12 +198,16 @@ describe('the notebook thread', () => {
       new RegExp(`^<@${ALICE.id}> extended the lease to 3 h in total, ending <!date\\^\\d+\\^`),
     );
 
-    // Stopped by an admin, from the notebook's channel.
+    // Stopped by an admin from the notebook's channel: the status message is at the channel's top
+    // level, so the thread gets the record line.
     await h.command('stop nb-thread', ADMIN, CHANNEL);
     await finish(3);
     await waitUntil(() => threadLines().includes(`<@${ADMIN.id}> stopped it.`));
+    expect(h.enqueued[2]).toMatchObject({ kind: 'stop', threadTs: root });
+    expect(h.enqueued[2]?.statusThreadTs).toBeUndefined();
 
-    // Started again from App Home (no channel at all).
+    // Started again from App Home (no channel at all): the status message goes into the thread,
+    // naming Alice, and is all the thread needs.
     await h.sender.blockActions({
       user: ALICE,
       view: { id: 'VHOMEALICE', type: 'home', hash: 'h9' },
@@ -242,21 +227,27 @@ describe('the notebook thread', () => {
       ],
     });
     await finish(4);
-    await waitUntil(() => threadLines().includes(`<@${ALICE.id}> started it with a 2 h lease.`));
+    expect(h.enqueued[3]).toMatchObject({ kind: 'start', statusThreadTs: root });
+    await waitUntil(() => threadLines().some((t) => t.includes(`<@${ALICE.id}> your notebook *nb-thread* is running`)));
     expect(h.sim.instances.get(created.id)?.status).toBe('RUNNING');
 
-    // Exactly once each, even after the Slack queue settles.
+    // Extended from a lease warning's button: the worker's status message goes into the thread.
+    await h.clickLeaseButton(ALICE, LEASE_ACTION_IDS.extend1h, created.id, 'nb-thread');
+    await finish(5);
+    const extendTs = (await h.queue.queue.getJob(h.enqueueResults[4]!.jobId))!.data.progress.statusTs!;
+    await waitUntil(() => JSON.stringify(h.slack.message(CHANNEL, extendTs)).includes('lease extended'));
+    expect(h.slack.message(CHANNEL, extendTs)?.['thread_ts']).toBe(root);
+
+    // Exactly once each, even after the Slack queue settles; nothing for what the thread shows.
     await waitUntil(
       async () => (await h.worker!.notifier.queue.getJobCounts('waiting', 'active', 'delayed')).waiting === 0,
     );
     const lines = threadLines();
-    for (const needle of ['extended the lease', 'stopped it', 'started it']) {
-      expect(
-        lines.filter((t) => t.includes(needle)),
-        needle,
-      ).toHaveLength(1);
-    }
-    expect(lines.some((t) => t.includes(`<@${ALICE.id}> your notebook *nb-thread* is running`))).toBe(true);
+    expect(lines.filter((t) => t.includes('extended the lease')).length, 'extended').toBe(1);
+    expect(lines.filter((t) => t.includes('stopped it')).length, 'stopped').toBe(1);
+    expect(lines.filter((t) => t.includes('started it')).length, 'started').toBe(0);
+    expect(statusMessagesInThread()).toHaveLength(2); // the App Home start and the lease-button extend
+    for (const status of statusMessagesInThread()) expect(textOf(status)).toContain(`Requested by <@${ALICE.id}>`);
     expect(textOf(h.slack.callsTo('chat.postMessage')[0]!)).toContain('nb-thread');
   });
 });

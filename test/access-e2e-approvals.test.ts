@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { APPROVAL_BLOCK_ID, APPROVE_ACTION_ID, DENY_ACTION_ID } from '../src/access/approvals.js';
 import { LEASE_ACTION_IDS } from '../src/leases/blocks.js';
-import { encodeLeaseActionValue } from '../src/leases/index.js';
 import { CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
 import type { RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { state, type UserRef } from '../src/slack-stand-in/slack-sender.js';
@@ -17,6 +16,7 @@ import {
   textOf,
   waitUntil,
 } from './support/access-e2e-harness.js';
+import { createFormValues } from './support/create-form.js';
 
 /**
  * Approvals end to end, through signed HTTP requests to the real receiver: the policy marks a
@@ -42,11 +42,7 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(async () => {
-  h.sim.reset();
-  h.slack.reset();
-  h.enqueued.length = 0;
-  h.enqueueResults.length = 0;
-  await h.redis.del(`${h.prefix}:audit`);
+  await h.reset();
 });
 
 /** The approval request posted in the approvals channel, and its id (the buttons' value). */
@@ -76,6 +72,30 @@ function click(user: UserRef, actionId: string, approval: { id: string; ts: stri
   });
 }
 
+/**
+ * The requester hears once that the request waits for an admin, from the approvals flow (with the
+ * channel and the expiry), whichever way they asked: no second note from the command, the modal
+ * or the button. Waits until the request is audited (after the note), then for stragglers.
+ */
+async function expectOneWaitingNote(user: UserRef): Promise<void> {
+  await waitUntil(async () => (await h.audit()).some((e) => e.outcome === 'approval_requested'));
+  await new Promise((r) => setTimeout(r, 300));
+  const notes = h.slack.calls
+    .filter(
+      (c) =>
+        c.method === 'response_url' ||
+        (c.method === 'chat.postEphemeral' && c.args['user'] === user.id) ||
+        (c.method === 'chat.postMessage' && c.args['channel'] === user.id),
+    )
+    .map(textOf)
+    .filter((t) => t.includes('approval'));
+  expect(notes).toHaveLength(1);
+  expect(notes[0]).toContain('Nothing happens until an admin approves it');
+  expect(notes[0]).toContain(`<#${APPROVALS_CHANNEL}>`);
+  expect(notes[0]).toContain('expires <!date^');
+  expect((await h.audit()).filter((e) => e.outcome === 'approval_requested')).toHaveLength(1);
+}
+
 function expectNothingInModelArts(): void {
   for (const op of ['create', 'start', 'stop', 'delete', 'renewLease'] as const) expect(h.sim.stats.calls[op]).toBe(0);
 }
@@ -86,23 +106,16 @@ describe('approvals', () => {
     const res = await h.sender.viewSubmission({
       user: ALICE,
       view,
-      values: {
-        [CREATE_BLOCKS.name]: { value: state.text('nb-gpu') },
+      values: createFormValues('nb-gpu', {
         [CREATE_BLOCKS.flavor]: { value: state.external(GPU) },
-        [CREATE_BLOCKS.image]: { value: state.external(null) },
-        [CREATE_BLOCKS.storageType]: { value: state.select('EVS:MANAGED') },
-        [CREATE_BLOCKS.storageSize]: { value: state.number('5') },
-        [CREATE_BLOCKS.leaseDuration]: { value: state.text('1h') },
-        [CREATE_BLOCKS.leaseType]: { value: state.radio('TIMING') },
-      },
+      }),
     });
     expect(res.status).toBe(200);
     const request = await approvalRequest();
     expect(textOf(request.call)).toContain(`<@${ALICE.id}> asks to create notebook`);
     expect(textOf(request.call)).toContain(`flavor ${GPU} needs an admin's approval`);
     // The requester is told it waits; nothing was queued, nothing asked of ModelArts.
-    const waiting = await h.privateMessageTo(ALICE, (t) => t.includes('Nothing happens until an admin approves'));
-    expect(waiting).toContain(`<#${APPROVALS_CHANNEL}>`);
+    await expectOneWaitingNote(ALICE);
     expect(h.enqueued).toHaveLength(0);
     expect(h.sim.stats.calls.create).toBe(0);
     expect((await h.approvals!.get(request.id))?.status).toBe('pending');
@@ -178,15 +191,9 @@ describe('approvals', () => {
     await h.sender.viewSubmission({
       user: ALICE,
       view,
-      values: {
-        [CREATE_BLOCKS.name]: { value: state.text('nb-home-gpu') },
+      values: createFormValues('nb-home-gpu', {
         [CREATE_BLOCKS.flavor]: { value: state.external(GPU) },
-        [CREATE_BLOCKS.image]: { value: state.external(null) },
-        [CREATE_BLOCKS.storageType]: { value: state.select('EVS:MANAGED') },
-        [CREATE_BLOCKS.storageSize]: { value: state.number('5') },
-        [CREATE_BLOCKS.leaseDuration]: { value: state.text('1h') },
-        [CREATE_BLOCKS.leaseType]: { value: state.radio('TIMING') },
-      },
+      }),
     });
     const request = await approvalRequest();
     expect((await h.approvals!.get(request.id))?.op.requester.channelId).toBe(ALICE.id);
@@ -205,9 +212,9 @@ describe('approvals', () => {
 
   it('a denied request creates nothing and the requester hears it', async () => {
     await h.seed('cold', { owner: ALICE.id, status: 'STOPPED' });
-    const { responseUrl } = await h.command('start cold-0 30h', ALICE);
-    expect(await h.privateReply(responseUrl)).toContain("needs an admin's approval");
+    await h.command('start cold-0 30h', ALICE);
     const request = await approvalRequest();
+    await expectOneWaitingNote(ALICE);
     expect(textOf(request.call)).toContain("leases over 24 h need an admin's approval");
 
     await click(ADMIN, DENY_ACTION_ID, request);
@@ -225,29 +232,10 @@ describe('approvals', () => {
   it('an unanswered request expires: the sweep tells the requester, and a late approval does nothing', async () => {
     // A lease-warning button asks for +4 h on a 22 h lease: 26 h needs an admin.
     const [id] = await h.seed('long', { owner: ALICE.id, leaseMs: 22 * H });
-    const live = h.sim.instances.get(id!)!;
-    await h.sender.blockActions({
-      user: ALICE,
-      channelId: CHANNEL,
-      messageTs: '1700000400.000100',
-      isEphemeral: false,
-      actions: [
-        {
-          type: 'button',
-          action_id: LEASE_ACTION_IDS.extend4h,
-          block_id: `lease_actions:${id}`,
-          value: encodeLeaseActionValue({
-            notebookId: id!,
-            name: 'long-0',
-            createAt: live.lease.create_at,
-            durationMs: live.lease.duration,
-            type: 'TIMING',
-          }),
-        },
-      ],
-    });
+    await h.clickLeaseButton(ALICE, LEASE_ACTION_IDS.extend4h, id!, 'long-0');
     const request = await approvalRequest();
     expect(textOf(request.call)).toContain('extend the lease of `long-0` by 4 h');
+    await expectOneWaitingNote(ALICE);
     expect(await h.approvals!.expireApprovals()).toBe(0); // not yet
 
     h.clock.advance(2 * H + 60_000);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { INPUT_LIMITS } from '../src/access/input-guard.js';
+import { LEASE_ACTION_IDS } from '../src/leases/blocks.js';
 import { CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
 import { HOME_ACTIONS } from '../src/slack/blocks/home.js';
 import { encodePick } from '../src/slack/forms/pick-value.js';
@@ -18,6 +19,7 @@ import {
   V100,
   waitUntil,
 } from './support/access-e2e-harness.js';
+import { createFormValues } from './support/create-form.js';
 
 /**
  * Compute and abuse limits, allowed and refused through the real entry points: per-flavor rules
@@ -43,30 +45,11 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(async () => {
-  h.sim.reset();
-  h.slack.reset();
-  h.enqueued.length = 0;
-  h.webModelArtsCalls.length = 0;
-  const keys = await h.redis.keys(`${h.prefix}:nb*`);
-  if (keys.length) await h.redis.del(...keys);
-  await h.redis.del(`${h.prefix}:audit`);
+  await h.reset();
 });
 
-function createValues(over: StateValues = {}): StateValues {
-  return {
-    [CREATE_BLOCKS.name]: { value: state.text('nb-new') },
-    [CREATE_BLOCKS.flavor]: { value: state.external(CPU) },
-    [CREATE_BLOCKS.image]: { value: state.external(null) },
-    [CREATE_BLOCKS.storageType]: { value: state.select('EVS:MANAGED') },
-    [CREATE_BLOCKS.storageSize]: { value: state.number('5') },
-    [CREATE_BLOCKS.leaseDuration]: { value: state.text('2h') },
-    [CREATE_BLOCKS.leaseType]: { value: state.radio('TIMING') },
-    ...over,
-  };
-}
-
 async function submitCreate(view: ViewPayload, user = ALICE, over: StateValues = {}) {
-  const res = await h.sender.viewSubmission({ user, view, values: createValues(over) });
+  const res = await h.sender.viewSubmission({ user, view, values: createFormValues('nb-new', over) });
   expect(res.status).toBe(200);
   expect(res.elapsedMs).toBeLessThan(2500);
   return res.json as { response_action?: string; errors?: Record<string, string> } | undefined;
@@ -191,13 +174,14 @@ describe('rule `rate_limit`', () => {
   it('past the per-user limit, commands and clicks are refused with when to retry; one audit entry per burst', async () => {
     const strict = await startAccessHarness({ policy: { ...POLICY, rate_limit: { per_minute: 3 } } });
     try {
+      const [leased] = await strict.seed('rl'); // only for a lease button's value
       for (let i = 0; i < 3; i += 1) {
         const { ack } = await strict.command('list', ALICE);
         expect(ack).not.toContain('rate_limit');
       }
       const { ack } = await strict.command('list', ALICE);
       expect(ack).toContain('(rule `rate_limit`)');
-      expect(ack).toMatch(/try again in \d+ s/);
+      expect(ack).toMatch(/try again in \d+ (s|min)\b/);
       expect(ack).toContain(ASK_ADMIN);
       await strict.command('stop whatever', ALICE);
       await strict.sender.blockActions({
@@ -213,6 +197,12 @@ describe('rule `rate_limit`', () => {
         ],
       });
       expect(await strict.privateMessageTo(ALICE, (t) => t.includes('rate_limit'))).toContain('try again in');
+      // A lease button says it in the same words: the rule, when to retry, who to ask.
+      strict.slack.reset();
+      await strict.clickLeaseButton(ALICE, LEASE_ACTION_IDS.extend1h, leased!, 'rl-0');
+      const lease = await strict.privateMessageTo(ALICE, (t) => t.includes('rate_limit'));
+      expect(lease).toMatch(/going a bit fast: try again in \d+ (s|min)\b/);
+      expect(lease).toContain(ASK_ADMIN);
       // Another user is not affected.
       expect((await strict.command('list', BOB)).ack).not.toContain('rate_limit');
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LEASE_ACTION_IDS } from '../src/leases/blocks.js';
-import { encodeLeaseActionValue } from '../src/leases/index.js';
 import { HOME_ACTIONS } from '../src/slack/blocks/home.js';
 import { encodePick, type PickValue } from '../src/slack/forms/pick-value.js';
 import type { UserRef } from '../src/slack-stand-in/slack-sender.js';
@@ -46,14 +45,8 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(async () => {
-  // One world for the file (fast); each test starts from empty records, queue log and counters.
-  h.sim.reset();
-  h.slack.reset();
-  h.enqueued.length = 0;
-  h.webModelArtsCalls.length = 0;
-  const keys = await h.redis.keys(`${h.prefix}:nb*`);
-  if (keys.length) await h.redis.del(...keys);
-  await h.redis.del(`${h.prefix}:audit`);
+  // One world for the file (fast); each test starts from an empty one.
+  await h.reset();
 });
 
 function expectRefusal(text: string, rule: string, ...mentions: string[]): void {
@@ -78,30 +71,6 @@ function homeClick(user: UserRef, actionId: string, value: PickValue) {
 }
 
 /** A lease-warning button on the warning message in the notebook's channel. */
-function leaseClick(user: UserRef, actionId: string, notebookId: string, name: string) {
-  const live = h.sim.instances.get(notebookId)!;
-  return h.sender.blockActions({
-    user,
-    channelId: CHANNEL,
-    messageTs: '1700000100.000100',
-    isEphemeral: false,
-    actions: [
-      {
-        type: 'button',
-        action_id: actionId,
-        block_id: `lease_actions:${notebookId}`,
-        value: encodeLeaseActionValue({
-          notebookId,
-          name,
-          createAt: live.lease.create_at,
-          durationMs: live.lease.duration,
-          type: 'TIMING',
-        }),
-      },
-    ],
-  });
-}
-
 describe('rule `use`: who may use the bot', () => {
   it('listed users, members of a listed user group and of a listed channel may', async () => {
     for (const user of [ALICE, CAROL, DAN]) {
@@ -125,7 +94,7 @@ describe('rule `use`: who may use the bot', () => {
     const dm = await h.privateMessageTo(MALLORY, (t) => t.includes('rule `use`'));
     expectRefusal(dm, 'use', ASK_ADMIN);
 
-    await leaseClick(MALLORY, LEASE_ACTION_IDS.extend1h, id!, 'use-0');
+    await h.clickLeaseButton(MALLORY, LEASE_ACTION_IDS.extend1h, id!, 'use-0');
     const eph = await h.slack.waitFor((calls) =>
       calls.find((c) => c.method === 'chat.postEphemeral' && c.args['user'] === MALLORY.id),
     );
@@ -234,7 +203,7 @@ describe('rule `ownership`: only the owner or an admin changes a notebook', () =
     const [id] = await h.seed('lease', { owner: ALICE.id, leaseMs: 2 * H });
     h.sim.stats.reset();
     for (const action of [LEASE_ACTION_IDS.extend1h, LEASE_ACTION_IDS.stop]) {
-      await leaseClick(BOB, action, id!, 'lease-0');
+      await h.clickLeaseButton(BOB, action, id!, 'lease-0');
     }
     await h.slack.waitFor(
       (calls) => calls.filter((c) => c.method === 'chat.postEphemeral' && c.args['user'] === BOB.id).length === 2,
@@ -247,7 +216,7 @@ describe('rule `ownership`: only the owner or an admin changes a notebook', () =
     h.expectNothingChanged();
     await expectAuditedRefusal(BOB.id, 'ownership');
 
-    await leaseClick(ALICE, LEASE_ACTION_IDS.extend1h, id!, 'lease-0');
+    await h.clickLeaseButton(ALICE, LEASE_ACTION_IDS.extend1h, id!, 'lease-0');
     await waitUntil(() => h.enqueued.length === 1);
     expect(h.enqueued[0]).toMatchObject({ kind: 'extend', notebookId: id, addMs: H });
   });

@@ -19,17 +19,16 @@ import {
 } from '../src/modelarts/errors.js';
 import { type Notebook, NotebookSchema } from '../src/modelarts/schemas.js';
 import {
-  escapeMrkdwn,
-  formatDuration,
-  formatElapsed,
   OPEN_JUPYTERLAB_ACTION_ID,
   type OperationStatus,
   queuedOperationStatus,
   renderOperationStatus,
   renderReadyReply,
+  STATUS_BLOCK_ID,
   safeNotebookUrl,
   stepsFromActionProgress,
 } from '../src/slack/blocks/status.js';
+import { escapeMrkdwn } from '../src/slack/escape.js';
 
 const nb = (fields: Record<string, unknown>): Notebook => NotebookSchema.parse({ id: 'nb-1', ...fields });
 
@@ -69,7 +68,7 @@ describe('status blocks', () => {
     for (const label of ['Storage', 'Compute', 'Network', 'Initialisation']) expect(json).toContain(label);
     expect(json).toContain('Allocating &lt;GPU&gt;');
     expect(json).toContain('<@U123>');
-    expect(json).toContain('1m 35s');
+    expect(json).toContain('elapsed 2 min'); // 95 s, to the nearest minute
     expect(json).toContain('CREATING');
   });
 
@@ -123,7 +122,7 @@ describe('status blocks', () => {
     );
     const r = renderOperationStatus(s);
     expect(r.text).toBe('Queued: stop notebook beta');
-    expect(JSON.stringify(r.blocks)).toContain('elapsed 1m 00s');
+    expect(JSON.stringify(r.blocks)).toContain('elapsed 1 min');
     expect(renderReadyReply('U9', '<b>')).toContain('<@U9>');
     expect(renderReadyReply('U9', '<b>')).toContain('&lt;b&gt;');
   });
@@ -132,13 +131,24 @@ describe('status blocks', () => {
     expect(renderOperationStatus(base)).toEqual(renderOperationStatus({ ...base }));
   });
 
-  it('formats time', () => {
-    expect(formatElapsed(-5)).toBe('0s');
-    expect(formatElapsed(42_000)).toBe('42s');
-    expect(formatElapsed(3_725_000)).toBe('1h 02m');
-    expect(formatDuration(3_600_000)).toBe('1 h');
-    expect(formatDuration(5_400_000)).toBe('1 h 30 min');
-    expect(formatDuration(1_800_000)).toBe('30 min');
+  it('shows the creation steps for create and start only: not on a stop, delete or extend', () => {
+    // ModelArts keeps reporting the creation's action_progress for the notebook's whole life.
+    const steps = stepsFromActionProgress([
+      { step: 1, status: 'COMPLETED' },
+      { step: 2, status: 'COMPLETED' },
+    ]);
+    for (const kind of ['create', 'start'] as const) {
+      const r = renderOperationStatus({ ...base, kind, steps });
+      expect(JSON.stringify(r.blocks), kind).toContain('Storage: done');
+    }
+    for (const kind of ['extend', 'stop', 'delete'] as const) {
+      for (const phase of ['working', 'done'] as const) {
+        const r = renderOperationStatus({ ...base, kind, phase, steps, detail: 'Lease extended by 1 h.' });
+        const json = JSON.stringify(r.blocks);
+        expect(json, `${kind} ${phase}`).not.toContain('Storage');
+        expect(json).not.toContain(`${STATUS_BLOCK_ID}_steps`);
+      }
+    }
   });
 });
 

@@ -15,11 +15,12 @@ import {
   type LeaseWatcherOptions,
 } from '../src/leases/watcher.js';
 import { createLogger } from '../src/logger.js';
-import { ModelArtsClient } from '../src/modelarts/client.js';
-import { createSimulator, SIMULATOR_AK, SIMULATOR_SK, type Simulator } from '../src/simulator/index.js';
+import type { ModelArtsClient } from '../src/modelarts/client.js';
+import { createSimulator, type Simulator } from '../src/simulator/index.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { NotebookStore } from '../src/store/notebooks.js';
 import { deletePrefix, newRedis, uniquePrefix } from './support/redis.js';
+import { simulatorClient } from './support/stack.js';
 
 /**
  * Everything a lease-watch acceptance test needs, real parts only: the simulator over HTTP with
@@ -98,13 +99,7 @@ export async function createHarness(start = Date.UTC(2026, 0, 5, 9, 0)): Promise
   const clock = new ManualClock(start);
   const sim = createSimulator({ clock, notFound: '404', random: () => 0.5 });
   await sim.start();
-  const api = new ModelArtsClient({
-    endpoint: sim.url,
-    projectId: sim.projectId,
-    auth: { kind: 'aksk', ak: SIMULATOR_AK, sk: SIMULATOR_SK },
-    clock,
-    maxRetries: 0,
-  });
+  const api = simulatorClient(sim, clock, { maxRetries: 0 });
   const redis = newRedis();
   const prefix = uniquePrefix('lease');
   const store = new NotebookStore({ redis, prefix });

@@ -14,15 +14,14 @@ import {
 } from '../src/leases/blocks.js';
 import {
   describeLeaseEnd,
-  formatDuration,
   leaseFromApi,
   leaseKey,
   planExtension,
   planWarning,
-  slackDate,
   timeLeftMs,
 } from '../src/leases/lease-math.js';
 import { classifySlackError } from '../src/leases/slack-post.js';
+import { slackDate } from '../src/slack/format.js';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -55,19 +54,15 @@ describe('lease maths', () => {
     expect(planExtension(72 * H, H)).toEqual({ newDurationMs: 72 * H, addedMs: 0, capped: true });
   });
 
-  it('formats durations and Slack dates', () => {
-    expect(formatDuration(29 * M + 1)).toBe('30 min');
-    expect(formatDuration(65 * M)).toBe('1 h 5 min');
-    expect(formatDuration(3 * H)).toBe('3 h');
-    expect(formatDuration(20_000)).toBe('20 s');
-    expect(slackDate(T0)).toBe(`<!date^${T0 / 1000}^{date_short_pretty} {time}|2026-01-01 09:00 UTC>`);
-  });
-
   it('describes IDLE leases as an upper bound', () => {
     const idle = { createAt: T0, durationMs: H, type: 'IDLE' as const };
     expect(describeLeaseEnd(idle, T0 + 30 * M)).toBe(`stops when idle, at the latest ${slackDate(T0 + H)} (in 30 min)`);
     const timing = { ...idle, type: 'TIMING' as const };
     expect(describeLeaseEnd(timing, T0 + 30 * M)).toBe(`stops in 30 min (${slackDate(T0 + H)})`);
+    // Time left rounds up: 29 min 30 s left reads "30 min", never less than remains.
+    expect(describeLeaseEnd(timing, T0 + 30 * M + 30_000)).toBe(
+      `stops in 30 min (<!date^${(T0 + H) / 1000}^{date_short_pretty} at {time}|2026-01-01 10:00 UTC>)`,
+    );
   });
 });
 

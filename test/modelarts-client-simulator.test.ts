@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
-import { ModelArtsClient, type ModelArtsClientOptions } from '../src/modelarts/client.js';
+import type { ModelArtsClient, ModelArtsClientOptions } from '../src/modelarts/client.js';
 import {
   isNotFound,
   ModelArtsApiError,
@@ -15,9 +15,9 @@ import {
   SIMULATOR_DEFAULT_FLAVOR,
   SIMULATOR_DEFAULT_IMAGE_ID,
   SIMULATOR_IAM_USER,
-  SIMULATOR_SK,
   type Simulator,
 } from '../src/simulator/index.js';
+import { simulatorClient } from './support/stack.js';
 
 // The client against the real simulator over loopback HTTP: every operation, its signature
 // checks, its pagination, and its transport faults. Simulated time is a ManualClock shared by
@@ -47,11 +47,7 @@ afterEach(async () => {
 
 function makeClient(overrides: Partial<ModelArtsClientOptions> = {}): { client: ModelArtsClient; sleeps: number[] } {
   const sleeps: number[] = [];
-  const client = new ModelArtsClient({
-    endpoint: sim.url,
-    projectId: sim.projectId,
-    auth: { kind: 'aksk', ak: SIMULATOR_AK, sk: SIMULATOR_SK },
-    clock,
+  const client = simulatorClient(sim, clock, {
     retryBaseMs: 1,
     random: () => 0,
     sleep: async (ms) => {

@@ -11,10 +11,10 @@ import {
   ADMIN,
   ALICE,
   CHANNEL,
-  CPU,
   startAccessHarness,
   waitUntil,
 } from './support/access-e2e-harness.js';
+import { createFormValues } from './support/create-form.js';
 
 /**
  * No secret reaches a log line or Slack. Every component logs into one captured stream at
@@ -113,17 +113,10 @@ describe('secrets in logs and in Slack', () => {
     await h.sender.viewSubmission({
       user: ALICE,
       view,
-      values: {
-        [CREATE_BLOCKS.name]: { value: state.text('nb-secret') },
-        [CREATE_BLOCKS.flavor]: { value: state.external(CPU) },
-        [CREATE_BLOCKS.image]: { value: state.external(null) },
-        [CREATE_BLOCKS.storageType]: { value: state.select('EVS:MANAGED') },
-        [CREATE_BLOCKS.storageSize]: { value: state.number('5') },
-        [CREATE_BLOCKS.leaseDuration]: { value: state.text('1h') },
-        [CREATE_BLOCKS.leaseType]: { value: state.radio('TIMING') },
+      values: createFormValues('nb-secret', {
         [CREATE_BLOCKS.postStartType]: { value: state.select('COMMAND') },
         [CREATE_BLOCKS.postStartScript]: { value: state.text('echo ready') },
-      },
+      }),
     });
     await waitUntil(() => h.enqueueResults.length === 1);
     expect(await h.waitForJob(h.enqueueResults[0]!.jobId)).toBe('completed');
@@ -202,7 +195,10 @@ describe('secrets in logs and in Slack', () => {
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed.length).toBeGreaterThan(50);
     const components = new Set(parsed.map((l) => String(l['component'] ?? '')));
-    for (const c of ['slack', 'bolt', 'jobs']) expect(components, c).toContain(c);
+    // The Web API clients (access control, approvals, the workers') log through pino too.
+    for (const c of ['slack', 'bolt', 'jobs', 'slack-web-api']) expect(components, c).toContain(c);
+    // One `component` per line (a child of a child must not repeat the key).
+    for (const line of lines) expect(line.match(/"component":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
     if (process.env['SECRETS_CAPTURE_DUMP']) console.log(lines.join('\n'));
     expect(parsed.some((l) => (l['level'] as number) <= 20)).toBe(true);
     expect(parsed.some((l) => l['audit'] === true && l['action'] === 'stop')).toBe(true);

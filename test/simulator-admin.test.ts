@@ -1,6 +1,6 @@
 import { request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, ScaledClock } from '../src/clock.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ScaledClock } from '../src/clock.js';
 import { signedCurl } from '../src/simulator/curl.js';
 import {
   createSimulator,
@@ -11,26 +11,17 @@ import {
   SIMULATOR_DEFAULT_IMAGE_ID,
   SIMULATOR_PROJECT_ID,
   SIMULATOR_SK,
-  type Simulator,
   type StatsSnapshot,
 } from '../src/simulator/index.js';
-import { type SimRequestOptions, simRequest } from '../src/simulator/signed-request.js';
+import { NOTEBOOKS_PATH, simulatorUnderTest } from './support/simulator.js';
 
 const pid = SIMULATOR_PROJECT_ID;
-const nb = `/v1/${pid}/notebooks`;
-let sim: Simulator;
-let clock: ManualClock;
-
-beforeEach(async () => {
-  clock = new ManualClock(Date.now());
-  sim = createSimulator({ clock, notFound: '404' });
-  await sim.start();
-});
-afterEach(() => sim.stop());
-
-const api = (o: SimRequestOptions) => simRequest(sim.url, { date: new Date(clock.now()), ...o });
+const nb = NOTEBOOKS_PATH;
+const t = simulatorUnderTest();
+const { api } = t;
+beforeEach(() => t.boot());
 async function admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
-  const res = await request(`${sim.url}/__sim${path}`, {
+  const res = await request(`${t.sim.url}/__sim${path}`, {
     method: method as 'GET',
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -50,7 +41,7 @@ describe('simulator admin endpoints', () => {
     expect(health.body).toEqual({ ok: true });
     expect(health.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     const config = await admin('GET', '/config');
-    expect(config.body).toMatchObject({ projectId: pid, region: 'cn-north-4', iam: true, now: clock.now() });
+    expect(config.body).toMatchObject({ projectId: pid, region: 'cn-north-4', iam: true, now: t.clock.now() });
   });
 
   it('serves stats: per-operation calls, totals, statuses and a request log; admin calls are not counted', async () => {
@@ -68,9 +59,9 @@ describe('simulator admin endpoints', () => {
       ['list', 200],
       ['list', 401],
     ]);
-    expect(body.log[0]).toMatchObject({ method: 'POST', path: nb, auth: 'aksk', at: clock.now() });
-    expect(sim.stats.calls.create).toBe(1);
-    expect(sim.stats.total).toBe(3);
+    expect(body.log[0]).toMatchObject({ method: 'POST', path: nb, auth: 'aksk', at: t.clock.now() });
+    expect(t.sim.stats.calls.create).toBe(1);
+    expect(t.sim.stats.total).toBe(3);
     const tail = await admin<StatsSnapshot>('GET', '/stats?log=1');
     expect(tail.body.log).toHaveLength(1);
   });
@@ -99,11 +90,11 @@ describe('simulator admin endpoints', () => {
       count: 3,
       lease: { duration: 3_600_000, elapsedMs: [0, 3_600_000] },
     });
-    clock.advance(1);
-    expect(sim.instances.get(hung.body.ids[0]!)?.status).toBe('CREATING');
-    expect(leased.body.ids.map((id) => sim.instances.get(id)?.status)).toEqual(['RUNNING', 'RUNNING', 'STOPPING']);
-    clock.advance(10 * 3_600_000);
-    expect(sim.instances.get(hung.body.ids[0]!)?.status).toBe('CREATING');
+    t.clock.advance(1);
+    expect(t.sim.instances.get(hung.body.ids[0]!)?.status).toBe('CREATING');
+    expect(leased.body.ids.map((id) => t.sim.instances.get(id)?.status)).toEqual(['RUNNING', 'RUNNING', 'STOPPING']);
+    t.clock.advance(10 * 3_600_000);
+    expect(t.sim.instances.get(hung.body.ids[0]!)?.status).toBe('CREATING');
   });
 
   it('rejects a bad seed with a parameter error', async () => {
@@ -112,7 +103,7 @@ describe('simulator admin endpoints', () => {
   });
 
   it('forces a status and removes an instance', async () => {
-    const [id] = sim.instances.seed({ count: 1 });
+    const [id] = t.sim.instances.seed({ count: 1 });
     const forced = await admin<NotebookView>('POST', `/instances/${id}/force`, {
       status: 'ERROR',
       fail_reason: 'Host failure.',
@@ -124,25 +115,25 @@ describe('simulator admin endpoints', () => {
   });
 
   it('resets instances, faults, stats and tokens', async () => {
-    sim.instances.seed({ count: 5 });
-    sim.faults.throttle({ count: 10 });
-    const { token } = sim.iam!.issue();
+    t.sim.instances.seed({ count: 5 });
+    t.sim.faults.throttle({ count: 10 });
+    const { token } = t.sim.iam!.issue();
     await api({ path: nb });
     expect((await admin('POST', '/reset')).body).toEqual({ ok: true });
-    expect(sim.instances.count()).toBe(0);
-    expect(sim.stats.total).toBe(0);
+    expect(t.sim.instances.count()).toBe(0);
+    expect(t.sim.stats.total).toBe(0);
     expect((await api({ path: nb })).status).toBe(200);
     expect((await api({ path: nb, token })).status).toBe(401);
   });
 
   it('reads and advances the clock', async () => {
-    const [id] = sim.instances.seed({ count: 1, status: 'STOPPING' });
+    const [id] = t.sim.instances.seed({ count: 1, status: 'STOPPING' });
     const before = (await admin<{ now: number }>('GET', '/clock')).body.now;
     const after = (await admin<{ now: number; iso: string }>('POST', '/clock/advance', { ms: DEFAULT_TIMINGS.stop }))
       .body;
     expect(after.now - before).toBe(DEFAULT_TIMINGS.stop);
     expect(after.iso).toBe(new Date(after.now).toISOString());
-    expect(sim.instances.get(id!)?.status).toBe('STOPPED');
+    expect(t.sim.instances.get(id!)?.status).toBe('STOPPED');
   });
 
   it('answers unknown admin paths with SIM.0404', async () => {
@@ -163,25 +154,25 @@ describe('simulator control surface', () => {
   });
 
   it('instances.list, get, force and count work without HTTP', () => {
-    const ids = sim.instances.seed({ count: 2, status: 'RUNNING' });
-    expect(sim.instances.count()).toBe(2);
-    expect(sim.instances.force(ids[0]!, 'FROZEN')?.status).toBe('FROZEN');
-    expect(sim.instances.list({ status: 'FROZEN' }).map((n) => n.id)).toEqual([ids[0]]);
-    expect(sim.instances.get('missing')).toBeUndefined();
+    const ids = t.sim.instances.seed({ count: 2, status: 'RUNNING' });
+    expect(t.sim.instances.count()).toBe(2);
+    expect(t.sim.instances.force(ids[0]!, 'FROZEN')?.status).toBe('FROZEN');
+    expect(t.sim.instances.list({ status: 'FROZEN' }).map((n) => n.id)).toEqual([ids[0]]);
+    expect(t.sim.instances.get('missing')).toBeUndefined();
   });
 });
 
 describe('simulator signed curl helper (cli sign)', () => {
   it('produces a command whose URL, headers and body the simulator accepts', async () => {
     const signed = signedCurl({
-      baseUrl: sim.url,
+      baseUrl: t.sim.url,
       method: 'post',
       path: '/v1/<pid>/notebooks',
       projectId: pid,
       ak: SIMULATOR_AK,
       sk: SIMULATOR_SK,
       body: JSON.stringify(createBody),
-      date: new Date(clock.now()),
+      date: new Date(t.clock.now()),
     });
     expect(signed.command).toMatch(/^curl -sS -X POST 'http:\/\/127\.0\.0\.1:\d+\/v1\/[0-9a-f]{32}\/notebooks'/);
     expect(signed.command).toContain("-H 'Authorization: SDK-HMAC-SHA256 Access=SIMULATORACCESSKEY01, SignedHeaders=");
@@ -193,13 +184,13 @@ describe('simulator signed curl helper (cli sign)', () => {
 
   it('keeps a query string exactly as signed', async () => {
     const signed = signedCurl({
-      baseUrl: sim.url,
+      baseUrl: t.sim.url,
       method: 'GET',
       path: `/v1/{project_id}/notebooks?name=a b&limit=5`,
       projectId: pid,
       ak: SIMULATOR_AK,
       sk: SIMULATOR_SK,
-      date: new Date(clock.now()),
+      date: new Date(t.clock.now()),
     });
     expect(signed.url).toMatch(/\?limit=5&name=a%20b$/);
     const { Host: _host, ...headers } = signed.headers;

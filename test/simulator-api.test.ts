@@ -1,5 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/clock.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ListFlavorsResponseSchema,
   ListImagesResponseSchema,
@@ -7,7 +6,6 @@ import {
   NotebookSchema,
 } from '../src/modelarts/schemas.js';
 import {
-  createSimulator,
   DEFAULT_TIMINGS,
   type NotebookView,
   SIMULATOR_ASCEND_IMAGE_ID,
@@ -17,24 +15,14 @@ import {
   SIMULATOR_PROJECT_ID,
   type SimFlavor,
   type SimImage,
-  type Simulator,
-  type SimulatorOptions,
 } from '../src/simulator/index.js';
-import { type SimRequestOptions, type SimResponse, simRequest } from '../src/simulator/signed-request.js';
+import type { SimResponse } from '../src/simulator/signed-request.js';
+import { NOTEBOOKS_PATH, simulatorUnderTest } from './support/simulator.js';
 
 const pid = SIMULATOR_PROJECT_ID;
-const nb = `/v1/${pid}/notebooks`;
-let sim: Simulator;
-let clock: ManualClock;
-
-async function boot(options: SimulatorOptions = {}): Promise<void> {
-  clock = new ManualClock(Date.now());
-  sim = createSimulator({ clock, notFound: '404', ...options });
-  await sim.start();
-}
-afterEach(() => sim.stop());
-
-const api = (o: SimRequestOptions): Promise<SimResponse> => simRequest(sim.url, { date: new Date(clock.now()), ...o });
+const nb = NOTEBOOKS_PATH;
+const t = simulatorUnderTest();
+const { api, boot } = t;
 const body = (over: Record<string, unknown> = {}) => ({
   name: 'api-nb',
   flavor: SIMULATOR_DEFAULT_FLAVOR,
@@ -105,7 +93,7 @@ describe('simulator create validation', () => {
     const a = (await create({ name: 'same' })).body as NotebookView;
     const b = (await create({ name: 'same' })).body as NotebookView;
     expect(a.id).not.toBe(b.id);
-    expect(sim.instances.count()).toBe(2);
+    expect(t.sim.instances.count()).toBe(2);
   });
 
   it('needs key pairs for an SSH endpoint and echoes the endpoint', async () => {
@@ -147,7 +135,7 @@ describe('simulator quota', () => {
     });
     await api({ method: 'DELETE', path: `${nb}/${a.id}` });
     expect(errorOf(await create()).error_code).toBe('ModelArts.6302');
-    clock.advance(DEFAULT_TIMINGS.delete);
+    t.clock.advance(DEFAULT_TIMINGS.delete);
     expect((await create()).status).toBe(200);
   });
 
@@ -160,9 +148,9 @@ describe('simulator quota', () => {
 describe('simulator list', () => {
   beforeEach(async () => {
     await boot();
-    sim.instances.seed({ count: 25, status: 'RUNNING', namePrefix: 'alpha' });
-    sim.instances.seed({ count: 5, status: 'STOPPED', namePrefix: 'Beta', workspaceId: 'b'.repeat(32) });
-    sim.instances.seed({ count: 3, status: 'CREATE_FAILED', namePrefix: 'gamma', poolId: 'pool-x' });
+    t.sim.instances.seed({ count: 25, status: 'RUNNING', namePrefix: 'alpha' });
+    t.sim.instances.seed({ count: 5, status: 'STOPPED', namePrefix: 'Beta', workspaceId: 'b'.repeat(32) });
+    t.sim.instances.seed({ count: 3, status: 'CREATE_FAILED', namePrefix: 'gamma', poolId: 'pool-x' });
   });
   const list = (query: Record<string, string | number> = {}) => api({ path: nb, query });
 
@@ -196,7 +184,7 @@ describe('simulator list', () => {
     expect(await total({ workspaceId: 'b'.repeat(32) })).toBe(5);
     expect(await total({ pool_id: 'pool-x' })).toBe(3);
     expect(await total({ feature: 'DEFAULT' })).toBe(0);
-    const owner = sim.instances.list()[0]!.user.id;
+    const owner = t.sim.instances.list()[0]!.user.id;
     expect(await total({ owner })).toBe(33);
     expect(await total({ owner: 'someone-else' })).toBe(0);
   });
@@ -220,10 +208,9 @@ describe('simulator list', () => {
   });
 
   it('reflects lazy state changes: seeded leases that ended show as stopped', async () => {
-    await sim.stop();
     await boot();
-    sim.instances.seed({ count: 4, lease: { duration: 3_600_000, elapsedMs: [0, 3_000_000] } });
-    clock.advance(600_000 + DEFAULT_TIMINGS.stop);
+    t.sim.instances.seed({ count: 4, lease: { duration: 3_600_000, elapsedMs: [0, 3_000_000] } });
+    t.clock.advance(600_000 + DEFAULT_TIMINGS.stop);
     const stopped = (await list({ status: 'STOPPED' })).body as { total: number };
     expect(stopped.total).toBe(1);
   });
@@ -234,7 +221,7 @@ describe('simulator update', () => {
 
   async function runningNotebook(): Promise<NotebookView> {
     const v = (await create()).body as NotebookView;
-    clock.advance(DEFAULT_TIMINGS.createSteps.reduce((a, b) => a + b, 0) + DEFAULT_TIMINGS.createStarting);
+    t.clock.advance(DEFAULT_TIMINGS.createSteps.reduce((a, b) => a + b, 0) + DEFAULT_TIMINGS.createStarting);
     return v;
   }
   const put = (id: string, b: unknown) => api({ method: 'PUT', path: `${nb}/${id}`, body: b });
@@ -252,7 +239,7 @@ describe('simulator update', () => {
     expect(refused.status).toBe(400);
     expect(errorOf(refused).error_msg).toMatch(/stop it first/);
     await api({ method: 'POST', path: `${nb}/${v.id}/stop` });
-    clock.advance(DEFAULT_TIMINGS.stop);
+    t.clock.advance(DEFAULT_TIMINGS.stop);
     const ok = await put(v.id, { flavor: 'modelarts.vm.cpu.8u' });
     expect(ok.body).toMatchObject({ flavor: 'modelarts.vm.cpu.8u' });
     expect(errorOf(await put(v.id, { flavor: 'modelarts.vm.nope' })).error_code).toBe('ModelArts.6400');
@@ -263,7 +250,7 @@ describe('simulator update', () => {
     const v = await runningNotebook();
     const res = (await put(v.id, { storage_new_size: 20 })).body as NotebookView;
     expect(res.volume).toMatchObject({ capacity: 20, status: 'RESIZING' });
-    clock.advance(DEFAULT_TIMINGS.resize);
+    t.clock.advance(DEFAULT_TIMINGS.resize);
     const after = (await api({ path: `${nb}/${v.id}` })).body as NotebookView;
     expect(after.volume.status).toBeUndefined();
     expect(errorOf(await put(v.id, { storage_new_size: 10 })).error_code).toBe('ModelArts.0104');
@@ -338,7 +325,6 @@ describe('simulator catalog', () => {
   });
 
   it('can leave the DEDICATED image out', async () => {
-    await sim.stop();
     await boot({ dedicatedImage: false });
     const res = (await api({ path: `/v1/${pid}/images`, query: { type: 'DEDICATED' } })).body as { total: number };
     expect(res.total).toBe(0);

@@ -1,22 +1,12 @@
 import { request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/clock.js';
-import {
-  createSimulator,
-  SIMULATOR_AK,
-  SIMULATOR_IAM_USER,
-  SIMULATOR_PROJECT_ID,
-  SIMULATOR_REGION,
-  type Simulator,
-} from '../src/simulator/index.js';
-import { type SimRequestOptions, simRequest } from '../src/simulator/signed-request.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SIMULATOR_AK, SIMULATOR_IAM_USER, SIMULATOR_PROJECT_ID, SIMULATOR_REGION } from '../src/simulator/index.js';
+import { NOTEBOOKS_PATH, simulatorUnderTest } from './support/simulator.js';
 
 const pid = SIMULATOR_PROJECT_ID;
-let sim: Simulator;
-let clock: ManualClock;
-
-const api = (o: SimRequestOptions) => simRequest(sim.url, { date: new Date(clock.now()), ...o });
-const listPath = `/v1/${pid}/notebooks`;
+const t = simulatorUnderTest();
+const { api } = t;
+const listPath = NOTEBOOKS_PATH;
 
 function tokenBody(password: string = SIMULATOR_IAM_USER.password, project: Record<string, string> = { id: pid }) {
   return {
@@ -32,12 +22,7 @@ function tokenBody(password: string = SIMULATOR_IAM_USER.password, project: Reco
   };
 }
 
-beforeEach(async () => {
-  clock = new ManualClock(Date.now());
-  sim = createSimulator({ clock, skewReference: 'clock' });
-  await sim.start();
-});
-afterEach(() => sim.stop());
+beforeEach(() => t.boot({ skewReference: 'clock' }));
 
 describe('simulator AK/SK signatures', () => {
   it('accepts a correctly signed request and answers with an X-Request-Id', async () => {
@@ -88,17 +73,17 @@ describe('simulator AK/SK signatures', () => {
   });
 
   it('rejects X-Sdk-Date more than 15 minutes off with APIG.0303, and accepts 14 minutes', async () => {
-    const late = await api({ path: listPath, date: new Date(clock.now() - 16 * 60_000) });
+    const late = await api({ path: listPath, date: new Date(t.clock.now() - 16 * 60_000) });
     expect(late.status).toBe(401);
     expect(late.body).toMatchObject({ error_code: 'APIG.0303' });
-    const early = await api({ path: listPath, date: new Date(clock.now() + 16 * 60_000) });
+    const early = await api({ path: listPath, date: new Date(t.clock.now() + 16 * 60_000) });
     expect(early.body).toMatchObject({ error_code: 'APIG.0303' });
-    const ok = await api({ path: listPath, date: new Date(clock.now() - 14 * 60_000) });
+    const ok = await api({ path: listPath, date: new Date(t.clock.now() - 14 * 60_000) });
     expect(ok.status).toBe(200);
   });
 
   it('follows the injected clock for skew: an hour later, a wall-clock signature is expired', async () => {
-    clock.advance(3_600_000);
+    t.clock.advance(3_600_000);
     const res = await api({ path: listPath, date: new Date() });
     expect(res.body).toMatchObject({ error_code: 'APIG.0303' });
   });
@@ -128,7 +113,7 @@ describe('simulator AK/SK signatures', () => {
     const locked = await api({ path: listPath });
     expect(locked.status).toBe(401);
     expect((locked.body as { error_msg: string }).error_msg).toMatch(/locked/);
-    clock.advance(5 * 60_000 + 1);
+    t.clock.advance(5 * 60_000 + 1);
     expect((await api({ path: listPath })).status).toBe(200);
   });
 
@@ -149,13 +134,11 @@ describe('simulator AK/SK signatures', () => {
     const res = await api({ path: `/v1/${pid}/nothing-here` });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ error_code: 'APIG.0101' });
-    expect(sim.stats.calls.unknown).toBe(1);
+    expect(t.sim.stats.calls.unknown).toBe(1);
   });
 
   it('accepts extra credentials given in the options', async () => {
-    await sim.stop();
-    sim = createSimulator({ clock, credentials: [{ ak: 'SECONDACCESSKEY00001', sk: 'second-secret' }] });
-    await sim.start();
+    await t.boot({ clock: t.clock, credentials: [{ ak: 'SECONDACCESSKEY00001', sk: 'second-secret' }] });
     expect((await api({ path: listPath, ak: 'SECONDACCESSKEY00001', sk: 'second-secret' })).status).toBe(200);
     expect((await api({ path: listPath, ak: SIMULATOR_AK })).status).toBe(401);
   });
@@ -163,7 +146,7 @@ describe('simulator AK/SK signatures', () => {
 
 describe('simulator IAM tokens', () => {
   const postToken = (body: unknown) =>
-    request(`${sim.url}/v3/auth/tokens`, {
+    request(`${t.sim.url}/v3/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -175,12 +158,12 @@ describe('simulator IAM tokens', () => {
     const token = res.headers['x-subject-token'];
     expect(typeof token).toBe('string');
     const body = (await res.body.json()) as { token: { expires_at: string; project: { id: string } } };
-    expect(Date.parse(body.token.expires_at)).toBe(clock.now() + 24 * 3_600_000);
+    expect(Date.parse(body.token.expires_at)).toBe(t.clock.now() + 24 * 3_600_000);
     expect(body.token.project.id).toBe(pid);
     const list = await api({ path: listPath, token: token as string });
     expect(list.status).toBe(200);
-    expect(sim.stats.calls.iamToken).toBe(1);
-    expect(sim.stats.log.at(-1)?.auth).toBe('token');
+    expect(t.sim.stats.calls.iamToken).toBe(1);
+    expect(t.sim.stats.log.at(-1)?.auth).toBe('token');
   });
 
   it('accepts a project scoped by name (the region)', async () => {
@@ -205,21 +188,19 @@ describe('simulator IAM tokens', () => {
 
   it('rejects an unknown or expired token', async () => {
     expect((await api({ path: listPath, token: 'MIIbogus' })).status).toBe(401);
-    const { token } = sim.iam!.issue();
+    const { token } = t.sim.iam!.issue();
     expect((await api({ path: listPath, token })).status).toBe(200);
-    clock.advance(24 * 3_600_000);
+    t.clock.advance(24 * 3_600_000);
     const expired = await api({ path: listPath, token });
     expect(expired.status).toBe(401);
     expect((expired.body as { error_msg: string }).error_msg).toMatch(/expired/);
   });
 
   it('has no IAM when iam: false', async () => {
-    await sim.stop();
-    sim = createSimulator({ clock, iam: false });
-    await sim.start();
+    await t.boot({ clock: t.clock, iam: false });
     const res = await postToken(tokenBody());
     expect(res.statusCode).toBe(404);
     await res.body.dump();
-    expect(sim.iam).toBeUndefined();
+    expect(t.sim.iam).toBeUndefined();
   });
 });

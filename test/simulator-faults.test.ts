@@ -1,37 +1,23 @@
 import { request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/clock.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  createSimulator,
   DEFAULT_TIMINGS,
   type FaultsSnapshot,
   type NotebookView,
   SIMULATOR_DEFAULT_FLAVOR,
   SIMULATOR_DEFAULT_IMAGE_ID,
   SIMULATOR_GPU_IMAGE_ID,
-  SIMULATOR_PROJECT_ID,
-  type Simulator,
-  type SimulatorOptions,
 } from '../src/simulator/index.js';
-import { type SimRequestOptions, type SimResponse, simRequest } from '../src/simulator/signed-request.js';
+import { simRequest } from '../src/simulator/signed-request.js';
+import { NOTEBOOKS_PATH, simulatorUnderTest } from './support/simulator.js';
 
-const pid = SIMULATOR_PROJECT_ID;
-const nb = `/v1/${pid}/notebooks`;
+const nb = NOTEBOOKS_PATH;
 const [STORAGE, COMPUTE] = DEFAULT_TIMINGS.createSteps;
 const CREATE_MS = DEFAULT_TIMINGS.createSteps.reduce((a, b) => a + b, 0);
 const TO_RUNNING_MS = CREATE_MS + DEFAULT_TIMINGS.createStarting;
 
-let sim: Simulator;
-let clock: ManualClock;
-
-async function boot(options: SimulatorOptions = {}): Promise<void> {
-  clock = new ManualClock(Date.now());
-  sim = createSimulator({ clock, notFound: '404', ...options });
-  await sim.start();
-}
-afterEach(() => sim.stop());
-
-const api = (o: SimRequestOptions): Promise<SimResponse> => simRequest(sim.url, { date: new Date(clock.now()), ...o });
+const t = simulatorUnderTest();
+const { api, boot } = t;
 const createBody = (over: Record<string, unknown> = {}) => ({
   name: 'fault-nb',
   flavor: SIMULATOR_DEFAULT_FLAVOR,
@@ -43,7 +29,7 @@ const create = (over: Record<string, unknown> = {}) => api({ method: 'POST', pat
 const list = () => api({ path: nb });
 const show = async (id: string) => (await api({ path: `${nb}/${id}` })).body as NotebookView;
 const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await request(`${sim.url}/__sim${path}`, {
+  const res = await request(`${t.sim.url}/__sim${path}`, {
     method: method as 'GET',
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -55,17 +41,17 @@ describe('simulator lifecycle faults', () => {
   beforeEach(() => boot());
 
   it('fails the next create with CREATE_FAILED after the compute step, with a fail_reason', async () => {
-    sim.faults.failNextCreates(1);
+    t.sim.faults.failNextCreates(1);
     const failing = (await create()).body as NotebookView;
     expect(failing.status).toBe('CREATING');
-    clock.advance(STORAGE);
+    t.clock.advance(STORAGE);
     expect((await show(failing.id)).action_progress.map((s) => s.status)).toEqual([
       'COMPLETED',
       'PROCESSING',
       'WAITING',
       'WAITING',
     ]);
-    clock.advance(COMPUTE);
+    t.clock.advance(COMPUTE);
     const failed = await show(failing.id);
     expect(failed.status).toBe('CREATE_FAILED');
     expect(failed.fail_reason).toBe(
@@ -75,7 +61,7 @@ describe('simulator lifecycle faults', () => {
     expect(failed.action_progress[1]!.step_description).toMatch(/Insufficient resources/);
 
     const next = (await create()).body as NotebookView;
-    clock.advance(TO_RUNNING_MS);
+    t.clock.advance(TO_RUNNING_MS);
     expect((await show(next.id)).status).toBe('RUNNING');
     // A failed instance can be deleted.
     expect((await api({ method: 'DELETE', path: `${nb}/${failing.id}` })).status).toBe(200);
@@ -84,7 +70,7 @@ describe('simulator lifecycle faults', () => {
   it('a sold-out flavor fails creation the same way', async () => {
     const v = (await create({ flavor: 'modelarts.vm.gpu.p100', image_id: SIMULATOR_GPU_IMAGE_ID }))
       .body as NotebookView;
-    clock.advance(CREATE_MS);
+    t.clock.advance(CREATE_MS);
     const after = await show(v.id);
     expect(after.status).toBe('CREATE_FAILED');
     expect(after.fail_reason).toMatch(/sold out/);
@@ -92,51 +78,51 @@ describe('simulator lifecycle faults', () => {
 
   it('fails the next start with START_FAILED; a later start succeeds', async () => {
     const { id } = (await create()).body as NotebookView;
-    clock.advance(TO_RUNNING_MS);
+    t.clock.advance(TO_RUNNING_MS);
     await api({ method: 'POST', path: `${nb}/${id}/stop` });
-    clock.advance(DEFAULT_TIMINGS.stop);
-    sim.faults.failNextStarts(1, 'Image pull failed.');
+    t.clock.advance(DEFAULT_TIMINGS.stop);
+    t.sim.faults.failNextStarts(1, 'Image pull failed.');
     await api({ method: 'POST', path: `${nb}/${id}/start` });
-    clock.advance(DEFAULT_TIMINGS.start);
+    t.clock.advance(DEFAULT_TIMINGS.start);
     const failed = await show(id);
     expect(failed).toMatchObject({ status: 'START_FAILED', fail_reason: 'Image pull failed.' });
     await api({ method: 'POST', path: `${nb}/${id}/start` });
     expect((await show(id)).fail_reason).toBeUndefined();
-    clock.advance(DEFAULT_TIMINGS.start);
+    t.clock.advance(DEFAULT_TIMINGS.start);
     expect((await show(id)).status).toBe('RUNNING');
   });
 
   it('fails the next delete with DELETE_FAILED', async () => {
     const { id } = (await create()).body as NotebookView;
-    sim.faults.failNextDeletes(1);
+    t.sim.faults.failNextDeletes(1);
     await api({ method: 'DELETE', path: `${nb}/${id}` });
-    clock.advance(DEFAULT_TIMINGS.delete);
+    t.clock.advance(DEFAULT_TIMINGS.delete);
     expect((await show(id)).status).toBe('DELETE_FAILED');
   });
 
   it('hangs a create in CREATING forever (step 4 PROCESSING), and it can still be deleted', async () => {
-    sim.faults.hangNextCreates(1);
+    t.sim.faults.hangNextCreates(1);
     const { id } = (await create()).body as NotebookView;
-    clock.advance(10 * 3_600_000);
+    t.clock.advance(10 * 3_600_000);
     const v = await show(id);
     expect(v.status).toBe('CREATING');
     expect(v.action_progress.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'PROCESSING']);
     await api({ method: 'DELETE', path: `${nb}/${id}` });
-    clock.advance(DEFAULT_TIMINGS.delete);
+    t.clock.advance(DEFAULT_TIMINGS.delete);
     expect((await api({ path: `${nb}/${id}` })).status).toBe(404);
   });
 
   it('hangs a start in STARTING until stopped', async () => {
     const { id } = (await create()).body as NotebookView;
-    clock.advance(TO_RUNNING_MS);
+    t.clock.advance(TO_RUNNING_MS);
     await api({ method: 'POST', path: `${nb}/${id}/stop` });
-    clock.advance(DEFAULT_TIMINGS.stop);
-    sim.faults.hangNextStarts();
+    t.clock.advance(DEFAULT_TIMINGS.stop);
+    t.sim.faults.hangNextStarts();
     await api({ method: 'POST', path: `${nb}/${id}/start` });
-    clock.advance(3_600_000);
+    t.clock.advance(3_600_000);
     expect((await show(id)).status).toBe('STARTING');
     await api({ method: 'POST', path: `${nb}/${id}/stop` });
-    clock.advance(DEFAULT_TIMINGS.stop);
+    t.clock.advance(DEFAULT_TIMINGS.stop);
     expect((await show(id)).status).toBe('STOPPED');
   });
 });
@@ -145,7 +131,7 @@ describe('simulator transport faults', () => {
   beforeEach(() => boot());
 
   it('throttles the next N requests with 429 APIG.0308 and Retry-After, counting them in stats', async () => {
-    sim.faults.throttle({ count: 2, retryAfterSec: 3 });
+    t.sim.faults.throttle({ count: 2, retryAfterSec: 3 });
     const first = await list();
     expect(first.status).toBe(429);
     expect(first.body).toEqual({ error_code: 'APIG.0308', error_msg: 'The request is throttled.' });
@@ -153,30 +139,29 @@ describe('simulator transport faults', () => {
     expect(first.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect((await list()).status).toBe(429);
     expect((await list()).status).toBe(200);
-    expect(sim.stats.calls.list).toBe(3);
-    expect(sim.stats.byStatus['429']).toBe(2);
-    expect(sim.stats.requests('list').map((e) => e.fault)).toEqual(['throttle', 'throttle', undefined]);
+    expect(t.sim.stats.calls.list).toBe(3);
+    expect(t.sim.stats.byStatus['429']).toBe(2);
+    expect(t.sim.stats.requests('list').map((e) => e.fault)).toEqual(['throttle', 'throttle', undefined]);
   });
 
   it('limits faults to the named operations', async () => {
-    sim.faults.throttle({ count: 1, operations: ['create'] });
+    t.sim.faults.throttle({ count: 1, operations: ['create'] });
     expect((await list()).status).toBe(200);
     expect((await create()).status).toBe(429);
-    expect(sim.instances.count()).toBe(0);
+    expect(t.sim.instances.count()).toBe(0);
   });
 
   it('throttles a fraction of requests (deterministic with an injected random)', async () => {
-    await sim.stop();
     let i = 0;
     await boot({ random: () => [0.1, 0.9, 0.2, 0.8][i++ % 4]! });
-    sim.faults.throttle({ fraction: 0.5 });
+    t.sim.faults.throttle({ fraction: 0.5 });
     const statuses = [];
     for (let n = 0; n < 4; n++) statuses.push((await list()).status);
     expect(statuses).toEqual([429, 200, 429, 200]);
   });
 
   it('throttles for a real-time window', async () => {
-    sim.faults.throttle({ forMs: 150 });
+    t.sim.faults.throttle({ forMs: 150 });
     expect((await list()).status).toBe(429);
     expect((await list()).status).toBe(429);
     await new Promise((r) => setTimeout(r, 200));
@@ -184,10 +169,10 @@ describe('simulator transport faults', () => {
   });
 
   it('answers 500 / 502 / 503 / 504 like the service and its gateway', async () => {
-    sim.faults.serverErrors({ count: 1, status: 500 });
-    sim.faults.serverErrors({ count: 1, status: 502 });
-    sim.faults.serverErrors({ count: 1, status: 503 });
-    sim.faults.serverErrors({ count: 1, status: 504 });
+    t.sim.faults.serverErrors({ count: 1, status: 500 });
+    t.sim.faults.serverErrors({ count: 1, status: 502 });
+    t.sim.faults.serverErrors({ count: 1, status: 503 });
+    t.sim.faults.serverErrors({ count: 1, status: 504 });
     const r500 = await list();
     expect(r500.status).toBe(500);
     expect(r500.body).toEqual({ error_code: 'ModelArts.0010', error_msg: 'Internal error.' });
@@ -202,45 +187,45 @@ describe('simulator transport faults', () => {
   });
 
   it('a 5xx on create does not create anything', async () => {
-    sim.faults.serverErrors({ count: 1 });
+    t.sim.faults.serverErrors({ count: 1 });
     expect((await create()).status).toBe(503);
-    expect(sim.instances.count()).toBe(0);
+    expect(t.sim.instances.count()).toBe(0);
   });
 
   it('slows answers down; the request is processed even when the client gives up (lost answer)', async () => {
-    sim.faults.delay({ ms: 150, count: 1 });
+    t.sim.faults.delay({ ms: 150, count: 1 });
     const t0 = performance.now();
     expect((await list()).status).toBe(200);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
 
-    sim.faults.delay({ ms: 400, count: 1, operations: ['create'] });
+    t.sim.faults.delay({ ms: 400, count: 1, operations: ['create'] });
     await expect(create({}).then(() => 'answered')).resolves.toBe('answered');
-    sim.faults.delay({ ms: 400, count: 1, operations: ['create'] });
+    t.sim.faults.delay({ ms: 400, count: 1, operations: ['create'] });
     await expect(
-      simRequest(sim.url, {
+      simRequest(t.sim.url, {
         method: 'POST',
         path: nb,
         body: createBody({ name: 'lost-answer' }),
-        date: new Date(clock.now()),
+        date: new Date(t.clock.now()),
         signal: AbortSignal.timeout(50),
       }),
     ).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 450));
-    expect(sim.instances.list().map((n) => n.name)).toContain('lost-answer');
+    expect(t.sim.instances.list().map((n) => n.name)).toContain('lost-answer');
   });
 
   it('drops the connection before processing: nothing is created', async () => {
-    sim.faults.dropConnections({ count: 1, operations: ['create'] });
+    t.sim.faults.dropConnections({ count: 1, operations: ['create'] });
     await expect(create()).rejects.toThrow();
-    expect(sim.instances.count()).toBe(0);
-    expect(sim.stats.byStatus['0']).toBe(1);
+    expect(t.sim.instances.count()).toBe(0);
+    expect(t.sim.stats.byStatus['0']).toBe(1);
     expect((await create()).status).toBe(200);
   });
 
   it('drops the connection after processing: the instance exists although no answer came', async () => {
-    sim.faults.dropConnections({ count: 1, operations: ['create'], afterProcessing: true });
+    t.sim.faults.dropConnections({ count: 1, operations: ['create'], afterProcessing: true });
     await expect(create({ name: 'no-answer' })).rejects.toThrow();
-    expect(sim.instances.list().map((n) => n.name)).toEqual(['no-answer']);
+    expect(t.sim.instances.list().map((n) => n.name)).toEqual(['no-answer']);
   });
 });
 
@@ -263,7 +248,7 @@ describe('simulator faults over the admin endpoints', () => {
     expect(throttled.headers['retry-after']).toBe('5');
 
     const v = (await create()).body as NotebookView;
-    clock.advance(CREATE_MS);
+    t.clock.advance(CREATE_MS);
     expect(await show(v.id)).toMatchObject({ status: 'CREATE_FAILED', fail_reason: 'No capacity in AZ1.' });
 
     const cleared = (await admin('DELETE', '/faults')).body as unknown as FaultsSnapshot;
@@ -289,7 +274,7 @@ describe('simulator faults over the admin endpoints', () => {
     await expect(list()).rejects.toThrow();
     await admin('POST', '/faults/hang-creates', { count: 1 });
     const { id } = (await create()).body as NotebookView;
-    clock.advance(TO_RUNNING_MS * 10);
+    t.clock.advance(TO_RUNNING_MS * 10);
     expect((await show(id)).status).toBe('CREATING');
   });
 
@@ -302,8 +287,8 @@ describe('simulator faults over the admin endpoints', () => {
   });
 
   it('never faults the admin endpoints themselves', async () => {
-    sim.faults.throttle({ forMs: 10_000 });
-    sim.faults.dropConnections({ forMs: 10_000 });
+    t.sim.faults.throttle({ forMs: 10_000 });
+    t.sim.faults.dropConnections({ forMs: 10_000 });
     expect((await admin('GET', '/stats')).status).toBe(200);
   });
 });

@@ -22,23 +22,9 @@ afterEach(async () => {
   await h.close();
 });
 
-/** Seeds notebooks in the simulator and records them as owned by `owner` (as the worker would). */
-async function seed(prefix: string, status: string, count = 1, owner = ALICE.id): Promise<string[]> {
-  const ids = h.sim.instances.seed({ count, status, namePrefix: prefix });
-  for (const [i, id] of ids.entries()) {
-    await h.store.put({
-      notebookId: id,
-      name: `${prefix}-${i}`,
-      ownerId: owner,
-      channelId: CHANNEL,
-      origin: 'created',
-      createdAt: Date.now(),
-      updatedAt: Date.now(),
-      flavor: 'modelarts.vm.cpu.2u',
-      lastStatus: status,
-    });
-  }
-  return ids;
+/** Notebooks in the simulator, recorded as owned by `owner` (as the worker would). */
+function seed(prefix: string, status: string, count = 1, owner = ALICE.id): Promise<string[]> {
+  return h.seed(prefix, { status, count, owner });
 }
 
 async function command(text: string, user = ALICE) {
@@ -255,7 +241,7 @@ describe('/notebook stop, delete, extend, status, list', () => {
     const text = await privateReply(res.responseUrl);
     expect(text).toContain('RUNNING');
     expect(text).toContain('modelarts.vm.cpu.2u');
-    expect(text).toMatch(/\d+[hm] left/);
+    expect(text).toMatch(/\d+ (h|min)( \d+ min)? left/);
     expect(text).toContain(`<@${ALICE.id}>`);
   });
 

@@ -4,7 +4,8 @@ import { LOADING_VALUE, pickDefaultImage } from '../src/slack/blocks/catalog-opt
 import { CREATE_ACTIONS, CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
 import type { ApprovalRequest } from '../src/slack/deps.js';
 import { decodeMetadata } from '../src/slack/forms/metadata.js';
-import { type StateValues, state, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
+import { state, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
+import { createFormValues } from './support/create-form.js';
 import {
   ALICE,
   CHANNEL,
@@ -48,19 +49,6 @@ async function suggest(view: ViewPayload, blockId: string, value: string, user =
   const res = await h.sender.blockSuggestion({ user, blockId, actionId: 'value', value, view });
   expect(res.status).toBe(200);
   return res;
-}
-
-function validValues(over: StateValues = {}): StateValues {
-  return {
-    [CREATE_BLOCKS.name]: { value: state.text('nb-created') },
-    [CREATE_BLOCKS.flavor]: { value: state.external(SIMULATOR_DEFAULT_FLAVOR) },
-    [CREATE_BLOCKS.image]: { value: state.external(null) },
-    [CREATE_BLOCKS.storageType]: { value: state.select('EVS:MANAGED') },
-    [CREATE_BLOCKS.storageSize]: { value: state.number('5') },
-    [CREATE_BLOCKS.leaseDuration]: { value: state.text('1h') },
-    [CREATE_BLOCKS.leaseType]: { value: state.radio('TIMING') },
-    ...over,
-  };
 }
 
 describe('create modal options (block_suggestion)', () => {
@@ -219,7 +207,7 @@ describe('create modal submission', () => {
     const res = await h.sender.viewSubmission({
       user: ALICE,
       view: { ...view, private_metadata: JSON.stringify({ c: CHANNEL, a: true }) },
-      values: validValues({
+      values: createFormValues('nb-created', {
         [CREATE_BLOCKS.name]: { value: state.text('no spaces allowed') },
         [CREATE_BLOCKS.flavor]: { value: state.external('modelarts.vm.gpu.p100') },
         [CREATE_BLOCKS.image]: { value: state.external('zzz') },
@@ -266,7 +254,9 @@ describe('create modal submission', () => {
     const flavor = await h.sender.viewSubmission({
       user: ALICE,
       view,
-      values: validValues({ [CREATE_BLOCKS.flavor]: { value: state.external('modelarts.vm.gpu.v100') } }),
+      values: createFormValues('nb-created', {
+        [CREATE_BLOCKS.flavor]: { value: state.external('modelarts.vm.gpu.v100') },
+      }),
     });
     expect(flavor.json).toMatchObject({
       response_action: 'errors',
@@ -275,7 +265,7 @@ describe('create modal submission', () => {
     const lease = await h.sender.viewSubmission({
       user: ALICE,
       view,
-      values: validValues({ [CREATE_BLOCKS.leaseDuration]: { value: state.text('48h') } }),
+      values: createFormValues('nb-created', { [CREATE_BLOCKS.leaseDuration]: { value: state.text('48h') } }),
     });
     const errors = (lease.json as { errors: Record<string, string> }).errors;
     expect(errors[CREATE_BLOCKS.leaseDuration]).toContain('longest lease you may have is 24');
@@ -283,25 +273,38 @@ describe('create modal submission', () => {
     expect(h.enqueued).toHaveLength(0);
   });
 
-  it('an approval-required decision goes to onApprovalRequired, queues nothing, and tells the user', async () => {
+  it('an approval-required decision goes to onApprovalRequired, which tells the user; nothing queued, no second note', async () => {
     const approvals: ApprovalRequest[] = [];
     await start({
       policy: { approvals: { channel: 'C0ADMINS', flavors: ['GPU'] }, rate_limit: { per_minute: 1000 } },
-      app: { onApprovalRequired: async (r) => void approvals.push(r) },
+      app: {
+        // Like src/access's approvals: the flow tells the requester it waits.
+        onApprovalRequired: async (r) => {
+          approvals.push(r);
+          await r.client.chat.postEphemeral({
+            channel: r.operation.requester.channelId,
+            user: r.operation.requester.userId,
+            text: 'waiting for an admin (from the approvals flow)',
+          });
+        },
+      },
     });
     const view = await openCreateModal();
     await h.sender.viewSubmission({
       user: ALICE,
       view,
-      values: validValues({ [CREATE_BLOCKS.flavor]: { value: state.external('modelarts.vm.gpu.t4u8') } }),
+      values: createFormValues('nb-created', {
+        [CREATE_BLOCKS.flavor]: { value: state.external('modelarts.vm.gpu.t4u8') },
+      }),
     });
     await waitUntil(() => approvals.length === 1);
     expect(approvals[0]).toMatchObject({
       operation: { kind: 'create', request: { flavor: 'modelarts.vm.gpu.t4u8' } },
       approval: { rule: 'approval_flavor' },
     });
-    const eph = await h.slack.waitFor((calls) => calls.find((c) => c.method === 'chat.postEphemeral'));
-    expect(String(eph.args['text'])).toContain("needs an admin's approval");
+    await h.slack.waitFor((calls) => calls.find((c) => c.method === 'chat.postEphemeral'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.privateReplies()).toEqual([expect.stringContaining('from the approvals flow')]);
     expect(h.enqueued).toHaveLength(0);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
@@ -309,7 +312,7 @@ describe('create modal submission', () => {
   it('a valid submit closes the modal, posts ONE status message naming the requester, and queues the create', async () => {
     await start();
     const view = await openCreateModal();
-    const res = await h.sender.viewSubmission({ user: ALICE, view, values: validValues() });
+    const res = await h.sender.viewSubmission({ user: ALICE, view, values: createFormValues('nb-created') });
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
     await waitUntil(() => h.enqueued.length === 1);
@@ -337,7 +340,7 @@ describe('create modal submission', () => {
     await start();
     await h.startWorker();
     const view = await openCreateModal();
-    const values = validValues({ [CREATE_BLOCKS.name]: { value: state.text('nb-once') } });
+    const values = createFormValues('nb-created', { [CREATE_BLOCKS.name]: { value: state.text('nb-once') } });
     const results = await Promise.all([
       h.sender.viewSubmission({ user: ALICE, view, values }),
       h.sender.viewSubmission({ user: ALICE, view, values }),
@@ -371,7 +374,7 @@ describe('create modal submission', () => {
     await h.sender.viewSubmission({
       user: ALICE,
       view,
-      values: validValues({ [CREATE_BLOCKS.name]: { value: state.text('nb-dm') } }),
+      values: createFormValues('nb-created', { [CREATE_BLOCKS.name]: { value: state.text('nb-dm') } }),
     });
     await waitUntil(() => h.enqueued.length === 1);
     expect(h.slack.callsTo('conversations.open')[0]?.args['users']).toBe(ALICE.id);
@@ -384,14 +387,14 @@ describe('create modal submission', () => {
     await start();
     const view = await openCreateModal();
     h.slack.on('chat.postMessage', () => ({ ok: false, error: 'fatal_error' }));
-    await h.sender.viewSubmission({ user: ALICE, view, values: validValues() });
+    await h.sender.viewSubmission({ user: ALICE, view, values: createFormValues('nb-created') });
     const eph = await h.slack.waitFor((calls) => calls.find((c) => c.method === 'chat.postEphemeral'));
     expect(String(eph.args['text'])).toContain('could not create');
     expect(String(eph.args['text'])).toContain('fatal_error');
     expect(h.enqueued).toHaveLength(0);
     // The dedupe key was released: the same submit can go through once Slack works again.
     h.slack.on('chat.postMessage', () => undefined);
-    await h.sender.viewSubmission({ user: ALICE, view, values: validValues() });
+    await h.sender.viewSubmission({ user: ALICE, view, values: createFormValues('nb-created') });
     await waitUntil(() => h.enqueued.length === 1);
   });
 });

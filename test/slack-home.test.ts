@@ -13,25 +13,9 @@ afterEach(async () => {
   await h.close();
 });
 
+/** One notebook of `owner`'s, 30 min into a 2 h lease, with its thread. */
 async function own(prefix: string, status: string, owner = ALICE.id, threadTs = '1700000000.000001'): Promise<string> {
-  const [id] = h.sim.instances.seed({
-    count: 1,
-    status,
-    namePrefix: prefix,
-    lease: { duration: 2 * H, elapsedMs: 30 * 60_000 },
-  });
-  await h.store.put({
-    notebookId: id!,
-    name: `${prefix}-0`,
-    ownerId: owner,
-    channelId: CHANNEL,
-    threadTs,
-    origin: 'created',
-    createdAt: Date.now(),
-    updatedAt: Date.now(),
-    flavor: 'modelarts.vm.cpu.2u',
-    lastStatus: status,
-  });
+  const [id] = await h.seed(prefix, { status, owner, threadTs, leaseMs: 2 * H, leaseElapsedMs: 30 * 60_000 });
   return id!;
 }
 
@@ -78,7 +62,7 @@ describe('App Home', () => {
     expect(json).toContain('stp-0');
     expect(json).not.toContain('gone-0');
     expect(json).not.toContain('bobs-0');
-    expect(json).toMatch(/1h [1-3]\dm left/); // 2 h lease, 30 min in (the scaled clock keeps moving)
+    expect(json).toMatch(/1 h [1-3]\d min left/); // 2 h lease, 30 min in (the scaled clock keeps moving)
     expect(json).toContain('modelarts.vm.cpu.2u');
     const open = buttons(view).find((b) => b.action_id === HOME_ACTIONS.open);
     expect(open?.url).toContain(running);

@@ -81,18 +81,20 @@ describe('connection modes and extra routes', () => {
     expect(await res.text()).toBe('ok');
   });
 
+  /** What every Slack app needs besides its mode and tokens. */
+  const appDeps = () => ({
+    modelarts: h.modelarts,
+    queue: h.queue,
+    store: h.store,
+    access: h.access,
+    redis: h.redis,
+    prefix: h.prefix,
+    logger: createLogger({ level: 'silent' }),
+    defaults: { flavor: 'f', storageGb: 5, leaseHours: 1 },
+  });
+
   it('builds Socket Mode when an app token is given, HTTP mode otherwise (which needs the signing secret)', () => {
-    const base = {
-      botToken: 'xoxb-x',
-      modelarts: h.modelarts,
-      queue: h.queue,
-      store: h.store,
-      access: h.access,
-      redis: h.redis,
-      prefix: h.prefix,
-      logger: createLogger({ level: 'silent' }),
-      defaults: { flavor: 'f', storageGb: 5, leaseHours: 1 },
-    };
+    const base = { botToken: 'xoxb-x', ...appDeps() };
     expect(createSlackApp({ ...base, appToken: 'xapp-1-A1-1-abc' }).mode).toBe('socket');
     expect(createSlackApp({ ...base, signingSecret: 's' }).mode).toBe('http');
     expect(() => createSlackApp(base)).toThrow(ConfigError);
@@ -106,14 +108,7 @@ describe('connection modes and extra routes', () => {
       slackApiUrl: h.slack.apiUrl,
       port: 0,
       host: '127.0.0.1',
-      modelarts: h.modelarts,
-      queue: h.queue,
-      store: h.store,
-      access: h.access,
-      redis: h.redis,
-      prefix: h.prefix,
-      logger: createLogger({ level: 'silent' }),
-      defaults: { flavor: 'f', storageGb: 5, leaseHours: 1 },
+      ...appDeps(),
     });
     expect(h.slack.calls.length).toBe(before);
     await expect(app.start()).rejects.toThrow(/invalid_auth/);

@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/errors.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { ModelArtsTimeoutError } from '../src/modelarts/errors.js';
 import {
   buildFlavorOptions,
@@ -17,13 +19,15 @@ import { buildDeleteConfirmMessage, buildPickerMessage } from '../src/slack/bloc
 import { buildStartModal } from '../src/slack/blocks/start-modal.js';
 import type { CatalogFlavor, CatalogImage } from '../src/slack/catalog.js';
 import { MAX_COMMAND_TEXT, parseCommand, SUBCOMMANDS } from '../src/slack/command.js';
-import { formatDuration, parseDuration, parseLeaseDuration } from '../src/slack/duration.js';
+import { durationArgument, parseDuration, parseLeaseDuration } from '../src/slack/duration.js';
 import { codeSpan, escapeMrkdwn, mrkdwnToPlain } from '../src/slack/escape.js';
+import { formatDuration, slackDate } from '../src/slack/format.js';
 import { readCreateForm, validateCreateDraft } from '../src/slack/forms/create-form.js';
 import { decodeMetadata, encodeMetadata } from '../src/slack/forms/metadata.js';
 import { decodePick, encodePick } from '../src/slack/forms/pick-value.js';
 import { issuesToErrors } from '../src/slack/forms/view-values.js';
 import { operationId } from '../src/slack/ids.js';
+import { slackLogger } from '../src/slack/logger-adapter.js';
 import { type NotebookSummary, safeUrl, summarize } from '../src/slack/notebook-summary.js';
 import { userMessageFor } from '../src/slack/user-error.js';
 import { type StateValues, state } from '../src/slack-stand-in/slack-sender.js';
@@ -62,16 +66,47 @@ describe('duration parser', () => {
     expect(parseLeaseDuration('3d')).toEqual({ ok: true, ms: 72 * H });
     const short = parseLeaseDuration('45 minutes');
     expect(short.ok).toBe(false);
-    if (!short.ok) expect(short.message).toBe('45m is too short: a notebook runs for at least 1 hour (1h to 72h).');
+    if (!short.ok) expect(short.message).toBe('45 min is too short: a notebook runs for at least 1 hour (1h to 72h).');
     const long = parseLeaseDuration('73h');
     expect(long.ok).toBe(false);
     if (!long.ok) expect(long.message).toContain('at most 72 hours');
   });
 
-  it('formats durations', () => {
-    expect(formatDuration(90 * M)).toBe('1h 30m');
-    expect(formatDuration(26 * H)).toBe('1d 2h');
-    expect(formatDuration(-5)).toBe('0m');
+  it('writes durations back as command arguments the parser reads', () => {
+    expect(durationArgument(2 * H)).toBe('2h');
+    expect(durationArgument(90 * M)).toBe('90m');
+    for (const ms of [H, 90 * M, 26 * H, 45 * M]) expect(parseDuration(durationArgument(ms))).toEqual({ ok: true, ms });
+  });
+});
+
+describe('format: one wording of durations and moments', () => {
+  it('formats durations: seconds under a minute, then minutes and hours (no days)', () => {
+    expect(formatDuration(45_000)).toBe('45 s');
+    expect(formatDuration(29 * M)).toBe('29 min');
+    expect(formatDuration(3 * H)).toBe('3 h');
+    expect(formatDuration(65 * M)).toBe('1 h 5 min');
+    expect(formatDuration(90 * M)).toBe('1 h 30 min');
+    expect(formatDuration(72 * H)).toBe('72 h');
+    expect(formatDuration(-5)).toBe('0 s');
+    // To the nearest by default; 59.6 s is a minute, not "60 s".
+    expect(formatDuration(29 * M + 20_000)).toBe('29 min');
+    expect(formatDuration(59_600)).toBe('1 min');
+  });
+
+  it('rounds time left up, so it never promises less than remains', () => {
+    expect(formatDuration(29 * M + 1, { round: 'up' })).toBe('30 min');
+    expect(formatDuration(4 * M + 30_000, { round: 'up' })).toBe('5 min');
+    expect(formatDuration(20_001, { round: 'up' })).toBe('21 s');
+    expect(formatDuration(59 * M + 1, { round: 'up' })).toBe('1 h');
+  });
+
+  it('writes Slack date tokens with a readable UTC fallback', () => {
+    const t = Date.UTC(2026, 10, 22, 0, 21, 7);
+    expect(slackDate(t)).toBe(`<!date^${t / 1000}^{date_short_pretty} at {time}|2026-11-22 00:21 UTC>`);
+    expect(slackDate(t, '{time}')).toBe(`<!date^${t / 1000}^{time}|2026-11-22 00:21 UTC>`);
+    expect(slackDate(t + 900, '{date_short_pretty} {time_secs}')).toBe(
+      `<!date^${t / 1000}^{date_short_pretty} {time_secs}|2026-11-22 00:21:07 UTC>`,
+    );
   });
 });
 
@@ -483,10 +518,11 @@ describe('App Home and message builders', () => {
     expect(view.type).toBe('home');
     expect(json).toContain('My notebooks');
     expect(json).toContain('&lt;!here&gt; nb');
+    expect(json).toContain(`Updated ${slackDate(Date.UTC(2026, 0, 1), '{time}')}`);
     const rendered = view.blocks.filter((b) => b.type === 'section').map((b) => JSON.stringify(b));
     expect(rendered.join('')).not.toContain('<!here>');
-    expect(json).toContain('1h 30m left');
-    expect(json).toContain('up to 1h 30m left (stops when idle)');
+    expect(json).toContain('1 h 30 min left');
+    expect(json).toContain('up to 1 h 30 min left (stops when idle)');
     expect(json).toContain('RUNNING (last known)');
     const actions = view.blocks
       .filter((b) => b.type === 'actions')
@@ -662,5 +698,37 @@ describe('small pure helpers', () => {
         0,
       ),
     ).toMatchObject({ status: 'STOPPED', live: false, ownerId: 'U1' });
+  });
+});
+
+describe('Slack SDK logger adapter', () => {
+  function capture(): { logger: Logger; lines: string[] } {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        cb();
+      },
+    });
+    return { logger: createLogger({ level: 'debug', destination }), lines };
+  }
+
+  it('names its lines once, and follows the SDK renaming it', () => {
+    const { logger, lines } = capture();
+    const log = slackLogger(logger, 'slack-web-api');
+    log.info('apiCall start', { method: 'chat.postMessage' });
+    log.setName('socket-mode:SocketModeClient:0');
+    log.warn(new Error('boom'));
+    expect(lines.map((l) => JSON.parse(l).component)).toEqual(['slack-web-api', 'socket-mode:SocketModeClient:0']);
+    expect(JSON.parse(lines[0]!).msg).toBe('apiCall start {"method":"chat.postMessage"}');
+    expect(JSON.parse(lines[1]!).err.message).toBe('boom');
+  });
+
+  it('keeps a component the logger already has rather than writing the key twice', () => {
+    const { logger, lines } = capture();
+    slackLogger(logger.child({ component: 'slack' }), 'bolt').info('hello');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.match(/"component":/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).component).toBe('slack');
   });
 });

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { MAX_LEASE_MS } from '../modelarts/schemas.js';
+import { formatDuration } from '../slack/format.js';
 import type { NotebookStore } from '../store/notebooks.js';
 import { type AuditTrail, createAuditTrail } from './audit.js';
 import { mention, mrkdwnCode } from './input-guard.js';
@@ -74,7 +75,6 @@ export interface AccessControlOptions {
   rateLimiter?: RateLimiter;
 }
 
-const HOUR = 3_600_000;
 const ALLOW: Decision = { allowed: true };
 
 /**
@@ -214,7 +214,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
         const what = action === 'extend' ? 'This extension would bring the lease to' : 'You asked for';
         return refuse(
           RULES.leaseCap,
-          `The longest lease you may have is ${hours(cap)}. ${what} ${hours(req.durationMs)}. Ask for less, or ask ${contact} for a longer cap.`,
+          `The longest lease you may have is ${formatDuration(cap)}. ${what} ${formatDuration(req.durationMs)}. Ask for less, or ask ${contact} for a longer cap.`,
         );
       }
     }
@@ -241,7 +241,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       if (a.leaseOverMs !== undefined && req.durationMs !== undefined && req.durationMs > a.leaseOverMs) {
         reasons.push({
           rule: RULES.approvalLease,
-          reason: `leases over ${hours(a.leaseOverMs)} need an admin's approval`,
+          reason: `leases over ${formatDuration(a.leaseOverMs)} need an admin's approval`,
         });
       }
       if (a.notebooksOver !== undefined && action === 'create') {
@@ -342,9 +342,4 @@ function describeChannels(list: readonly string[]): string {
   );
   if (names.length <= 1) return names[0] ?? 'no channel';
   return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
-}
-
-function hours(ms: number): string {
-  const h = ms / HOUR;
-  return `${Number.isInteger(h) ? h : h.toFixed(1)} h`;
 }

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { BotError, ConfigError } from '../errors.js';
 import type { EnqueueResult, Operation, OperationQueue, Requester } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import { formatDuration, slackDate } from '../slack/format.js';
 import type { AccessControlService } from './access-control.js';
 import { escapeMrkdwn, guardActionValue, mention, mrkdwnCode } from './input-guard.js';
 import { RedisScript } from './redis-script.js';
@@ -46,6 +47,8 @@ export interface RequestApprovalInput {
   decision: ApprovalDecision;
   /** Defaults to `op.requester`. */
   requester?: Requester;
+  /** The thread the requester acted in (a button in a notebook's thread): the waiting note goes there. */
+  threadTs?: string | undefined;
 }
 
 export interface RequestApprovalResult {
@@ -73,8 +76,10 @@ export type DecideResult =
 export interface Approvals {
   /**
    * Holds `op` until an admin decides: stores it (with the full operation), posts Approve/Deny to
-   * the approvals channel and tells the requester it is waiting. Nothing is enqueued.
-   * Idempotent per `op.opId`.
+   * the approvals channel and tells the requester it is waiting (with the approvals channel and
+   * the expiry: callers add no message of their own). Nothing is enqueued.
+   * Idempotent per `op.opId`: a duplicate posts and tells nothing.
+   * Audits `approval_requested` (callers do not).
    * @throws ConfigError when the policy has no `approvals` section;
    *         ApprovalPostError when the request could not be posted (nothing is kept).
    */
@@ -222,8 +227,16 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
     }
   }
 
-  /** Message to the requester: in their status message when there is one, else ephemeral/DM. */
-  async function tellRequester(record: ApprovalRecord, text: string, phase: 'waiting' | 'outcome'): Promise<void> {
+  /**
+   * Message to the requester: in their status message when there is one, else ephemeral (in
+   * `threadTs` when they acted in a thread) or, failing that and for later answers, a DM.
+   */
+  async function tellRequester(
+    record: ApprovalRecord,
+    text: string,
+    phase: 'waiting' | 'outcome',
+    threadTs?: string,
+  ): Promise<void> {
     const { requester, op } = record;
     const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
     try {
@@ -234,7 +247,13 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
       if (phase === 'waiting') {
         // They just acted: an ephemeral reply where they are is the natural answer.
         try {
-          await client.chat.postEphemeral({ channel: requester.channelId, user: requester.userId, text, blocks });
+          await client.chat.postEphemeral({
+            channel: requester.channelId,
+            user: requester.userId,
+            text,
+            blocks,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+          });
           return;
         } catch (err) {
           log.debug({ err }, 'ephemeral to requester failed; sending a DM');
@@ -259,7 +278,7 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
 
   async function finishExpired(record: ApprovalRecord): Promise<void> {
     const what = describeOperation(record.op);
-    const waited = hours(record.expiresAt - record.createdAt);
+    const waited = formatDuration(record.expiresAt - record.createdAt);
     await updateRequestMessage(record, ':hourglass: Expired: no admin answered in time. Nothing was done.');
     await tellRequester(
       record,
@@ -344,6 +363,7 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
           record.reason,
         )}). It was sent to ${mention(approvals.channel)} and expires ${slackDate(expiresAt)}. Nothing happens until an admin approves it.`,
         'waiting',
+        input.threadTs,
       );
       await access.audit({
         userId: requester.userId,
@@ -594,13 +614,16 @@ export function describeOperation(op: Operation, options: { plain?: boolean } = 
   switch (op.kind) {
     case 'create': {
       const lease = op.request.lease?.duration ?? op.request.duration;
-      const details = [`flavor ${code(op.request.flavor)}`, ...(lease !== undefined ? [`lease ${hours(lease)}`] : [])];
+      const details = [
+        `flavor ${code(op.request.flavor)}`,
+        ...(lease !== undefined ? [`lease ${formatDuration(lease)}`] : []),
+      ];
       return `create notebook ${code(op.request.name)} (${details.join(', ')})`;
     }
     case 'start':
-      return `start ${code(op.name)} for ${hours(op.durationMs)}`;
+      return `start ${code(op.name)} for ${formatDuration(op.durationMs)}`;
     case 'extend':
-      return `extend the lease of ${code(op.name)} by ${hours(op.addMs)}`;
+      return `extend the lease of ${code(op.name)} by ${formatDuration(op.addMs)}`;
     case 'stop':
       return `stop ${code(op.name)}`;
     case 'delete':
@@ -611,15 +634,6 @@ export function describeOperation(op: Operation, options: { plain?: boolean } = 
 function notebookFields(op: Operation): { notebookId?: string; notebookName?: string } {
   if (op.kind === 'create') return { notebookName: op.request.name };
   return { notebookId: op.notebookId, notebookName: op.name };
-}
-
-function hours(ms: number): string {
-  const h = ms / 3_600_000;
-  return `${Number.isInteger(h) ? h : h.toFixed(1)} h`;
-}
-
-function slackDate(ms: number): string {
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${new Date(ms).toISOString()}>`;
 }
 
 function encodeRecord(r: ApprovalRecord): string[] {

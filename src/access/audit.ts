@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { type Logger, redactSecrets } from '../logger.js';
+import { slackDate } from '../slack/format.js';
 import { clipText, escapeMrkdwn, isSlackUserId, mention, mrkdwnCode } from './input-guard.js';
 import type { AuditEntry } from './types.js';
 
@@ -218,8 +219,8 @@ export function renderAuditBlocks(
 }
 
 function renderLine(e: StoredAuditEntry): string {
-  const sec = Math.floor(e.at / 1000);
-  const when = `<!date^${sec}^{date_short_pretty} {time_secs}|${new Date(e.at).toISOString()}>`;
+  // To the second: the trail orders events that are often a few seconds apart.
+  const when = slackDate(e.at, '{date_short_pretty} {time_secs}');
   const who = isSlackUserId(e.userId) ? mention(e.userId) : escapeMrkdwn(clipText(e.userId, 40));
   const notebook = e.notebookName ?? e.notebookId;
   const parts = [

@@ -108,7 +108,10 @@ export async function startWorkerRole(s: Services, publishHome?: PublishHome): P
     prefix: s.prefix,
     modelarts: s.modelarts.client,
     slack: instrumentSlack(
-      createWorkerSlackClient(s.slack.botToken, s.slack.apiUrl ? { slackApiUrl: s.slack.apiUrl } : {}),
+      createWorkerSlackClient(s.slack.botToken, {
+        ...(s.slack.apiUrl ? { slackApiUrl: s.slack.apiUrl } : {}),
+        logger: s.logger,
+      }),
       s.metrics,
     ),
     store: new NotebookStore({ redis, prefix: s.prefix }),

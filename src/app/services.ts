@@ -19,7 +19,7 @@ import { createOperationQueue, type OperationQueueHandle, SLACK_QUEUE } from '..
 import type { Logger } from '../logger.js';
 import { startLocalRedis } from '../ops/local-redis.js';
 import { countSlackRateLimits, Metrics, type RateLimitEmitter } from '../ops/metrics.js';
-import type { CreateDefaults } from '../slack/index.js';
+import { type CreateDefaults, slackLogger } from '../slack/index.js';
 import { NotebookStore } from '../store/notebooks.js';
 import { clockFor } from './clock.js';
 import type { Correlation } from './correlation.js';
@@ -99,10 +99,13 @@ export async function buildServices(
   teardown.add('modelarts', () => modelarts.close());
   logger.info({ modelarts: modelarts.description }, 'ModelArts client ready');
 
+  // Every client logs through pino (its redaction), not to the console.
+  const slackLog = slackLogger(logger, 'slack-web-api');
   const webClient = (options: WebClientOptions = {}) =>
     instrumentSlack(
       new WebClient(slack.botToken, {
         timeout: 10_000,
+        logger: slackLog,
         ...options,
         ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
       }),

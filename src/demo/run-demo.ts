@@ -16,6 +16,7 @@ import type { Operation } from '../jobs/index.js';
 import { LEASE_ACTION_IDS, type LeaseNoticeEvent } from '../leases/index.js';
 import { createLogger } from '../logger.js';
 import { type LocalRedisHandle, startLocalRedis } from '../ops/local-redis.js';
+import { formatDuration } from '../slack/format.js';
 import { FakeSlackApi, type RecordedCall } from '../slack-stand-in/fake-slack-api.js';
 import { SlackSender, type UserRef, type ViewPayload } from '../slack-stand-in/slack-sender.js';
 import { buttonUrls, findButton, formValues } from './slack-user.js';
@@ -286,9 +287,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const lease = { createAt: record.lease.create_at, durationMs: record.lease.duration };
     const jumpMs = lease.createAt + lease.durationMs - 29 * 60_000 - clock.now();
     if (jumpMs > 0) clock.advance(jumpMs);
-    printer.note(
-      `⏩ ${Math.round(jumpMs / 60_000)} minutes later (simulated time, shared by the bot and the simulator)`,
-    );
+    printer.note(`⏩ ${formatDuration(jumpMs)} later (simulated time, shared by the bot and the simulator)`);
     const notice = await step('the lease warning', () => notices.find((n) => n.kind === 'single'));
     const warning = slack.message(notice.channelId, notice.messageTs);
     const extend = findButton(warning?.['blocks'], LEASE_ACTION_IDS.extend1h);

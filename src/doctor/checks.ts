@@ -20,6 +20,7 @@ import {
   ModelArtsTimeoutError,
 } from '../modelarts/errors.js';
 import { startLocalRedis } from '../ops/local-redis.js';
+import { slackLogger } from '../slack/logger-adapter.js';
 
 /** ✓ passed, ✗ failed (exit 1), ! worth knowing but not a failure, – not applicable. */
 export type Verdict = 'pass' | 'fail' | 'warn' | 'skip';
@@ -139,6 +140,8 @@ export async function checkSlack(config: Config, timeoutMs = 10_000): Promise<Ch
   const options = {
     timeout: timeoutMs,
     retryConfig: { retries: 0 },
+    // The report says what failed; the client's own lines would go to the console unredacted.
+    logger: slackLogger(quietLogger(), 'slack-web-api'),
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
   };
   const api = slack.apiUrl ? ` at ${slack.apiUrl}` : '';

@@ -3,7 +3,7 @@ import type { AuditEntry } from '../access/types.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CallOptions } from '../modelarts/api.js';
-import { isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/errors.js';
+import { isNotFound, isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/errors.js';
 import type { Notebook } from '../modelarts/schemas.js';
 import {
   type OperationPhase,
@@ -15,6 +15,7 @@ import {
   safeNotebookUrl,
   stepsFromActionProgress,
 } from '../slack/blocks/status.js';
+import { formatDuration } from '../slack/format.js';
 import type { NotebookOrigin, NotebookRecord } from '../store/notebooks.js';
 import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
@@ -22,6 +23,12 @@ import { nextPollDelay, throttleDelay, transientRetryDelay } from './polling.js'
 import { type StatusMessageTarget, slackPlatformError, slackRetryAfterMs } from './slack-notifier.js';
 import { renderThreadRecord } from './thread-record.js';
 import type { Operation, OperationJobData, OperationKind, OperationProgress, OperationResult } from './types.js';
+
+/** Why an operation on a notebook that ModelArts no longer has failed. */
+const NOTEBOOK_GONE: FailureExplanation = {
+  reason: 'That notebook no longer exists in ModelArts.',
+  hint: 'Use `/notebook list` to see what is there.',
+};
 
 /** A change to the saved progress; `undefined` clears a field (JSON drops it). */
 export type ProgressPatch = { [K in keyof OperationProgress]?: OperationProgress[K] | undefined };
@@ -98,6 +105,16 @@ export class OperationRun<O extends Operation = Operation> {
   }
 
   /**
+   * True when the status message stands in `threadTs` of `channelId`: the web side says where it
+   * posted it; one this worker posted went in `op.threadTs`.
+   */
+  private statusMessageIn(channelId: string, threadTs: string): boolean {
+    const { op } = this;
+    const thread = op.statusTs ? op.statusThreadTs : op.threadTs;
+    return op.requester.channelId === channelId && (thread === threadTs || this.statusTs() === threadTs);
+  }
+
+  /**
    * The status message of this operation: the one the web side posted, or one this worker
    * posts now (its ts saved in the job immediately, so a re-run never posts a second one).
    */
@@ -159,7 +176,7 @@ export class OperationRun<O extends Operation = Operation> {
     if (waited >= timing.watchLimitMs) {
       return this.fail(
         {
-          reason: `It is still ${nb.status} after ${Math.round(waited / 60_000)} minutes, so the bot stopped watching it.`,
+          reason: `It is still ${nb.status} after ${formatDuration(waited)}, so the bot stopped watching it.`,
           hint: 'Check it in the ModelArts console or with `/notebook list`; delete it and try another flavor if it stays stuck.',
         },
         nb,
@@ -216,11 +233,13 @@ export class OperationRun<O extends Operation = Operation> {
 
   /**
    * Leaves one line in the notebook's own thread saying who did what ("<@U…> stopped it"), when
-   * the notebook has a thread (its record's `threadTs`), wherever the operation was requested.
-   * Once per operation: `postOnce` keys it by job id, so a replay after a crash does not repeat
-   * it. Nothing when the thread's root is this operation's own status message (always for a create),
-   * for a delete (the record is gone), nor when the operation changed nothing (already stopped,
-   * lease already at the maximum): the progress saved before acting tells.
+   * the notebook has a thread (its record's `threadTs`) and the operation ran elsewhere (another
+   * channel, the channel's top level, a DM). Once per operation: `postOnce` keys it by job id, so
+   * a replay after a crash does not repeat it. Nothing when this operation's own status message
+   * is the thread's root (always for a create) or stands in that thread (a lease button, an App
+   * Home button): it already names the requester and says what happened. Nothing for a delete
+   * (the record is gone), nor when the operation changed nothing (already stopped, lease already
+   * at the maximum): the progress saved before acting tells.
    */
   private async recordInThread(notebookId: string | undefined): Promise<void> {
     const { op } = this;
@@ -229,9 +248,7 @@ export class OperationRun<O extends Operation = Operation> {
     if (op.kind === 'extend' && this.progressState.targetLeaseMs === undefined) return;
     const record = await this.ctx.store.get(notebookId);
     if (!record?.threadTs || !record.channelId) return;
-    // The thread's root is this operation's own status message (a first start through the bot
-    // made it the thread): it already names the requester.
-    if (record.threadTs === this.statusTs()) return;
+    if (this.statusMessageIn(record.channelId, record.threadTs)) return;
     const text = renderThreadRecord({
       kind: op.kind,
       userId: op.requester.userId,
@@ -249,6 +266,25 @@ export class OperationRun<O extends Operation = Operation> {
       threadTs: record.threadTs,
       text,
     });
+  }
+
+  /**
+   * The live notebook. When ModelArts no longer has it, forgets it (store record) and fails the
+   * job with `gone`: what every operation on an existing notebook does first.
+   */
+  async loadNotebook(notebookId: string, gone: FailureExplanation = NOTEBOOK_GONE): Promise<Notebook> {
+    try {
+      return await this.ctx.modelarts.showNotebook(notebookId, this.call());
+    } catch (err) {
+      if (isNotFound(err)) return this.notebookGone(notebookId, gone);
+      throw err;
+    }
+  }
+
+  /** Forgets a notebook ModelArts no longer has and fails the job with `gone`. */
+  async notebookGone(notebookId: string, gone: FailureExplanation = NOTEBOOK_GONE): Promise<never> {
+    await this.ctx.store.remove(notebookId);
+    return this.fail(gone);
   }
 
   /** Tells the user why it failed and what to try, audits it, and ends the job for good. */

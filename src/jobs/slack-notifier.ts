@@ -4,6 +4,7 @@ import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { RenderedMessage } from '../slack/blocks/status.js';
+import { slackLogger } from '../slack/logger-adapter.js';
 import { transientRetryDelay } from './polling.js';
 
 /** Name of the queue that carries every Slack Web API call a worker makes. */
@@ -135,15 +136,18 @@ return 1
 /**
  * Builds the Web API client a worker should use: 429s are thrown (not waited out inside the
  * client) so the Slack queue can back off by `Retry-After` without holding a worker, and
- * network retries are left to the queue for the same reason.
+ * network retries are left to the queue for the same reason. With `logger`, the client's own
+ * lines go through it (and its redaction) rather than to the console.
  */
 export function createWorkerSlackClient(
   token: string,
-  options: Pick<WebClientOptions, 'slackApiUrl' | 'logger' | 'timeout' | 'teamId'> = {},
+  options: Pick<WebClientOptions, 'slackApiUrl' | 'timeout' | 'teamId'> & { logger?: Logger | undefined } = {},
 ): WebClient {
+  const { logger, ...rest } = options;
   return new WebClientImpl(token, {
     timeout: 10_000,
-    ...options,
+    ...rest,
+    ...(logger ? { logger: slackLogger(logger, 'slack-web-api') } : {}),
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });

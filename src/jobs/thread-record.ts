@@ -1,5 +1,5 @@
-import { escapeMrkdwn, mention } from '../access/input-guard.js';
-import { formatDuration } from '../slack/blocks/status.js';
+import { mention } from '../access/input-guard.js';
+import { formatDuration, slackDate } from '../slack/format.js';
 import type { OperationKind } from './types.js';
 
 /** What the notebook's thread says about one finished operation. */
@@ -39,9 +39,4 @@ export function renderThreadRecord(r: ThreadRecordInput): string {
       return `${who} extended the lease to ${formatDuration(r.leaseTotalMs)} in total${cap}${end}.`;
     }
   }
-}
-
-function slackDate(ms: number): string {
-  const iso = escapeMrkdwn(new Date(ms).toISOString());
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${iso}>`;
 }

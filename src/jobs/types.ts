@@ -21,6 +21,12 @@ interface OperationBase {
   requester: Requester;
   /** The status message the web side posted for this operation (updated in place by the worker). */
   statusTs?: string;
+  /**
+   * The thread the web side posted `statusTs` in, when it did (a button on App Home answers in
+   * the notebook's thread); absent = the top level of `requester.channelId`. A status message the
+   * worker posts itself goes in `threadTs`.
+   */
+  statusThreadTs?: string;
   /** Thread to reply in, when the notebook already has one. */
   threadTs?: string;
   requestedAt: number;

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
+import { rateLimitRefusal } from '../access/rate-limit.js';
 import type { AccessAction, AccessControl, AuditEntry, Decision } from '../access/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import type {
@@ -17,6 +18,7 @@ import type { ModelArtsApi } from '../modelarts/api.js';
 import { isNotFound } from '../modelarts/errors.js';
 import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
 import { escapeMrkdwn } from '../slack/escape.js';
+import { formatDuration } from '../slack/format.js';
 import type { NotebookStore } from '../store/notebooks.js';
 import {
   decodeLeaseActionValue,
@@ -29,7 +31,6 @@ import {
 } from './blocks.js';
 import {
   describeLeaseEnd,
-  formatDuration,
   type LeaseInfo,
   leaseEndsAt,
   leaseFromApi,
@@ -62,9 +63,11 @@ export interface LeaseActionDeps {
 
 /** The part of src/access's approvals this module uses. */
 export interface LeaseApprovals {
+  /** Asks the admins, audits the request and tells the requester it waits (in `threadTs`). */
   requestApproval(input: {
     op: Operation;
     decision: Extract<Decision, { approval: { rule: string } }>;
+    threadTs?: string | undefined;
   }): Promise<{ duplicate: boolean }>;
 }
 
@@ -88,6 +91,11 @@ const ACCESS_ACTION: Readonly<Record<Kind, AccessAction>> = {
   dismiss: 'extend',
   start: 'start',
 };
+
+/** The action audit entries name: dismissing is judged as `extend` but recorded as itself. */
+function auditAction(kind: Kind): string {
+  return kind === 'dismiss' ? 'lease_dismiss' : ACCESS_ACTION[kind];
+}
 
 const DAY = 86_400_000;
 const BOT_STOP_TTL_MS = DAY;
@@ -140,9 +148,13 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
   async function handle(click: Click, client: WebClient): Promise<void> {
     const kind = KIND_OF[click.actionId];
     const v = click.value;
-    const rate = await deps.access.consumeRate(click.userId);
-    if (!rate.ok) {
-      await ephemeral(client, click, `Too many requests: try again in ${rate.retryAfterSec} s.`);
+    const slow = await rateLimitRefusal(deps.access, {
+      userId: click.userId,
+      action: auditAction(kind),
+      channelId: click.channelId,
+    });
+    if (slow) {
+      await ephemeral(client, click, slow);
       return;
     }
 
@@ -218,7 +230,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
         durationMs: d,
         leaseType: v.type,
       };
-      const res = await submit(client, click, op, decision, name);
+      const res = await submit(client, click, op, decision);
       if (!res) return;
       if (res.duplicate) {
         await ephemeral(client, click, `${nameMd} is already being started; its thread shows the progress.`);
@@ -257,7 +269,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
         name,
         addMs: requestedMs,
       };
-      const res = await submit(client, click, op, decision, name);
+      const res = await submit(client, click, op, decision);
       if (!res) return;
       if (res.duplicate) {
         await ephemeral(
@@ -303,7 +315,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
     };
     let res: EnqueueResult | undefined;
     try {
-      res = await submit(client, click, op, decision, name);
+      res = await submit(client, click, op, decision);
     } catch (err) {
       await state.clearBotStops([v.notebookId]);
       throw err;
@@ -322,17 +334,16 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
 
   /**
    * Enqueues the operation, or, when the policy wants an admin's approval first, hands it to the
-   * approvals flow (which enqueues it unchanged once approved). Undefined = not enqueued now.
+   * approvals flow (which tells the clicker it waits, and enqueues it unchanged once approved).
+   * Undefined = not enqueued now.
    */
   async function submit(
     client: WebClient,
     click: Click,
     op: Operation,
     decision: Extract<Decision, { allowed: true }>,
-    name: string,
   ): Promise<EnqueueResult | undefined> {
     if (!decision.approval) return deps.queue.enqueue(op);
-    const kind = KIND_OF[click.actionId];
     if (!deps.approvals) {
       await ephemeral(
         client,
@@ -341,15 +352,12 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       );
       return undefined;
     }
-    const r = await deps.approvals.requestApproval({ op, decision: { allowed: true, approval: decision.approval } });
-    await audit(click, kind, name, 'approval_requested', decision.approval.reason, decision.approval.rule);
-    await ephemeral(
-      client,
-      click,
-      r.duplicate
-        ? 'This was already sent to the admins for approval.'
-        : `That needs an admin's approval (${decision.approval.reason}). I asked them; you will hear back here.`,
-    );
+    const r = await deps.approvals.requestApproval({
+      op,
+      decision: { allowed: true, approval: decision.approval },
+      threadTs: click.threadTs,
+    });
+    if (r.duplicate) await ephemeral(client, click, 'This was already sent to the admins for approval.');
     return undefined;
   }
 
@@ -363,7 +371,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
   ): Promise<void> {
     await deps.access.audit({
       userId: click.userId,
-      action: kind === 'dismiss' ? 'lease_dismiss' : ACCESS_ACTION[kind],
+      action: auditAction(kind),
       notebookId: click.value.notebookId,
       notebookName: name,
       ...(click.channelId ? { channelId: click.channelId } : {}),

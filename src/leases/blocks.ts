@@ -1,14 +1,8 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
 import { escapeMrkdwn, truncate } from '../slack/escape.js';
-import {
-  describeLeaseEnd,
-  type ExtensionPlan,
-  formatDuration,
-  type LeaseInfo,
-  leaseEndsAt,
-  slackDate,
-} from './lease-math.js';
+import { formatDuration, slackDate } from '../slack/format.js';
+import { describeLeaseEnd, type ExtensionPlan, type LeaseInfo, leaseEndsAt } from './lease-math.js';
 
 /**
  * Pure Block Kit builders for the lease watch: the warning before a lease ends, the digest when
@@ -196,7 +190,7 @@ function warningLine(item: LeaseNoticeItem, now: number): string {
 
 /** The warning for one notebook, posted in its thread: mentions the owner, four buttons. */
 export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMessage {
-  const left = formatDuration(Math.max(0, leaseEndsAt(item.lease) - now));
+  const left = formatDuration(leaseEndsAt(item.lease) - now, { round: 'up' });
   const owner = who(item.ownerId);
   const lead = owner ? `${owner} your notebook` : 'Notebook';
   const body =

@@ -1,4 +1,5 @@
 import { type Lease, MAX_LEASE_MS } from '../modelarts/schemas.js';
+import { formatDuration, slackDate } from '../slack/format.js';
 
 /**
  * Pure lease arithmetic. ModelArts' `lease.duration` is the total run time counted from
@@ -98,26 +99,6 @@ export function planExtension(currentDurationMs: number, addMs: number, maxMs: n
   return { newDurationMs, addedMs: newDurationMs - currentDurationMs, capped: wanted > maxMs };
 }
 
-/** "45 s", "29 min", "1 h 5 min", "3 h": minutes rounded up so "4 min 30 s left" reads "5 min". */
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${Math.max(0, Math.ceil(ms / 1000))} s`;
-  const totalMin = Math.ceil(ms / 60_000);
-  const h = Math.floor(totalMin / 60);
-  const m = totalMin % 60;
-  if (h === 0) return `${m} min`;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
-
-/**
- * A Slack date token that renders in each reader's time zone, with a UTC fallback for clients
- * that cannot (notifications, old clients).
- */
-export function slackDate(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  const fallback = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`;
-}
-
 /**
  * How the end of a lease reads in a message: "stops in 29 min (<date>)", or for IDLE leases,
  * where the end is only an upper bound, "stops when idle, at the latest <date> (in 29 min)".
@@ -126,7 +107,9 @@ export function describeLeaseEnd(lease: LeaseInfo, now: number): string {
   const end = leaseEndsAt(lease);
   const left = end - now;
   if (lease.type === 'IDLE') {
-    return `stops when idle, at the latest ${slackDate(end)}${left > 0 ? ` (in ${formatDuration(left)})` : ''}`;
+    return `stops when idle, at the latest ${slackDate(end)}${left > 0 ? ` (in ${formatDuration(left, { round: 'up' })})` : ''}`;
   }
-  return left > 0 ? `stops in ${formatDuration(left)} (${slackDate(end)})` : `reached its end ${slackDate(end)}`;
+  return left > 0
+    ? `stops in ${formatDuration(left, { round: 'up' })} (${slackDate(end)})`
+    : `reached its end ${slackDate(end)}`;
 }

@@ -26,7 +26,7 @@ import { register as registerCommands } from './listeners/commands/index.js';
 import { register as registerEvents } from './listeners/events/index.js';
 import { register as registerOptions } from './listeners/options/index.js';
 import { register as registerViews } from './listeners/views/index.js';
-import { boltLogger } from './logger-adapter.js';
+import { slackLogger } from './logger-adapter.js';
 
 export interface CreateSlackAppOptions {
   /** Bot token (`xoxb-…`). */
@@ -100,14 +100,17 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
   if (mode === 'http' && !options.signingSecret) {
     throw new ConfigError('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
-  const log = boltLogger(logger);
+  // From the root logger: the adapter sets `component` itself. The receiver gets its own, since
+  // Socket Mode renames the logger it is given (`setName`).
+  const log = slackLogger(options.logger, 'bolt');
+  const receiverLog = slackLogger(options.logger, 'bolt-receiver');
   const port = options.port ?? 3000;
   const customRoutes = options.customRoutes ?? [];
   const receiver =
     mode === 'socket'
       ? new SocketModeReceiver({
           appToken: options.appToken!,
-          logger: log,
+          logger: receiverLog,
           customRoutes,
           installerOptions: { port },
         })
@@ -115,7 +118,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
           signingSecret: options.signingSecret!,
           endpoints: '/slack/events',
           customRoutes,
-          logger: log,
+          logger: receiverLog,
           port,
           processBeforeResponse: false,
           bodyLimit: INPUT_LIMITS.payloadBytes,

@@ -25,8 +25,9 @@ export interface ApprovalRequest {
 }
 
 /**
- * Hook for the approval flow (src/access). Called instead of enqueueing when `check` answers
- * `{allowed: true, approval}`. TODO(access): ask the admins, then enqueue on approval.
+ * Hook for the approval flow (src/access `Approvals.requestApproval`). Called instead of
+ * enqueueing when `check` answers `{allowed: true, approval}`; the flow asks the admins, audits
+ * the request, tells the requester it waits, and enqueues the operation once approved.
  */
 export type OnApprovalRequired = (request: ApprovalRequest) => Promise<void>;
 

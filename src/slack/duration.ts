@@ -1,4 +1,5 @@
 import { MAX_LEASE_MS, MIN_LEASE_MS } from '../modelarts/schemas.js';
+import { formatDuration } from './format.js';
 
 /** A parsed duration, or a message for the person who typed it. */
 export type DurationResult = { ok: true; ms: number } | { ok: false; message: string };
@@ -41,14 +42,13 @@ export function parseDuration(input: string): DurationResult {
   return { ok: true, ms: Math.round(total) };
 }
 
-/** Formats milliseconds for people: `1h 30m`, `45m`, `2d 3h`. Negative values read as `0m`. */
-export function formatDuration(ms: number): string {
-  const minutes = Math.max(0, Math.round(ms / MINUTE));
-  const d = Math.floor(minutes / (24 * 60));
-  const h = Math.floor((minutes % (24 * 60)) / 60);
-  const m = minutes % 60;
-  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : ''].filter(Boolean);
-  return parts.length ? parts.join(' ') : '0m';
+/**
+ * Writes a duration the way `parseDuration` reads it, for commands the bot suggests (`2h`, `90m`):
+ * what a person types, not what they read (`formatDuration` in format.ts is for that).
+ */
+export function durationArgument(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / MINUTE));
+  return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
 }
 
 /**

@@ -7,4 +7,6 @@ export type { CreateDefaults } from './blocks/create-modal.js';
 export { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 export type { ApprovalRequest, OnApprovalRequired, SlackTiming } from './deps.js';
 export { escapeMrkdwn } from './escape.js';
+export { type FormatDurationOptions, formatDuration, slackDate } from './format.js';
 export { createPublishHome, type PublishHome } from './home.js';
+export { slackLogger } from './logger-adapter.js';

@@ -1,4 +1,4 @@
-import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 
 function write(logger: Logger, level: 'debug' | 'info' | 'warn' | 'error', args: unknown[]): void {
@@ -20,11 +20,20 @@ function safeJson(v: unknown): string {
 }
 
 /**
- * Bolt's logger interface over pino, so Bolt's lines share the bot's format, level and secret
- * redaction (the pino destination scrubs registered tokens from every line).
+ * The logger interface of the Slack SDKs (@slack/logger: what Bolt, its receivers, Socket Mode
+ * and every `WebClient` take) over pino, so their lines share the bot's format, level and secret
+ * redaction (the pino destination scrubs registered tokens from every line). Give every Slack
+ * client one: without it the SDK logs to the console, past the redaction.
+ *
+ * Lines carry `component: <component>` (renamed by the SDK's `setName`, e.g. Socket Mode's
+ * `socket-mode:SocketModeClient:0`). Pass a logger without a `component` binding (the root
+ * logger): pino cannot replace a binding, so a second one would print the key twice; when the
+ * logger has one anyway, it is kept and the SDK's names are left out.
  */
-export function boltLogger(logger: Logger): BoltLogger {
-  let current = logger.child({ component: 'bolt' });
+export function slackLogger(logger: Logger, component: string): SlackLogger {
+  const hasComponent = logger.bindings()['component'] !== undefined;
+  const named = (name: string) => (hasComponent ? logger : logger.child({ component: name }));
+  let current = named(component);
   let level: LogLevel = LogLevel.INFO;
   return {
     debug: (...msg) => write(current, 'debug', msg),
@@ -38,7 +47,7 @@ export function boltLogger(logger: Logger): BoltLogger {
     },
     getLevel: () => level,
     setName: (name) => {
-      current = logger.child({ component: name });
+      current = named(name);
     },
   };
 }

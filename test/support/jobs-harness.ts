@@ -1,53 +1,34 @@
-import type { Redis } from 'ioredis';
-import { ScaledClock } from '../../src/clock.js';
-import { createOperationQueue, type OperationQueueHandle } from '../../src/jobs/producer.js';
+import type { ScaledClock } from '../../src/clock.js';
 import { createWorkerSlackClient } from '../../src/jobs/slack-notifier.js';
 import type { Operation } from '../../src/jobs/types.js';
-import { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from '../../src/jobs/worker.js';
-import { createLogger } from '../../src/logger.js';
-import { ModelArtsClient } from '../../src/modelarts/client.js';
 import type { CreateNotebookRequest } from '../../src/modelarts/schemas.js';
 import {
-  createSimulator,
   type LifecycleTimings,
-  SIMULATOR_AK,
   SIMULATOR_DEFAULT_FLAVOR,
   SIMULATOR_DEFAULT_IMAGE_ID,
-  SIMULATOR_SK,
-  type Simulator,
 } from '../../src/simulator/index.js';
 import { queuedOperationStatus, renderOperationStatus } from '../../src/slack/blocks/status.js';
-import { FakeSlackApi, type RecordedCall } from '../../src/slack-stand-in/fake-slack-api.js';
-import { deletePrefix, newRedis, uniquePrefix } from './redis.js';
+import type { RecordedCall } from '../../src/slack-stand-in/fake-slack-api.js';
+import { DEFAULT_TIME_SCALE, type Stack, startStack } from './stack.js';
 
 /**
- * Simulated time runs 300× faster: a ~3.5 minute create takes ~0.7 s, a 1 h lease 12 s, the
- * 20-minute ready timeout 4 s. Polls and Slack coalescing use real milliseconds, scaled down.
+ * The job pipeline alone, over the shared stack (./stack.ts): the tests enqueue operations
+ * themselves and post the "queued" status message the way the Slack side would. Simulated time
+ * runs 300× faster: a ~3.5 minute create takes ~0.7 s, a 1 h lease 12 s, the 20-minute ready
+ * timeout 4 s. Polls and Slack coalescing use real milliseconds, scaled down.
  */
-export const TIME_SCALE = 300;
+export const TIME_SCALE = DEFAULT_TIME_SCALE;
 export const CHANNEL = 'C0JOBS001';
 export const USER = 'U0ALICE01';
 export const BOT_TOKEN = 'xoxb-test-jobs-token';
 
-export interface Harness {
-  clock: ScaledClock;
-  sim: Simulator;
-  slack: FakeSlackApi;
-  redis: Redis;
-  prefix: string;
-  modelarts: ModelArtsClient;
-  queue: OperationQueueHandle;
-  /** Started by `startWorker`. */
-  worker: OperationWorkerHandle | undefined;
-  startWorker(overrides?: Partial<OperationWorkerDeps>): Promise<OperationWorkerHandle>;
+export interface Harness extends Stack {
   /** Posts the "queued" status message like the Slack side does, and returns its ts. */
   postQueued(op: Operation): Promise<string>;
-  waitForJob(jobId: string, timeoutMs?: number): Promise<'completed' | 'failed'>;
-  /** The latest state of a message (after every chat.update). */
+  /** The latest state of a message in CHANNEL (after every chat.update). */
   message(ts: string): Record<string, unknown> | undefined;
   /** Thread replies in `threadTs`. */
   replies(threadTs: string): RecordedCall[];
-  close(): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -58,54 +39,18 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = options.clock ?? new ScaledClock({ scale: TIME_SCALE });
-  const sim = createSimulator({
-    clock,
-    notFound: 'random',
-    ...(options.simTimings ? { timings: options.simTimings } : {}),
+  const stack = await startStack({
+    botToken: BOT_TOKEN,
+    channel: CHANNEL,
+    label: 'jobs',
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.simTimings ? { sim: { timings: options.simTimings } } : {}),
   });
-  await sim.start();
-  const slack = await new FakeSlackApi({ validTokens: [BOT_TOKEN] }).start();
-  const redis = newRedis();
-  const prefix = options.prefix ?? uniquePrefix('jobs');
-  const modelarts = new ModelArtsClient({
-    endpoint: sim.url,
-    projectId: sim.projectId,
-    auth: { kind: 'aksk', ak: SIMULATOR_AK, sk: SIMULATOR_SK },
-    clock,
-    timeoutMs: 5000,
-  });
-  const queue = createOperationQueue({ connection: redis, prefix });
-  const logger = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
-
-  const h: Harness = {
-    clock,
-    sim,
-    slack,
-    redis,
-    prefix,
-    modelarts,
-    queue,
-    worker: undefined,
-    async startWorker(overrides = {}) {
-      const worker = createOperationWorker({
-        connection: redis,
-        prefix,
-        modelarts,
-        slack: createWorkerSlackClient(BOT_TOKEN, { slackApiUrl: slack.apiUrl }),
-        clock,
-        logger,
-        timing: { initialMs: 100, maxMs: 300, slowPollMs: 300, maxRetryDelayMs: 300 },
-        slackMinUpdateIntervalMs: 250,
-        slackWorker: { limiter: { max: 50, duration: 1000 } },
-        ...overrides,
-      });
-      await worker.waitUntilReady();
-      h.worker = worker;
-      return worker;
-    },
-    async postQueued(op) {
-      const rendered = renderOperationStatus(queuedOperationStatus(op, clock.now()));
+  const { slack } = stack;
+  return Object.assign(stack, {
+    async postQueued(op: Operation) {
+      const rendered = renderOperationStatus(queuedOperationStatus(op, stack.clock.now()));
       const web = createWorkerSlackClient(BOT_TOKEN, { slackApiUrl: slack.apiUrl });
       const res = await web.chat.postMessage({
         channel: op.requester.channelId,
@@ -114,34 +59,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       });
       return res.ts as string;
     },
-    async waitForJob(jobId, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const state = await queue.queue.getJobState(jobId);
-        if (state === 'completed' || state === 'failed') return state;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${state} after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    message(ts) {
+    message(ts: string) {
       return slack.message(CHANNEL, ts);
     },
-    replies(threadTs) {
+    replies(threadTs: string) {
       return slack.callsTo('chat.postMessage').filter((c) => c.args['thread_ts'] === threadTs);
     },
-    async close() {
-      await h.worker?.close();
-      await queue.queue.obliterate({ force: true }).catch(() => undefined);
-      await h.worker?.notifier.queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-      await deletePrefix(redis, prefix);
-      await redis.quit();
-      await modelarts.close();
-      await sim.stop();
-      await slack.stop();
-    },
-  };
-  return h;
+  });
 }
 
 let counter = 0;

@@ -1,6 +1,5 @@
-import { isNotFound } from '../../modelarts/errors.js';
-import { MAX_LEASE_MS, type Notebook } from '../../modelarts/schemas.js';
-import { formatDuration } from '../../slack/blocks/status.js';
+import { MAX_LEASE_MS } from '../../modelarts/schemas.js';
+import { formatDuration } from '../../slack/format.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import type { ExtendOperation, OperationResult } from '../types.js';
@@ -18,19 +17,7 @@ export function createExtendProcessor(ctx: OperationContext): OperationProcessor
 async function processExtend(run: OperationRun<ExtendOperation>): Promise<OperationResult> {
   const { op } = run;
   await run.ensureStatusMessage();
-  let nb: Notebook;
-  try {
-    nb = await run.ctx.modelarts.showNotebook(op.notebookId, run.call());
-  } catch (err) {
-    if (isNotFound(err)) {
-      await run.ctx.store.remove(op.notebookId);
-      return run.fail({
-        reason: 'That notebook no longer exists in ModelArts.',
-        hint: 'Use `/notebook list` to see what is there.',
-      });
-    }
-    throw err;
-  }
+  const nb = await run.loadNotebook(op.notebookId);
   await run.observe(nb);
   const lease =
     nb.lease?.duration !== undefined && nb.lease.create_at !== undefined
@@ -88,7 +75,7 @@ async function processExtend(run: OperationRun<ExtendOperation>): Promise<Operat
     : `Lease extended by ${formatDuration(op.addMs)}`;
   if (createAt !== undefined) {
     const left = createAt + target - run.ctx.clock.now();
-    if (left > 0) detail += `: about ${formatDuration(left)} left`;
+    if (left > 0) detail += `: about ${formatDuration(left, { round: 'up' })} left`;
   }
   detail += '.';
   if (capped) {

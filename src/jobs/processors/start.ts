@@ -1,10 +1,16 @@
 import { isNotFound } from '../../modelarts/errors.js';
-import type { Notebook } from '../../modelarts/schemas.js';
+import type { FailureExplanation } from '../explain-failure.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import type { OperationResult, StartOperation } from '../types.js';
 import { hasErrorCode, MODELARTS_CODES } from './codes.js';
 import { watchUntilReady } from './watch.js';
+
+/** A start finds no notebook: the way back is a new one. */
+const GONE: FailureExplanation = {
+  reason: 'That notebook no longer exists in ModelArts.',
+  hint: 'Use `/notebook list` to see what is there, or create a new one.',
+};
 
 /** States in which a start is under way or done: watch, do not POST. */
 const ALREADY_STARTED: ReadonlySet<string> = new Set(['RUNNING', 'STARTING', 'INIT', 'CREATING']);
@@ -23,13 +29,7 @@ async function processStart(run: OperationRun<StartOperation>): Promise<Operatio
   if (run.progress.step === 'poll') return watchUntilReady(run, op.notebookId);
 
   await run.ensureStatusMessage();
-  let nb: Notebook;
-  try {
-    nb = await run.ctx.modelarts.showNotebook(op.notebookId, run.call());
-  } catch (err) {
-    if (isNotFound(err)) return notFound(run);
-    throw err;
-  }
+  let nb = await run.loadNotebook(op.notebookId, GONE);
   await run.recordNotebook(nb, 'started');
 
   if (nb.status === 'STOPPING') {
@@ -46,7 +46,7 @@ async function processStart(run: OperationRun<StartOperation>): Promise<Operatio
         run.call(),
       );
     } catch (err) {
-      if (isNotFound(err)) return notFound(run);
+      if (isNotFound(err)) return run.notebookGone(op.notebookId, GONE);
       // "Already running" / "is starting": the start we want happened (a concurrent or earlier one).
       if (!hasErrorCode(err, MODELARTS_CODES.alreadyRunning, MODELARTS_CODES.isStarting)) throw err;
       run.log.info({ notebookId: op.notebookId, code: err.errorCode }, 'start answered already running/starting');
@@ -60,13 +60,4 @@ async function processStart(run: OperationRun<StartOperation>): Promise<Operatio
     transientFailures: 0,
   });
   return watchUntilReady(run, op.notebookId, nb);
-}
-
-function notFound(run: OperationRun<StartOperation>): Promise<never> {
-  return run.ctx.store.remove(run.op.notebookId).then(() =>
-    run.fail({
-      reason: 'That notebook no longer exists in ModelArts.',
-      hint: 'Use `/notebook list` to see what is there, or create a new one.',
-    }),
-  );
 }

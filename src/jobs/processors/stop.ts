@@ -1,5 +1,3 @@
-import { isNotFound } from '../../modelarts/errors.js';
-import type { Notebook } from '../../modelarts/schemas.js';
 import { explainFailure } from '../explain-failure.js';
 import { notifyBeforeStop, type OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
@@ -19,19 +17,7 @@ export function createStopProcessor(ctx: OperationContext): OperationProcessor {
 async function processStop(run: OperationRun<StopOperation>): Promise<OperationResult> {
   const { op } = run;
   await run.ensureStatusMessage();
-  let nb: Notebook;
-  try {
-    nb = await run.ctx.modelarts.showNotebook(op.notebookId, run.call());
-  } catch (err) {
-    if (isNotFound(err)) {
-      await run.ctx.store.remove(op.notebookId);
-      return run.fail({
-        reason: 'That notebook no longer exists in ModelArts.',
-        hint: 'Use `/notebook list` to see what is there.',
-      });
-    }
-    throw err;
-  }
+  let nb = await run.loadNotebook(op.notebookId);
   await run.observe(nb);
 
   if (run.progress.step !== 'poll') {

@@ -1,4 +1,3 @@
-import { isNotFound } from '../../modelarts/errors.js';
 import type { Notebook } from '../../modelarts/schemas.js';
 import { explainFailure } from '../explain-failure.js';
 import type { OperationRun } from '../operation-run.js';
@@ -15,23 +14,12 @@ export async function watchUntilReady(
   notebookId: string,
   observed?: Notebook,
 ): Promise<OperationResult> {
-  let nb: Notebook;
-  if (observed) {
-    nb = observed;
-  } else {
-    try {
-      nb = await run.ctx.modelarts.showNotebook(notebookId, run.call());
-    } catch (err) {
-      if (isNotFound(err)) {
-        await run.ctx.store.remove(notebookId);
-        return run.fail({
-          reason: 'The notebook was deleted before it became ready.',
-          hint: 'Create it again if you still need it.',
-        });
-      }
-      throw err;
-    }
-  }
+  const nb =
+    observed ??
+    (await run.loadNotebook(notebookId, {
+      reason: 'The notebook was deleted before it became ready.',
+      hint: 'Create it again if you still need it.',
+    }));
   await run.observe(nb);
 
   const verdict = readyVerdict(nb);

@@ -1,4 +1,5 @@
 import { escapeMrkdwn } from '../escape.js';
+import { slackDate } from '../format.js';
 import { encodePick } from '../forms/pick-value.js';
 import { type NotebookSummary, statusEmoji } from '../notebook-summary.js';
 import { type ActionsBlockElement, type HomeView, type KnownBlock, mrkdwn, plain } from './kit.js';
@@ -135,7 +136,7 @@ export function buildHomeView(input: HomeViewInput): HomeView {
     type: 'context',
     elements: [
       mrkdwn(
-        `Updated <!date^${Math.floor(input.now / 1000)}^{time}|${new Date(input.now).toISOString()}>` +
+        `Updated ${slackDate(input.now, '{time}')}` +
           (stale ? ' · ModelArts did not answer for some notebooks: their status is the last known one.' : ''),
       ),
     ],

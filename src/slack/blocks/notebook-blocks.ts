@@ -1,5 +1,5 @@
-import { formatDuration } from '../duration.js';
 import { codeSpan, escapeMrkdwn } from '../escape.js';
+import { formatDuration } from '../format.js';
 import { type NotebookSummary, statusEmoji } from '../notebook-summary.js';
 import { type KnownBlock, mrkdwn, plain } from './kit.js';
 
@@ -9,11 +9,11 @@ export const STATUS_OPEN_ACTION = 'nb_status_open';
 /** Slack's limit for one message. */
 const MAX_MESSAGE_BLOCKS = 50;
 
-/** `2h 5m left`, `up to 2h 5m (stops when idle)`, `lease ended`; empty when unknown. */
+/** `2 h 5 min left`, `up to 2 h 5 min left (stops when idle)`, `lease ended, stopping`; empty when unknown. */
 export function timeLeftText(s: Pick<NotebookSummary, 'remainingMs' | 'leaseType'>): string {
   if (s.remainingMs === undefined) return '';
   if (s.remainingMs <= 0) return 'lease ended, stopping';
-  const left = formatDuration(s.remainingMs);
+  const left = formatDuration(s.remainingMs, { round: 'up' });
   return s.leaseType === 'IDLE' ? `up to ${left} left (stops when idle)` : `${left} left`;
 }
 

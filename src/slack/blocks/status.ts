@@ -1,6 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { Operation, OperationKind } from '../../jobs/types.js';
 import type { ActionProgress } from '../../modelarts/schemas.js';
+import { escapeMrkdwn } from '../escape.js';
+import { formatDuration } from '../format.js';
 
 /**
  * Pure Block Kit builders for the one status message each notebook operation owns. The web side
@@ -51,7 +53,7 @@ export interface OperationStatus {
   now: number;
   /** Last ModelArts status seen (CREATING, RUNNING, …). */
   notebookStatus?: string;
-  /** ModelArts `action_progress`, when the service reports it. */
+  /** ModelArts `action_progress`, when the service reports it (shown for create and start only). */
   steps?: readonly ProgressStep[];
   /** JupyterLab address (phase `ready`). Must not carry the Jupyter token. */
   url?: string;
@@ -79,6 +81,13 @@ export const STEP_LABELS: Readonly<Record<number, string>> = {
   4: 'Initialisation',
 };
 
+/**
+ * The kinds whose progress the steps describe. ModelArts keeps reporting the creation's
+ * `action_progress` for the notebook's whole life, so on a stop, delete or extend the four
+ * steps would only repeat how it was once created.
+ */
+const SHOWS_STEPS: ReadonlySet<OperationKind> = new Set(['create', 'start']);
+
 const STEP_ICONS: Readonly<Record<StepState, string>> = {
   waiting: ':white_circle:',
   processing: ':arrows_counterclockwise:',
@@ -100,34 +109,6 @@ const VERBS: Readonly<Record<OperationKind, { doing: string; done: string; noun:
   delete: { doing: 'Deleting', done: 'deleted', noun: 'delete' },
   extend: { doing: 'Extending the lease of', done: 'lease extended', noun: 'extend the lease of' },
 };
-
-/**
- * Escapes user-provided text for mrkdwn and plain text fields: Slack reads `<…>` as links and
- * mentions and `&` as an entity, so a name like `<!channel>` must not ping anyone.
- */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Human elapsed time: `42s`, `3m 05s`, `1h 02m`. Negative input counts as zero. */
-export function formatElapsed(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
-  return `${s}s`;
-}
-
-/** Human duration for leases: `5 h`, `90 min`, `1 h 30 min`. */
-export function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  if (h === 0) return `${m} min`;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
 
 /**
  * Maps ModelArts' `action_progress` to the four steps, in order. Unknown statuses count as
@@ -240,7 +221,7 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
     },
   ];
 
-  const steps = s.steps ?? [];
+  const steps = SHOWS_STEPS.has(s.kind) ? (s.steps ?? []) : [];
   if (steps.length > 0 && s.phase !== 'queued') {
     const lines = steps.map((st) => {
       const label = STEP_LABELS[st.step] ?? `Step ${st.step}`;
@@ -261,7 +242,7 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
       text: {
         type: 'mrkdwn',
         text: clip(
-          `It has taken ${formatElapsed(s.now - s.requestedAt)} so far. The bot keeps watching and will update this message when it finishes or fails.` +
+          `It has taken ${formatDuration(s.now - s.requestedAt)} so far. The bot keeps watching and will update this message when it finishes or fails.` +
             (s.kind === 'create' || s.kind === 'start'
               ? ' Capacity may be short for this flavor: you can stop waiting by deleting it and trying another flavor.'
               : ''),
@@ -304,7 +285,7 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
     });
   }
 
-  const context = [`Requested by <@${s.requesterId}>`, `elapsed ${formatElapsed(s.now - s.requestedAt)}`];
+  const context = [`Requested by <@${s.requesterId}>`, `elapsed ${formatDuration(s.now - s.requestedAt)}`];
   if (s.notebookStatus) context.push(`status \`${escapeMrkdwn(s.notebookStatus)}\``);
   blocks.push({
     type: 'context',
@@ -350,7 +331,7 @@ export function renderSlowReply(
   waitedMs: number,
 ): string {
   return (
-    `<@${requesterId}> notebook *${escapeMrkdwn(notebookName)}* ${STILL[kind]} after ${formatElapsed(waitedMs)}. ` +
+    `<@${requesterId}> notebook *${escapeMrkdwn(notebookName)}* ${STILL[kind]} after ${formatDuration(waitedMs)}. ` +
     'The bot keeps watching and will update the status message.'
   );
 }

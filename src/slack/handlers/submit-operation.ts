@@ -32,7 +32,8 @@ export type SubmitOutcome = 'queued' | 'duplicate' | 'refused' | 'approval' | 'f
  * 1. access check (refusal → the decision's message, privately);
  * 2. dedupe: `SET NX` on the opId, so a Slack retry, a double submit or a double click does
  *    nothing twice (the opId is derived from the request, see ids.ts);
- * 3. approval-required → `onApprovalRequired` (the access engineer's flow), nothing queued;
+ * 3. approval-required → `onApprovalRequired` (src/access's approvals, which audit it and tell
+ *    the requester it waits: nothing more is said here), nothing queued;
  * 4. one status message where the request was made (DM fallback), naming the requester;
  * 5. enqueue with that message's ts, so the worker updates it in place.
  *
@@ -66,13 +67,9 @@ export async function submitOperation(deps: SlackDeps, client: WebClient, req: S
   }
 
   if (decision.approval) {
-    await deps.access.audit({ ...auditBase, outcome: 'approval_requested', rule: decision.approval.rule });
     if (deps.onApprovalRequired) {
       try {
         await deps.onApprovalRequired({ operation: op, access: req.access, approval: decision.approval, client });
-        await reply({
-          text: `:raised_hand: This needs an admin's approval: ${escapeMrkdwn(decision.approval.reason)}. I asked the admins; you will hear back here.`,
-        });
       } catch (err) {
         const ref = errorRef();
         log.error({ err, ref }, 'approval request failed');
@@ -81,6 +78,7 @@ export async function submitOperation(deps: SlackDeps, client: WebClient, req: S
         return 'failed';
       }
     } else {
+      await deps.access.audit({ ...auditBase, outcome: 'approval_requested', rule: decision.approval.rule });
       await reply({
         text: `:raised_hand: This needs an admin's approval (${escapeMrkdwn(decision.approval.reason)}), but approvals are not set up yet. Ask an admin to do it for you.`,
       });
@@ -99,10 +97,12 @@ export async function submitOperation(deps: SlackDeps, client: WebClient, req: S
     }
     // A DM fallback has no notebook thread: the worker must not reply into a thread elsewhere.
     const { threadTs, ...rest } = op;
+    const inThread = req.where.threadTs && posted.channelId === req.where.channelId ? req.where.threadTs : undefined;
     const queued = {
       ...rest,
       requester: { ...op.requester, channelId: posted.channelId },
       statusTs: posted.ts,
+      ...(inThread ? { statusThreadTs: inThread } : {}),
       ...(threadTs && !posted.movedToDm ? { threadTs } : {}),
     } as Operation;
     const result = await deps.queue.enqueue(queued);

@@ -4,7 +4,7 @@ import { isNotFound } from '../../modelarts/errors.js';
 import { type LeaseType, MAX_LEASE_MS, TRANSITIONAL_STATUSES } from '../../modelarts/schemas.js';
 import type { NotebookRecord } from '../../store/notebooks.js';
 import { buildStatusMessage } from '../blocks/notebook-blocks.js';
-import { formatDuration } from '../duration.js';
+import { durationArgument } from '../duration.js';
 import { codeSpan, escapeMrkdwn } from '../escape.js';
 import { summarize } from '../notebook-summary.js';
 import { errorRef, userMessageFor } from '../user-error.js';
@@ -114,7 +114,7 @@ export async function extendNotebook(
 ): Promise<SubmitOutcome | 'skipped'> {
   if (ref.status && ref.status !== 'RUNNING') {
     await ctx.reply({
-      text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)}: only a running notebook can be extended. Start it with ${codeSpan(`${ctx.deps.commandName} start ${ref.name} ${formatDuration(addMs).replace(/ /g, '')}`)}.`,
+      text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)}: only a running notebook can be extended. Start it with ${codeSpan(`${ctx.deps.commandName} start ${ref.name} ${durationArgument(addMs)}`)}.`,
     });
     return 'skipped';
   }
