@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { request } from 'undici';
 import type { Logger } from '../logger.js';
 import type { KnownBlock } from './blocks/kit.js';
 
@@ -32,7 +33,7 @@ export function createReplier(client: WebClient, target: ReplyTarget, logger: Lo
     const blocks = message.blocks ? { blocks: message.blocks } : {};
     if (target.responseUrl) {
       try {
-        const res = await fetch(target.responseUrl, {
+        const res = await request(target.responseUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
@@ -41,10 +42,13 @@ export function createReplier(client: WebClient, target: ReplyTarget, logger: Lo
             ...blocks,
             ...(message.replaceOriginal ? { replace_original: true } : {}),
           }),
-          signal: AbortSignal.timeout(5000),
+          headersTimeout: 5000,
+          bodyTimeout: 5000,
         });
-        if (res.ok) return;
-        logger.warn({ status: res.status }, 'response_url refused the reply; trying chat.postEphemeral');
+        // Always drain the body: an unread body keeps the pooled connection busy until GC.
+        await res.body.dump();
+        if (res.statusCode >= 200 && res.statusCode < 300) return;
+        logger.warn({ status: res.statusCode }, 'response_url refused the reply; trying chat.postEphemeral');
       } catch (err) {
         logger.warn({ err }, 'response_url failed; trying chat.postEphemeral');
       }
