@@ -27,7 +27,7 @@ import { createFormValues } from './support/create-form.js';
 
 const SECRET = {
   botToken: 'xoxb-4242-secrets-capture-bot-token-k3y',
-  appToken: 'xapp-1-A0SECRETS-4242-secrets-capture-app-token',
+  appToken: 'xapp-test-secrets-capture-app-token-4242',
   signingSecret: 'secretsCaptureSigningSecret0000000001',
   ak: 'SECRETSCAPTUREAK0001',
   sk: 'secretsCaptureSecretKey00000000000000000001',

@@ -29,7 +29,7 @@ export const DEMO_NOTEBOOK = 'demo-notebook';
 /** Simulated time runs this much faster: a ~3.5 minute creation takes ~3.5 s. */
 export const DEMO_TIME_SCALE = 60;
 /** The demo's stand-in bot token. Not a secret, but shaped like one so redaction is exercised. */
-const DEMO_BOT_TOKEN = 'xoxb-0000000000-demo-not-a-real-token';
+const DEMO_BOT_TOKEN = 'xoxb-demo-not-a-real-token';
 
 /** Settings the demo takes from the caller's environment; everything else is the demo's own. */
 const KEPT_SETTINGS = [
