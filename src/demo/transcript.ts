@@ -160,6 +160,15 @@ function richText(el: unknown, names: TranscriptNames): string {
   return Array.isArray(children) ? children.map((c) => richText(c, names)).join('') : '';
 }
 
+/** A context or actions block's elements on one line. */
+function elementsLine(elements: unknown, names: TranscriptNames, separator: string): string {
+  if (!Array.isArray(elements)) return '';
+  return elements
+    .map((e) => element(e, names))
+    .filter(Boolean)
+    .join(separator);
+}
+
 /** Block Kit blocks as lines of text. */
 export function blocksToLines(blocks: readonly unknown[], names: TranscriptNames): string[] {
   const lines: string[] = [];
@@ -188,28 +197,12 @@ export function blocksToLines(blocks: readonly unknown[], names: TranscriptNames
         }
         break;
       }
-      case 'context': {
-        const els = b['elements'];
-        if (Array.isArray(els))
-          push(
-            els
-              .map((e) => element(e, names))
-              .filter(Boolean)
-              .join(' · '),
-          );
+      case 'context':
+        push(elementsLine(b['elements'], names, ' · '));
         break;
-      }
-      case 'actions': {
-        const els = b['elements'];
-        if (Array.isArray(els))
-          push(
-            els
-              .map((e) => element(e, names))
-              .filter(Boolean)
-              .join(' '),
-          );
+      case 'actions':
+        push(elementsLine(b['elements'], names, ' '));
         break;
-      }
       case 'input': {
         const label = textOf(b['label'], names);
         const el = (b['element'] as Json | undefined) ?? {};
