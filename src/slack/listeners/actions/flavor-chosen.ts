@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
-import { buildCreateModal } from '../../blocks/create-modal.js';
 import type { SlackDeps } from '../../deps.js';
 import { decodeMetadata } from '../../forms/metadata.js';
+import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
 
 /**
  * A flavor was picked in the create modal: remember it, with its architecture and category, in
@@ -30,14 +30,6 @@ export function flavorChosen(deps: SlackDeps) {
     };
     if (!flavor?.arch) delete next.arch;
     if (!flavor?.category) delete next.category;
-    try {
-      await client.views.update({
-        view_id: view.id,
-        hash: view.hash,
-        view: buildCreateModal({ defaults: deps.defaults, metadata: next }),
-      });
-    } catch (err) {
-      deps.logger.debug({ err }, 'could not record the chosen flavor (the view changed meanwhile)');
-    }
+    await rerenderCreateModal(client, deps, view, next, 'record the chosen flavor');
   };
 }

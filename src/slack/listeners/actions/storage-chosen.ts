@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
-import { buildCreateModal, STORAGE_CHOICES } from '../../blocks/create-modal.js';
+import { STORAGE_CHOICES } from '../../blocks/create-modal.js';
 import type { SlackDeps } from '../../deps.js';
 import { decodeMetadata } from '../../forms/metadata.js';
+import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
 
 /** A dedicated storage kind was picked: its path lives in the advanced options, so open them. */
 export function storageChosen(deps: SlackDeps) {
@@ -17,14 +18,12 @@ export function storageChosen(deps: SlackDeps) {
     if (!view || !choice?.dedicated) return;
     const meta = decodeMetadata(view.private_metadata);
     if (meta.advanced) return;
-    try {
-      await client.views.update({
-        view_id: view.id,
-        hash: view.hash,
-        view: buildCreateModal({ defaults: deps.defaults, metadata: { ...meta, advanced: true } }),
-      });
-    } catch (err) {
-      deps.logger.debug({ err }, 'could not open advanced options for dedicated storage');
-    }
+    await rerenderCreateModal(
+      client,
+      deps,
+      view,
+      { ...meta, advanced: true },
+      'open advanced options for dedicated storage',
+    );
   };
 }

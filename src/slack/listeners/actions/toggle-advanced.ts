@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { buildCreateModal } from '../../blocks/create-modal.js';
 import type { SlackDeps } from '../../deps.js';
 import { decodeMetadata } from '../../forms/metadata.js';
+import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
 
 /**
  * "Show/Hide advanced options" in the create modal: the same modal re-rendered with the advanced
@@ -14,14 +14,6 @@ export function toggleAdvanced(deps: SlackDeps) {
     const view = body.view;
     if (!view) return;
     const meta = decodeMetadata(view.private_metadata);
-    try {
-      await client.views.update({
-        view_id: view.id,
-        hash: view.hash,
-        view: buildCreateModal({ defaults: deps.defaults, metadata: { ...meta, advanced: !meta.advanced } }),
-      });
-    } catch (err) {
-      deps.logger.warn({ err }, 'could not toggle advanced options');
-    }
+    await rerenderCreateModal(client, deps, view, { ...meta, advanced: !meta.advanced }, 'toggle advanced options');
   };
 }
