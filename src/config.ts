@@ -102,6 +102,11 @@ const EnvSchema = z.object({
 
   POLL_INITIAL_MS: int(100, 60_000, 'first status poll delay').default(2000),
   POLL_MAX_MS: int(100, 300_000, 'longest delay between status polls').default(15_000),
+  POLL_NEAR_READY_MS: int(
+    100,
+    60_000,
+    'poll interval once a notebook is about to be ready; default 1.5 × POLL_INITIAL_MS',
+  ).optional(),
   READY_TIMEOUT_MS: int(1000, 24 * 3_600_000, 'how long to wait for RUNNING before telling the user').default(
     20 * 60_000,
   ),
@@ -141,6 +146,11 @@ const EnvSchema = z.object({
     ),
 
   SLACK_UPDATE_INTERVAL_MS: int(0, 600_000, 'least time between two updates of one status message').default(15_000),
+  SLACK_UPDATES_PER_MINUTE: int(1, 100_000, 'chat.update calls a minute, all status messages together').default(50),
+  SLACK_POSTS_PER_CHANNEL_PER_MINUTE: int(1, 100_000, 'thread replies a minute in one channel').default(60),
+  SLACK_HOME_PUBLISHES_PER_MINUTE: int(1, 100_000, 'App Home refreshes (views.publish) a minute').default(100),
+  HOME_REFRESH_DELAY_MS: int(0, 600_000, 'how long an App Home refresh waits to gather more changes').default(2000),
+  WORKER_CONCURRENCY: int(1, 1000, 'operation steps one worker process runs at once').default(32),
 });
 
 /**

@@ -179,10 +179,13 @@ describe('rule `rate_limit`', () => {
         const { ack } = await strict.command('list', ALICE);
         expect(ack).not.toContain('rate_limit');
       }
-      const { ack } = await strict.command('list', ALICE);
-      expect(ack).toContain('(rule `rate_limit`)');
-      expect(ack).toMatch(/try again in \d+ (s|min)\b/);
-      expect(ack).toContain(ASK_ADMIN);
+      // The ack does not wait for the limit (a Redis round trip): the refusal follows it, privately.
+      const { ack, responseUrl } = await strict.command('list', ALICE);
+      expect(ack).not.toContain('rate_limit');
+      const refusal = await strict.privateReply(responseUrl);
+      expect(refusal).toContain('(rule `rate_limit`)');
+      expect(refusal).toMatch(/try again in \d+ (s|min)\b/);
+      expect(refusal).toContain(ASK_ADMIN);
       await strict.command('stop whatever', ALICE);
       await strict.sender.blockActions({
         user: ALICE,

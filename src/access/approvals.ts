@@ -578,8 +578,13 @@ export function registerApprovalActions(app: App, deps: RegisterApprovalActionsD
         await reply('Something went wrong while recording your decision; nothing was changed. Try again in a minute.');
       }
     };
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: APPROVE_ACTION_ID }, handler(true));
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: DENY_ACTION_ID }, handler(false));
+  // One Bolt listener for both buttons: Bolt runs every listener's chain for every request.
+  const approve = handler(true);
+  const deny = handler(false);
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: new RegExp(`^(?:${APPROVE_ACTION_ID}|${DENY_ACTION_ID})$`) },
+    (args) => (args.action.action_id === APPROVE_ACTION_ID ? approve(args) : deny(args)),
+  );
 }
 
 /** What the clicker is told (undefined: the updated request message says it all). */

@@ -88,7 +88,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
     // 2. Roles.
     const web = config.roles.has('web') ? await startWebRole(s, routes) : undefined;
-    const worker = config.roles.has('worker') ? await startWorkerRole(s, web?.app.publishHome) : undefined;
+    const worker = config.roles.has('worker') ? await startWorkerRole(s) : undefined;
     const scheduler = config.roles.has('scheduler')
       ? startSchedulerRole(s, { onLeaseNotice: options.onLeaseNotice, approvalSweepMs: options.approvalSweepMs })
       : undefined;

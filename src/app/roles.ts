@@ -11,6 +11,7 @@ import {
   createWorkerSlackClient,
   type OperationWorkerHandle,
   pollTimingFromEnv,
+  slackPacingFromEnv,
 } from '../jobs/index.js';
 import {
   createLeaseWatcher,
@@ -20,11 +21,10 @@ import {
   markBotStop,
   registerLeaseActions,
 } from '../leases/index.js';
-import type { Logger } from '../logger.js';
 import { slackRequestKind } from '../ops/metrics.js';
 // DEFAULT_TIMING is not part of src/slack's public API yet; App Home rendering needs it here.
 import { DEFAULT_TIMING } from '../slack/deps.js';
-import { createCatalog, createPublishHome, createSlackApp, type PublishHome, type SlackApp } from '../slack/index.js';
+import { createHomeRefresher, createSlackApp, type HomeDeps, type SlackApp } from '../slack/index.js';
 import { NotebookStore } from '../store/notebooks.js';
 import { newRequestId } from './correlation.js';
 import type { HttpRoute } from './health.js';
@@ -97,33 +97,41 @@ export async function startWebRole(s: Services, routes: readonly HttpRoute[]): P
 /**
  * Starts the operation workers. They get their own Redis connection: BullMQ workers block on
  * Redis and must wait out a reconnect rather than fail (`maxRetriesPerRequest: null`).
+ *
+ * Slack: every call goes through the worker's Slack queue, paced per method (SLACK_*_PER_MINUTE),
+ * urgent messages first. App Home: a change of a notebook with an owner asks for one refresh of
+ * that owner's Home, coalesced (HOME_REFRESH_DELAY_MS) and rendered from the records the worker
+ * just updated: no ModelArts call (the live lookups are for a person opening the tab).
  */
-export async function startWorkerRole(s: Services, publishHome?: PublishHome): Promise<OperationWorkerHandle> {
+export async function startWorkerRole(s: Services): Promise<OperationWorkerHandle> {
   const env = s.config.env;
   const redis = connectRedis(s.redisTarget, { connectionName: 'worker', maxRetriesPerRequest: null, logger: s.logger });
   s.teardown.add('worker redis', () => quitRedis(redis));
-  const home = publishHome ?? homePublisher(s);
+  const slack = instrumentSlack(
+    createWorkerSlackClient(s.slack.botToken, {
+      ...(s.slack.apiUrl ? { slackApiUrl: s.slack.apiUrl } : {}),
+      logger: s.logger,
+    }),
+    s.metrics,
+  );
   const worker = createOperationWorker({
     connection: redis,
     prefix: s.prefix,
     modelarts: s.modelarts.client,
-    slack: instrumentSlack(
-      createWorkerSlackClient(s.slack.botToken, {
-        ...(s.slack.apiUrl ? { slackApiUrl: s.slack.apiUrl } : {}),
-        logger: s.logger,
-      }),
-      s.metrics,
-    ),
+    slack,
     store: new NotebookStore({ redis, prefix: s.prefix }),
     clock: s.clock,
     logger: s.logger,
     timing: pollTimingFromEnv(env),
+    concurrency: env.WORKER_CONCURRENCY,
     slackMinUpdateIntervalMs: env.SLACK_UPDATE_INTERVAL_MS,
+    slackWorker: { pacing: slackPacingFromEnv(env) },
     metrics: s.metrics.operations,
     audit: (entry) => s.access.audit(entry),
     // A stop the bot makes must not be reported later as "its lease ended".
     beforeStop: (notebookId) => markBotStop(redis, s.prefix, notebookId),
-    onNotebookChanged: (record) => (record.ownerId ? home(record.ownerId) : undefined),
+    refreshHome: createHomeRefresher(homeDeps(s), slack),
+    homeRefreshDelayMs: env.HOME_REFRESH_DELAY_MS,
   });
   // Graceful: no new jobs, the active steps finish (polls are delayed jobs, not held workers).
   s.teardown.add('worker', () => worker.close());
@@ -220,27 +228,15 @@ function requestMiddleware(s: Services) {
   };
 }
 
-/**
- * App Home refreshes from a process without the web role: the same renderer the Bolt app uses,
- * over a plain Web API client.
- */
-function homePublisher(s: Services): PublishHome {
-  const logger: Logger = s.logger.child({ component: 'slack-home' });
-  return createPublishHome(
-    {
-      modelarts: s.modelarts.client,
-      queue: s.queue,
-      store: s.store,
-      access: s.access,
-      redis: s.redis,
-      clock: s.clock,
-      logger,
-      prefix: s.prefix,
-      defaults: s.defaults,
-      catalog: createCatalog({ redis: s.redis, modelarts: s.modelarts.client, logger, prefix: s.prefix }),
-      commandName: COMMAND_NAME,
-      timing: DEFAULT_TIMING,
-    },
-    s.webClient(),
-  );
+/** What App Home rendering needs, from the shared services (the worker renders from records). */
+function homeDeps(s: Services): HomeDeps {
+  return {
+    modelarts: s.modelarts.client,
+    store: s.store,
+    clock: s.clock,
+    logger: s.logger.child({ component: 'slack-home' }),
+    defaults: s.defaults,
+    commandName: COMMAND_NAME,
+    timing: DEFAULT_TIMING,
+  };
 }

@@ -8,6 +8,14 @@ export type { OperationHooks, OperationMetrics } from './operation-context.js';
 export { DEFAULT_POLL_TIMING, type PollTiming, pollTimingFromEnv } from './polling.js';
 export { createOperationQueue, type OperationQueueHandle, type OperationQueueOptions } from './producer.js';
 export { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, jobIdForOp, OPS_QUEUE, type RetentionOptions } from './queues.js';
-export { createWorkerSlackClient, SLACK_QUEUE } from './slack-notifier.js';
+export {
+  createWorkerSlackClient,
+  DEFAULT_SLACK_PACING,
+  SLACK_PRIORITY,
+  SLACK_QUEUE,
+  type SlackPacing,
+  type SlackRate,
+  slackPacingFromEnv,
+} from './slack-notifier.js';
 export * from './types.js';
 export { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from './worker.js';

@@ -19,8 +19,8 @@ import { formatDuration } from '../slack/format.js';
 import type { NotebookOrigin, NotebookRecord } from '../store/notebooks.js';
 import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
-import { nextPollDelay, throttleDelay, transientRetryDelay } from './polling.js';
-import { type StatusMessageTarget, slackPlatformError, slackRetryAfterMs } from './slack-notifier.js';
+import { nextPollDelay, type ReadyApproach, throttleDelay, transientRetryDelay } from './polling.js';
+import { messageDigest, type StatusMessageTarget, slackPlatformError, slackRetryAfterMs } from './slack-notifier.js';
 import { renderThreadRecord } from './thread-record.js';
 import type { Operation, OperationJobData, OperationKind, OperationProgress, OperationResult } from './types.js';
 
@@ -52,6 +52,8 @@ export type OperationProcessor = (
 export class OperationRun<O extends Operation = Operation> {
   readonly op: O;
   private progressState: OperationProgress;
+  /** The progress as the job holds it in Redis (JSON), to skip writes that change nothing. */
+  private savedJson: string;
   readonly log: Logger;
 
   constructor(
@@ -62,6 +64,7 @@ export class OperationRun<O extends Operation = Operation> {
   ) {
     this.op = job.data.op as O;
     this.progressState = { ...job.data.progress };
+    this.savedJson = JSON.stringify(this.progressState);
     this.log = ctx.logger.child({ opId: this.op.opId, jobId: job.id, kind: this.op.kind });
   }
 
@@ -85,7 +88,11 @@ export class OperationRun<O extends Operation = Operation> {
   /** Persists progress in the job at once (before any further side effect depends on it). */
   async save(patch: ProgressPatch): Promise<void> {
     this.progressState = { ...this.progressState, ...patch } as OperationProgress;
+    // A poll that changes nothing (same status, same delay: most polls near ready) writes nothing.
+    const json = JSON.stringify(this.progressState);
+    if (json === this.savedJson) return;
     await this.job.updateData({ op: this.op, progress: this.progressState });
+    this.savedJson = json;
   }
 
   /** Saves `patch`, then parks the job as delayed for `ms` without holding a worker. */
@@ -149,7 +156,12 @@ export class OperationRun<O extends Operation = Operation> {
     };
   }
 
-  /** Updates the status message (coalesced by the Slack queue unless `urgent`). */
+  /**
+   * Updates the status message (coalesced by the Slack queue unless `urgent`). A progress update
+   * that would show exactly what was last published (same steps, status and elapsed minutes) is
+   * skipped here: most polls change nothing the user can see. The digest is saved with the next
+   * `save`/`sleep`; after a crash the notifier's own check (what Slack last got) still holds.
+   */
   async publish(
     phase: OperationPhase,
     nb?: Notebook,
@@ -157,17 +169,25 @@ export class OperationRun<O extends Operation = Operation> {
     urgent = false,
   ): Promise<void> {
     const target = await this.ensureStatusMessage();
-    await this.ctx.notifier.publishStatus(this.jobId, target, renderOperationStatus(this.status(phase, nb, extra)), {
-      urgent,
-    });
+    const rendered = renderOperationStatus(this.status(phase, nb, extra));
+    const digest = messageDigest(rendered);
+    if (!urgent && digest === this.progressState.statusHash) return;
+    await this.ctx.notifier.publishStatus(this.jobId, target, rendered, { urgent, digest });
+    this.progressState = { ...this.progressState, statusHash: digest };
   }
 
   /**
    * Keeps waiting for a target state: progress update, then sleep with growing delays; past the
    * ready timeout, tells the user once (status message and a thread reply) and polls slowly;
-   * past the watch limit, fails. Never returns.
+   * past the watch limit, fails. Never returns. `approach` (create/start) brings the delay back
+   * to a short interval when the notebook is about to be ready (see `readyApproach`).
    */
-  async keepWaiting(nb: Notebook, step: string, extra: Pick<OperationStatus, 'detail'> = {}): Promise<never> {
+  async keepWaiting(
+    nb: Notebook,
+    step: string,
+    extra: Pick<OperationStatus, 'detail'> = {},
+    approach: ReadyApproach = 'far',
+  ): Promise<never> {
     const timing = this.ctx.timing;
     const now = this.ctx.clock.now();
     const startedAt = this.progressState.pollStartedAt ?? now;
@@ -202,7 +222,7 @@ export class OperationRun<O extends Operation = Operation> {
       return this.sleep(timing.slowPollMs, { ...base, pollDelayMs: timing.slowPollMs });
     }
     await this.publish('working', nb, extra);
-    const delay = nextPollDelay(this.progressState.pollDelayMs, timing);
+    const delay = nextPollDelay(this.progressState.pollDelayMs, timing, approach);
     return this.sleep(delay, { ...base, pollDelayMs: delay });
   }
 
@@ -359,21 +379,44 @@ export class OperationRun<O extends Operation = Operation> {
     await this.notebookChanged(nb.id);
   }
 
-  /** Patches the status fields only; tells the hook when the status changed. */
+  /**
+   * Patches the status fields only when something in them changed since this job last wrote
+   * them (most polls see the same state: no write); tells the hook when the status changed.
+   */
   async observe(nb: Notebook): Promise<void> {
     const changed = nb.status !== this.progressState.lastStatus;
-    await this.ctx.store.patch(nb.id, observedFields(nb, this.ctx.clock.now()));
+    const { updatedAt, ...fields } = observedFields(nb, this.ctx.clock.now());
+    const key = JSON.stringify(fields);
+    if (!changed && key === this.progressState.observedKey) return;
+    await this.ctx.store.patch(nb.id, { ...fields, updatedAt });
+    this.progressState = { ...this.progressState, observedKey: key };
     if (changed) await this.notebookChanged(nb.id);
   }
 
   async notebookChanged(notebookId: string, override?: Partial<NotebookRecord>): Promise<void> {
-    const hook = this.ctx.hooks.onNotebookChanged;
-    if (!hook) return;
+    if (!this.ctx.hooks.onNotebookChanged && !this.ctx.notifier.refreshesHome) return;
     try {
       const record = await this.ctx.store.get(notebookId);
-      if (record) await hook({ ...record, ...override });
+      if (record) await this.recordChanged({ ...record, ...override });
     } catch (err) {
       this.log.error({ err, notebookId }, 'onNotebookChanged hook failed');
+    }
+  }
+
+  /**
+   * Tells the rest of the bot that a record changed: the owner's App Home is refreshed through
+   * the Slack queue (coalesced per owner, rendered from the records), and the `onNotebookChanged`
+   * hook is called. Neither may fail the job.
+   */
+  async recordChanged(record: NotebookRecord): Promise<void> {
+    try {
+      if (record.ownerId) await this.ctx.notifier.requestHomeRefresh(record.ownerId);
+      await this.ctx.hooks.onNotebookChanged?.(record);
+    } catch (err) {
+      this.log.error(
+        { err, notebookId: record.notebookId },
+        'App Home refresh request or onNotebookChanged hook failed',
+      );
     }
   }
 }

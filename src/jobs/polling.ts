@@ -7,6 +7,18 @@ export interface PollTiming {
   initialMs: number;
   /** Longest delay between status polls (the delay grows ×1.5 per poll up to this). */
   maxMs: number;
+  /**
+   * Poll interval once a create/start is about to finish (STARTING, or every creation step done):
+   * the moment it becomes RUNNING is seen within this. Default: 1.5 × `initialMs` (3 s), the
+   * second step of the backoff: short enough for a ready message within seconds, few enough
+   * calls for a STARTING phase of a minute.
+   */
+  nearReadyMs?: number;
+  /**
+   * Poll interval while the last creation step is in progress (RUNNING is one step away, and
+   * STARTING must not be missed for long). Default: half of `maxMs` (7.5 s).
+   */
+  approachMs?: number;
   /** After this long without reaching the target state, tell the user and poll slowly. */
   readyTimeoutMs: number;
   /** Poll interval after the ready timeout. */
@@ -31,7 +43,8 @@ export const DEFAULT_POLL_TIMING: Readonly<PollTiming> = {
 
 /** Poll timing from the validated environment (`loadConfig().env`). */
 export function pollTimingFromEnv(
-  env: Pick<Env, 'POLL_INITIAL_MS' | 'POLL_MAX_MS' | 'READY_TIMEOUT_MS' | 'SLOW_POLL_MS'>,
+  env: Pick<Env, 'POLL_INITIAL_MS' | 'POLL_MAX_MS' | 'READY_TIMEOUT_MS' | 'SLOW_POLL_MS'> &
+    Partial<Pick<Env, 'POLL_NEAR_READY_MS'>>,
 ): PollTiming {
   return {
     ...DEFAULT_POLL_TIMING,
@@ -39,13 +52,64 @@ export function pollTimingFromEnv(
     maxMs: env.POLL_MAX_MS,
     readyTimeoutMs: env.READY_TIMEOUT_MS,
     slowPollMs: env.SLOW_POLL_MS,
+    ...(env.POLL_NEAR_READY_MS !== undefined ? { nearReadyMs: env.POLL_NEAR_READY_MS } : {}),
   };
 }
 
-/** The next delay between polls: `initialMs` first, then ×1.5 each time, capped at `maxMs`. */
-export function nextPollDelay(previous: number | undefined, timing: Pick<PollTiming, 'initialMs' | 'maxMs'>): number {
-  if (previous === undefined) return Math.min(timing.initialMs, timing.maxMs);
-  return Math.min(Math.round(previous * 1.5), timing.maxMs);
+/**
+ * How close a watched create/start looks to RUNNING, from what ModelArts reports:
+ * - `near`: STARTING, every creation step COMPLETED, or RUNNING with its storage still settling;
+ * - `approaching`: the last creation step (4, initialisation) is PROCESSING;
+ * - `far`: anything else (the long middle of a creation).
+ * Polling backs off in the long middle, and comes back to a short interval at the end, where a
+ * late look is a late ready message.
+ */
+export type ReadyApproach = 'far' | 'approaching' | 'near';
+
+export function readyApproach(nb: Pick<Notebook, 'status' | 'action_progress'>): ReadyApproach {
+  const status = nb.status.toUpperCase();
+  if (status === 'STARTING' || status === 'RUNNING') return 'near';
+  const steps = nb.action_progress;
+  if (!steps || steps.length === 0) return 'far';
+  let last: { step: number; status: string } | undefined;
+  let allDone = true;
+  for (const s of steps) {
+    if (typeof s.step !== 'number') continue;
+    const st = (s.status ?? '').toUpperCase();
+    if (st !== 'COMPLETED') allDone = false;
+    if (!last || s.step > last.step) last = { step: s.step, status: st };
+  }
+  if (!last) return 'far';
+  if (allDone) return 'near';
+  return last.status === 'PROCESSING' ? 'approaching' : 'far';
+}
+
+/** The interval of each approach (see `PollTiming.nearReadyMs` and `approachMs`). */
+export function approachDelays(timing: Pick<PollTiming, 'initialMs' | 'maxMs' | 'nearReadyMs' | 'approachMs'>): {
+  near: number;
+  approaching: number;
+} {
+  const near = Math.min(timing.nearReadyMs ?? Math.round(timing.initialMs * 1.5), timing.maxMs);
+  const approaching = Math.min(timing.approachMs ?? Math.round(timing.maxMs / 2), timing.maxMs);
+  return { near, approaching: Math.max(near, approaching) };
+}
+
+/**
+ * The next delay between polls: `initialMs` first, then ×1.5 each time, capped at `maxMs`; near
+ * the end of a create/start (`approach`), capped at `approachMs` or `nearReadyMs` instead.
+ */
+export function nextPollDelay(
+  previous: number | undefined,
+  timing: Pick<PollTiming, 'initialMs' | 'maxMs' | 'nearReadyMs' | 'approachMs'>,
+  approach: ReadyApproach = 'far',
+): number {
+  const backoff =
+    previous === undefined
+      ? Math.min(timing.initialMs, timing.maxMs)
+      : Math.min(Math.round(previous * 1.5), timing.maxMs);
+  if (approach === 'far') return backoff;
+  const d = approachDelays(timing);
+  return Math.min(backoff, approach === 'near' ? d.near : d.approaching);
 }
 
 /**

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { ErrorCode, type WebClient, WebClient as WebClientImpl, type WebClientOptions } from '@slack/web-api';
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RenderedMessage } from '../slack/blocks/status.js';
 import { slackLogger } from '../slack/logger-adapter.js';
@@ -9,6 +11,56 @@ import { transientRetryDelay } from './polling.js';
 
 /** Name of the queue that carries every Slack Web API call a worker makes. */
 export const SLACK_QUEUE = 'slack';
+
+/**
+ * Order on the Slack queue (BullMQ `priority`: lower first). What a person is waiting for (the
+ * ready or failed state of a status message, a thread reply) runs before coalesced progress,
+ * which runs before App Home refreshes.
+ */
+export const SLACK_PRIORITY = { urgent: 1, progress: 5, home: 10 } as const;
+
+/** A sustained rate with a burst allowance (a token bucket: `burst` calls at once, then `perMinute`). */
+export interface SlackRate {
+  perMinute: number;
+  burst: number;
+}
+
+/**
+ * How fast the Slack queue may call each Web API method, per workspace, shared by every worker
+ * process (the budgets live in Redis). Slack's own limits are per method: `chat.update` is Tier 3
+ * (~50 a minute, short bursts tolerated), `views.publish` Tier 4 (~100 a minute),
+ * `chat.postMessage` about one message a second per channel with bursts. Pacing below them keeps
+ * 429s rare; a 429 still pauses the queue for its Retry-After. `false` leaves a method unpaced.
+ */
+export interface SlackPacing {
+  /** `chat.update` of status messages, all messages together. */
+  update: SlackRate | false;
+  /** `chat.postMessage` of thread replies, per channel. */
+  postPerChannel: SlackRate | false;
+  /** `views.publish` of App Home refreshes. */
+  publish: SlackRate | false;
+}
+
+export const DEFAULT_SLACK_PACING: Readonly<SlackPacing> = {
+  update: { perMinute: 50, burst: 10 },
+  postPerChannel: { perMinute: 60, burst: 3 },
+  publish: { perMinute: 100, burst: 20 },
+};
+
+/** Pacing from the validated environment (`loadConfig().env`); bursts keep their defaults. */
+export function slackPacingFromEnv(
+  env: Pick<Env, 'SLACK_UPDATES_PER_MINUTE' | 'SLACK_POSTS_PER_CHANNEL_PER_MINUTE' | 'SLACK_HOME_PUBLISHES_PER_MINUTE'>,
+): SlackPacing {
+  const rate = (base: SlackRate | false, perMinute: number): SlackRate => ({
+    perMinute,
+    burst: base ? base.burst : 1,
+  });
+  return {
+    update: rate(DEFAULT_SLACK_PACING.update, env.SLACK_UPDATES_PER_MINUTE),
+    postPerChannel: rate(DEFAULT_SLACK_PACING.postPerChannel, env.SLACK_POSTS_PER_CHANNEL_PER_MINUTE),
+    publish: rate(DEFAULT_SLACK_PACING.publish, env.SLACK_HOME_PUBLISHES_PER_MINUTE),
+  };
+}
 
 /** A message the worker keeps up to date (the status message of one operation). */
 export interface StatusMessageTarget {
@@ -40,12 +92,33 @@ export interface SlackNotifierOptions {
   minUpdateIntervalMs?: number;
   /** How long message state and posted markers live in Redis. Default 7 days. */
   stateTtlMs?: number;
+  /**
+   * Re-renders one user's App Home (views.publish), run by the Slack queue for
+   * `requestHomeRefresh`. Slack errors it throws are handled like any Slack call's (a 429 pauses
+   * the queue, a 5xx is retried later).
+   */
+  refreshHome?: ((userId: string) => Promise<void>) | undefined;
+  /**
+   * How long a home refresh waits for more changes of the same user's notebooks: every change in
+   * that window ends in the one refresh. Default 2 s.
+   */
+  homeRefreshDelayMs?: number | undefined;
 }
 
 export interface SlackWorkerOptions {
+  /** Slack jobs at once in this process. Most wait on Slack's answer or park for a budget. Default 16. */
   concurrency?: number;
-  /** Queue-wide limit on Slack jobs (each job makes at most one Web API call). Default 2 per second. */
+  /**
+   * A plain queue-wide limit (BullMQ's: at most `max` jobs per `duration` ms, all methods
+   * together) used INSTEAD of the per-method pacing, unless `pacing` is given too: for tests and
+   * benchmarks that want a simple, predictable cap. Default: none.
+   */
   limiter?: { max: number; duration: number };
+  /**
+   * Per-method budgets (see SlackPacing). Default DEFAULT_SLACK_PACING, or none when `limiter`
+   * is given; `false` turns pacing off.
+   */
+  pacing?: Partial<SlackPacing> | false;
   lockDuration?: number;
   stalledInterval?: number;
   maxStalledCount?: number;
@@ -64,11 +137,53 @@ interface RenderJobData {
 interface PostJobData extends OneShotMessage {
   key: string;
   failures?: number;
+  /** A reserved send time in the channel's budget (epoch ms): at or after it, send without asking again. */
+  slotAt?: number;
 }
 
-type SlackJob = Job<RenderJobData | PostJobData, void, 'render' | 'post'>;
+interface HomeJobData {
+  userId: string;
+  failures?: number;
+}
+
+type SlackJobData = RenderJobData | PostJobData | HomeJobData;
+type SlackJobName = 'render' | 'post' | 'home';
+type SlackJob = Job<SlackJobData, void, SlackJobName>;
 /** The Slack queue's worker. */
-export type SlackWorker = Worker<RenderJobData | PostJobData, void, 'render' | 'post'>;
+export type SlackWorker = Worker<SlackJobData, void, SlackJobName>;
+
+/** A budget in the form the scripts take: least ms between calls, and how far ahead a burst may go. */
+interface Budget {
+  intervalMs: number;
+  toleranceMs: number;
+}
+
+function budgetOf(rate: SlackRate | false | undefined): Budget | undefined {
+  if (!rate || !(rate.perMinute > 0)) return undefined;
+  const intervalMs = Math.max(1, Math.ceil(60_000 / rate.perMinute));
+  return { intervalMs, toleranceMs: Math.max(0, Math.floor(rate.burst) - 1) * intervalMs };
+}
+
+/** Resolved pacing of one worker. */
+interface Pacing {
+  update?: Budget | undefined;
+  post?: Budget | undefined;
+  publish?: Budget | undefined;
+}
+
+/** A digest of a rendered message: equal digests, equal messages (what the notifier compares). */
+export function messageDigest(message: RenderedMessage): string {
+  return createHash('sha1')
+    .update(message.text)
+    .update('\u0000')
+    .update(JSON.stringify(message.blocks))
+    .digest('base64');
+}
+
+/** Up to 20 % more, so jobs parked together do not all wake together. */
+function jitter(ms: number): number {
+  return Math.round(ms * (1 + Math.random() * 0.2));
+}
 
 const DAY_MS = 86_400_000;
 
@@ -77,14 +192,20 @@ const DAY_MS = 86_400_000;
  * The owner generation only changes when a job releases the message with nothing left to send
  * (TAKE_LUA), so there is never more than one job sending a given message (no out-of-order
  * updates), and a state written while a job is busy is never lost (the job sees `dirty`).
- * KEYS[1] message hash. ARGV: channel, ts, text, blocks JSON, urgent (0/1), ttl ms.
- * Returns the owner generation to enqueue (a no-op add when that job already exists).
+ * When no job owns the message and the state is what Slack already shows (`sentHash`), nothing
+ * is recorded and nothing needs enqueueing: returns ''.
+ * KEYS[1] message hash. ARGV: channel, ts, text, blocks JSON, urgent (0/1), ttl ms, digest.
+ * Returns the owner generation to enqueue (a no-op add when that job already exists), or ''.
  */
 const PUBLISH_LUA = `
-redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2], 'text', ARGV[3], 'blocks', ARGV[4], 'dirty', '1')
-if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'urgent', '1') end
 local owner = redis.call('HGET', KEYS[1], 'owner')
+if (not owner) and redis.call('HGET', KEYS[1], 'sentHash') == ARGV[7] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+  return ''
+end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2], 'text', ARGV[3], 'blocks', ARGV[4], 'hash', ARGV[7], 'dirty', '1')
+if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'urgent', '1') end
 if not owner then
   owner = tostring(redis.call('HINCRBY', KEYS[1], 'seq', 1))
   redis.call('HSET', KEYS[1], 'owner', owner)
@@ -95,26 +216,82 @@ return owner
 
 /**
  * Called by the owning render job. Returns {'stale'} (another generation owns the message),
- * {'done'} (nothing to send: ownership released), {'wait', ms} (coalescing or Retry-After), or
- * {'send', version, channel, ts, text, blocks} after clearing `dirty`.
- * KEYS[1] message hash. ARGV: now, owner.
+ * {'done'} (nothing to send, or only what Slack already shows: ownership released),
+ * {'wait', ms, urgent} (coalescing, Retry-After, or the chat.update budget), or
+ * {'send', version, channel, ts, text, blocks, digest} after clearing `dirty`.
+ *
+ * The budget (KEYS[2], a GCRA "theoretical arrival time"): a call may go when the budget is at
+ * most `tolerance` ms ahead of now, and moves it `interval` ms on. When it is further ahead, an
+ * urgent state reserves the next slot (`slotAt`, honoured on its next turn without asking
+ * again), so urgent states are served in order and before any progress update; a progress update
+ * reserves nothing and parks at least `leastPark` ms (it is coalesced anyway).
+ * KEYS[1] message hash, KEYS[2] budget. ARGV: now, owner, interval (0: unpaced), tolerance, leastPark.
  */
 const TAKE_LUA = `
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[2] then return {'stale'} end
 if redis.call('HGET', KEYS[1], 'dirty') ~= '1' then
-  redis.call('HDEL', KEYS[1], 'owner')
+  redis.call('HDEL', KEYS[1], 'owner', 'slotAt')
   return {'done'}
 end
 local now = tonumber(ARGV[1])
-local blocked = tonumber(redis.call('HGET', KEYS[1], 'blockedUntil') or '0')
-if blocked > now then return {'wait', tostring(blocked - now)} end
 local urgent = redis.call('HGET', KEYS[1], 'urgent') == '1'
+local flag = urgent and '1' or '0'
+local blocked = tonumber(redis.call('HGET', KEYS[1], 'blockedUntil') or '0')
+if blocked > now then return {'wait', tostring(blocked - now), flag} end
 local nextAt = tonumber(redis.call('HGET', KEYS[1], 'nextAt') or '0')
-if (not urgent) and nextAt > now then return {'wait', tostring(nextAt - now)} end
+if (not urgent) and nextAt > now then return {'wait', tostring(nextAt - now), flag} end
+local f = redis.call('HMGET', KEYS[1], 'version', 'channel', 'ts', 'text', 'blocks', 'hash', 'sentHash')
+if f[6] and f[6] == f[7] then
+  redis.call('HSET', KEYS[1], 'dirty', '0')
+  redis.call('HDEL', KEYS[1], 'owner', 'urgent', 'slotAt')
+  return {'done'}
+end
+local interval = tonumber(ARGV[3])
+if interval > 0 then
+  local slot = tonumber(redis.call('HGET', KEYS[1], 'slotAt') or '0')
+  if slot > now then return {'wait', tostring(slot - now), flag} end
+  if slot == 0 then
+    local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
+    if tat < now then tat = now end
+    local wait = tat - tonumber(ARGV[4]) - now
+    if wait > 0 and not urgent then
+      return {'wait', tostring(math.max(wait, tonumber(ARGV[5]))), flag}
+    end
+    redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', math.ceil(tat + interval - now) + 1000)
+    if wait > 0 then
+      redis.call('HSET', KEYS[1], 'slotAt', tostring(now + wait))
+      return {'wait', tostring(wait), flag}
+    end
+  end
+end
 redis.call('HSET', KEYS[1], 'dirty', '0')
-redis.call('HDEL', KEYS[1], 'urgent')
-local f = redis.call('HMGET', KEYS[1], 'version', 'channel', 'ts', 'text', 'blocks')
-return {'send', f[1], f[2], f[3], f[4], f[5]}
+redis.call('HDEL', KEYS[1], 'urgent', 'slotAt')
+return {'send', f[1], f[2], f[3], f[4], f[5], f[6] or ''}
+`;
+
+/**
+ * One call against a budget (see TAKE_LUA). KEYS[1] budget. ARGV: now, interval, tolerance,
+ * reserve (1: take the next slot when none is free now). Returns 0 (go now), -ms (reserved:
+ * go in ms without asking again) or ms (nothing reserved: ask again in ms).
+ */
+const RATE_LUA = `
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - tonumber(ARGV[3]) - now
+if wait > 0 and ARGV[4] ~= '1' then return math.ceil(wait) end
+redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil(tat + interval - now) + 1000)
+if wait > 0 then return -math.ceil(wait) end
+return 0
+`;
+
+/** Slack said 429: nothing more goes on this budget before Retry-After. KEYS[1] budget. ARGV: until. */
+const BLOCK_LUA = `
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local untilMs = tonumber(ARGV[1])
+if tat < untilMs then redis.call('SET', KEYS[1], tostring(untilMs), 'PX', math.max(1000, untilMs - tonumber(ARGV[2]) + 1000)) end
+return 1
 `;
 
 /** Puts a taken state back (the send failed) unless a newer one arrived. ARGV: owner, blockedUntil. */
@@ -129,7 +306,7 @@ return 1
 const RELEASE_LUA = `
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'dirty', '0')
-redis.call('HDEL', KEYS[1], 'owner', 'urgent')
+redis.call('HDEL', KEYS[1], 'owner', 'urgent', 'slotAt')
 return 1
 `;
 
@@ -180,23 +357,32 @@ function isSlackError(err: unknown, code: ErrorCode): boolean {
 /**
  * Every Slack Web API call a worker makes goes through here, on its own BullMQ queue, so a busy
  * or rate-limited channel never stalls cloud work, and Slack's `Retry-After` is honoured
- * queue-wide (it is per method and workspace, so one 429 concerns every message).
+ * queue-wide (one 429 pauses the whole Slack queue for its Retry-After).
  *
  * - `publishStatus`: keeps one message up to date. Only the latest state is kept (a Redis hash
  *   per message), one render job at a time sends it, at most once per `minUpdateIntervalMs`
- *   unless urgent: polls every few seconds become a few `chat.update` a minute.
+ *   unless urgent, and never when Slack already shows it: polls every few seconds become a few
+ *   `chat.update` a minute.
  * - `postOnce`: posts a message exactly once per key (deterministic job id plus a posted marker).
+ * - `requestHomeRefresh`: one App Home refresh per user for a burst of changes (`refreshHome`).
  * - `postNow`: a direct `chat.postMessage`, for the status message an operation must own before
  *   it does anything (its `ts` is needed at once); its caller handles 429 by delaying its job.
+ *
+ * Order and pace: urgent work (ready/failed states, thread replies) has the queue's first
+ * priority, progress updates the next, App Home refreshes the last (SLACK_PRIORITY); each method
+ * has its own budget in Redis (SlackPacing), so a backlog of progress updates never delays a
+ * ready message, and the chat.update budget never delays a thread reply.
  */
 export class SlackNotifier {
-  readonly queue: Queue<RenderJobData | PostJobData, void, 'render' | 'post'>;
+  readonly queue: Queue<SlackJobData, void, SlackJobName>;
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly slack: WebClient;
   private readonly logger: Logger;
   private readonly minUpdateIntervalMs: number;
   private readonly stateTtlMs: number;
+  private readonly refreshHome: ((userId: string) => Promise<void>) | undefined;
+  private readonly homeRefreshDelayMs: number;
   private scriptsLoaded = false;
 
   constructor(options: SlackNotifierOptions) {
@@ -206,6 +392,8 @@ export class SlackNotifier {
     this.logger = options.logger;
     this.minUpdateIntervalMs = options.minUpdateIntervalMs ?? 15_000;
     this.stateTtlMs = options.stateTtlMs ?? 7 * DAY_MS;
+    this.refreshHome = options.refreshHome;
+    this.homeRefreshDelayMs = options.homeRefreshDelayMs ?? 2000;
     this.queue = new Queue(SLACK_QUEUE, {
       connection: options.connection,
       prefix: options.prefix,
@@ -226,60 +414,101 @@ export class SlackNotifier {
   private postedKey(key: string): string {
     return `${this.prefix}:slack-posted:${key}`;
   }
+  /** A method's budget (per channel for posts); hash-tagged like every key of the prefix. */
+  private budgetKey(method: 'update' | 'publish' | 'post', channel?: string): string {
+    return `${this.prefix}:slack-rate:${method}${channel ? `:${channel}` : ''}`;
+  }
 
   private defineScripts(): void {
     if (this.scriptsLoaded) return;
     // defineCommand is idempotent per connection; ioredis falls back from EVALSHA to EVAL.
     this.redis.defineCommand('nbSlackPublish', { numberOfKeys: 1, lua: PUBLISH_LUA });
-    this.redis.defineCommand('nbSlackTake', { numberOfKeys: 1, lua: TAKE_LUA });
+    this.redis.defineCommand('nbSlackTake2', { numberOfKeys: 2, lua: TAKE_LUA });
     this.redis.defineCommand('nbSlackRestore', { numberOfKeys: 1, lua: RESTORE_LUA });
     this.redis.defineCommand('nbSlackRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    this.redis.defineCommand('nbSlackRate', { numberOfKeys: 1, lua: RATE_LUA });
+    this.redis.defineCommand('nbSlackBlock', { numberOfKeys: 1, lua: BLOCK_LUA });
     this.scriptsLoaded = true;
   }
 
-  private script(name: string, key: string, ...args: Array<string | number>): Promise<unknown> {
+  private script(name: string, keys: string[], ...args: Array<string | number>): Promise<unknown> {
     this.defineScripts();
     const fn = (this.redis as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>)[name];
     if (!fn) throw new Error(`redis script ${name} is not defined`);
-    return fn.call(this.redis, key, ...args);
+    return fn.call(this.redis, ...keys, ...args);
   }
 
   /**
    * Sets the desired content of a status message. `urgent` (ready, failed, timed out) skips the
-   * coalescing delay (not Slack's Retry-After). `key` identifies the message (the operation's
-   * job id). Safe to repeat: the same state sent twice is one update at most.
+   * coalescing delay (not Slack's Retry-After) and goes before every progress update. `key`
+   * identifies the message (the operation's job id). Safe to repeat: the same state sent twice is
+   * one update at most, and a state Slack already shows is no update at all.
    */
   async publishStatus(
     key: string,
     target: StatusMessageTarget,
     message: RenderedMessage,
-    options: { urgent?: boolean } = {},
+    options: { urgent?: boolean; digest?: string } = {},
   ): Promise<void> {
     const owner = String(
       await this.script(
         'nbSlackPublish',
-        this.msgKey(key),
+        [this.msgKey(key)],
         target.channel,
         target.ts,
         message.text,
         JSON.stringify(message.blocks),
         options.urgent ? '1' : '0',
         this.stateTtlMs,
+        options.digest ?? messageDigest(message),
       ),
     );
+    if (!owner) return;
     const jobId = `render-${key}-${owner}`;
-    await this.queue.add('render', { key, owner }, { jobId });
+    const priority = options.urgent ? SLACK_PRIORITY.urgent : SLACK_PRIORITY.progress;
+    await this.queue.add('render', { key, owner }, { jobId, priority });
     if (options.urgent) {
-      // The owning job may be sleeping out the coalescing interval: wake it. It still honours a
-      // Slack Retry-After (TAKE_LUA checks blockedUntil) and it may be active already (fine).
+      // The owning job may exist already, queued as progress or sleeping out the coalescing
+      // interval: move it to the front and wake it. It still honours a Slack Retry-After
+      // (TAKE_LUA checks blockedUntil) and it may be active already (then it loops or, if it just
+      // parked, wakes itself on seeing `urgent`).
       const job = await this.queue.getJob(jobId);
-      if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+      if (!job) return;
+      if (job.priority !== SLACK_PRIORITY.urgent)
+        await job.changePriority({ priority: SLACK_PRIORITY.urgent }).catch(() => undefined);
+      if (await job.isDelayed()) await job.promote().catch(() => undefined);
     }
   }
 
   /** Posts `message` once per `key`, whatever the number of calls (and crashes) before it is sent. */
   async postOnce(key: string, message: OneShotMessage): Promise<void> {
-    await this.queue.add('post', { key, ...message }, { jobId: `post-${key}` });
+    await this.queue.add('post', { key, ...message }, { jobId: `post-${key}`, priority: SLACK_PRIORITY.urgent });
+  }
+
+  /**
+   * Asks for a refresh of `userId`'s App Home (the `refreshHome` handler) after
+   * `homeRefreshDelayMs`. Every request while one is pending joins it (it renders what the
+   * records say when it runs); a request while one runs queues exactly one more. So a burst of N
+   * changes costs one views.publish, and no change is left unshown. A no-op without a handler.
+   */
+  async requestHomeRefresh(userId: string): Promise<void> {
+    if (!this.refreshHome) return;
+    await this.queue.add(
+      'home',
+      { userId },
+      {
+        deduplication: { id: `home:${userId}`, keepLastIfActive: true },
+        delay: this.homeRefreshDelayMs,
+        priority: SLACK_PRIORITY.home,
+        removeOnComplete: true,
+        removeOnFail: { age: 3600, count: 1000 },
+      },
+    );
+  }
+
+  /** Whether `requestHomeRefresh` does anything (a `refreshHome` handler was given). */
+  get refreshesHome(): boolean {
+    return this.refreshHome !== undefined;
   }
 
   /** Posts a message right away and returns its ts. Throws Slack errors (a 429 included). */
@@ -297,26 +526,47 @@ export class SlackNotifier {
   /** Starts a worker for the Slack queue; close it (and then this notifier) on shutdown. */
   createWorker(options: SlackWorkerOptions = {}): SlackWorker {
     const maxFailures = options.maxFailures ?? 10;
+    const paced =
+      options.pacing === false
+        ? undefined
+        : options.pacing !== undefined
+          ? { ...DEFAULT_SLACK_PACING, ...options.pacing }
+          : options.limiter
+            ? undefined
+            : DEFAULT_SLACK_PACING;
+    const pacing: Pacing = {
+      update: budgetOf(paced?.update),
+      post: budgetOf(paced?.postPerChannel),
+      publish: budgetOf(paced?.publish),
+    };
     const holder: { worker?: SlackWorker } = {};
     // Web API calls take no abort signal, so the processor does not ask BullMQ for one.
     const processor = async (job: SlackJob, token: string | undefined): Promise<void> => {
       const worker = holder.worker;
       if (!worker || !token) throw new Error('slack worker not initialised');
       try {
-        if (job.name === 'render') await this.processRender(job as Job<RenderJobData>, token);
-        else await this.processPost(job as Job<PostJobData>);
+        if (job.name === 'render') await this.processRender(job as Job<RenderJobData>, token, pacing);
+        else if (job.name === 'post') await this.processPost(job as Job<PostJobData>, token, pacing);
+        else await this.processHome(job as Job<HomeJobData>, token, pacing);
       } catch (err) {
+        if (err instanceof DelayedError || (err as Error | undefined)?.name === 'DelayedError') throw err;
         const retryAfterMs = slackRetryAfterMs(err);
         if (retryAfterMs !== undefined) {
-          // Per method and workspace: pause the whole Slack queue, not just this message.
+          // Pause the whole Slack queue, and keep this method's budget shut until Retry-After.
           this.logger.warn({ retryAfterMs, job: job.id }, 'slack rate limited; pausing the slack queue');
+          const budget = this.budgetFor(job);
+          if (budget) await this.script('nbSlackBlock', [budget], Date.now() + retryAfterMs, Date.now()).catch(() => 0);
           await worker.rateLimit(retryAfterMs);
-          throw Worker.RateLimitError();
+          // Parked rather than handed back with RateLimitError: BullMQ returns a prioritized job
+          // to the queue without waking any worker, which would then sleep its drain delay (5 s).
+          await job.moveToDelayed(Date.now() + retryAfterMs, token);
+          throw new DelayedError();
         }
         if (isSlackTransient(err)) {
           const failures = (job.data.failures ?? 0) + 1;
           if (failures <= maxFailures) {
-            await job.updateData({ ...job.data, failures });
+            const { slotAt: _slot, ...rest } = job.data as PostJobData;
+            await job.updateData({ ...rest, failures } as SlackJobData);
             const delay = transientRetryDelay(failures, undefined, 60_000);
             this.logger.warn({ err, failures, delay, job: job.id }, 'slack call failed; retrying later');
             await job.moveToDelayed(Date.now() + delay, token);
@@ -335,8 +585,8 @@ export class SlackNotifier {
     const worker: SlackWorker = new Worker(SLACK_QUEUE, processor, {
       connection: this.redis,
       prefix: this.prefix,
-      concurrency: options.concurrency ?? 4,
-      limiter: options.limiter ?? { max: 2, duration: 1000 },
+      concurrency: options.concurrency ?? 16,
+      ...(options.limiter ? { limiter: options.limiter } : {}),
       ...(options.lockDuration !== undefined ? { lockDuration: options.lockDuration } : {}),
       ...(options.stalledInterval !== undefined ? { stalledInterval: options.stalledInterval } : {}),
       maxStalledCount: options.maxStalledCount ?? 3,
@@ -346,26 +596,60 @@ export class SlackNotifier {
     return worker;
   }
 
-  private async releaseRender(job: Job<RenderJobData>): Promise<void> {
-    await this.script('nbSlackRelease', this.msgKey(job.data.key), job.data.owner);
+  /** The budget a job's Web API call counts against. */
+  private budgetFor(job: SlackJob): string | undefined {
+    if (job.name === 'render') return this.budgetKey('update');
+    if (job.name === 'home') return this.budgetKey('publish');
+    const channel = (job.data as PostJobData).channel;
+    return channel ? this.budgetKey('post', channel) : undefined;
   }
 
-  private async processRender(job: Job<RenderJobData>, token: string): Promise<void> {
+  /** Asks a budget for one call: 0 go, -ms reserved (go then), ms try again then. */
+  private async rate(key: string, budget: Budget, reserve: boolean): Promise<number> {
+    return Number(
+      await this.script('nbSlackRate', [key], Date.now(), budget.intervalMs, budget.toleranceMs, reserve ? '1' : '0'),
+    );
+  }
+
+  private async releaseRender(job: Job<RenderJobData>): Promise<void> {
+    await this.script('nbSlackRelease', [this.msgKey(job.data.key)], job.data.owner);
+  }
+
+  private async processRender(job: Job<RenderJobData>, token: string, pacing: Pacing): Promise<void> {
     const key = this.msgKey(job.data.key);
     const owner = job.data.owner;
-    // One send per activation, so the queue limiter paces Slack calls; the loop only continues
-    // for an urgent state that arrived during the send.
+    const budget = pacing.update;
+    // One send per activation, so budgets pace Slack calls; the loop only continues for an
+    // urgent state that arrived during the send.
     for (;;) {
-      const taken = (await this.script('nbSlackTake', key, Date.now(), owner)) as string[];
+      const taken = (await this.script(
+        'nbSlackTake2',
+        [key, this.budgetKey('update')],
+        Date.now(),
+        owner,
+        budget?.intervalMs ?? 0,
+        budget?.toleranceMs ?? 0,
+        Math.max(this.minUpdateIntervalMs, budget?.intervalMs ?? 0),
+      )) as string[];
       const verdict = taken[0];
       if (verdict === 'stale' || verdict === 'done') return;
       if (verdict === 'wait') {
-        await job.moveToDelayed(Date.now() + Number(taken[1]), token);
+        const urgent = taken[2] === '1';
+        // After an urgent send, the progress that follows goes back behind other urgent work.
+        if (!urgent && job.priority === SLACK_PRIORITY.urgent)
+          await job.changePriority({ priority: SLACK_PRIORITY.progress }).catch(() => undefined);
+        await job.moveToDelayed(Date.now() + (urgent ? Number(taken[1]) : jitter(Number(taken[1]))), token);
+        // An urgent state published while this job was deciding to park (its publisher saw the
+        // job active, so did not wake it): wake it now rather than after the park.
+        if (!urgent && (await this.redis.hget(key, 'urgent')) === '1') {
+          await job.changePriority({ priority: SLACK_PRIORITY.urgent }).catch(() => undefined);
+          await job.promote().catch(() => undefined);
+        }
         throw new DelayedError();
       }
-      const [, , channel, ts, text, blocks] = taken;
+      const [, , channel, ts, text, blocks, digest] = taken;
       if (!channel || !ts) {
-        await this.script('nbSlackRelease', key, owner);
+        await this.script('nbSlackRelease', [key], owner);
         return;
       }
       try {
@@ -382,22 +666,38 @@ export class SlackNotifier {
           // message_not_found, channel_not_found, not_in_channel, invalid_blocks…: retrying will
           // not help; a later publish tries again with fresh content.
           this.logger.warn({ error: platform, channel, ts }, 'chat.update refused; giving this state up');
-          await this.script('nbSlackRelease', key, owner);
+          await this.script('nbSlackRelease', [key], owner);
           return;
         }
-        await this.script('nbSlackRestore', key, owner, retryAfterMs !== undefined ? Date.now() + retryAfterMs : 0);
+        await this.script('nbSlackRestore', [key], owner, retryAfterMs !== undefined ? Date.now() + retryAfterMs : 0);
         throw err;
       }
       if (job.data.failures) await job.updateData({ ...job.data, failures: 0 });
-      await this.redis.hset(key, 'nextAt', String(Date.now() + this.minUpdateIntervalMs));
+      await this.redis
+        .multi()
+        .hset(key, 'nextAt', String(Date.now() + this.minUpdateIntervalMs), 'sentHash', digest ?? '')
+        .pexpire(key, this.stateTtlMs)
+        .exec();
     }
   }
 
-  private async processPost(job: Job<PostJobData>): Promise<void> {
+  private async processPost(job: Job<PostJobData>, token: string, pacing: Pacing): Promise<void> {
     const marker = this.postedKey(job.data.key);
     // The job id already dedupes enqueues; the marker covers a re-run after a crash between
     // the post and the job's completion (and a re-add after retention removed the job).
     if (await this.redis.exists(marker)) return;
+    const budget = pacing.post;
+    const slotAt = job.data.slotAt;
+    if (budget && job.data.channel && (slotAt === undefined || slotAt > Date.now())) {
+      // Every post is something a person waits for: reserve the channel's next slot, in order.
+      const at =
+        slotAt ?? Date.now() - Math.min(0, await this.rate(this.budgetKey('post', job.data.channel), budget, true));
+      if (at > Date.now()) {
+        if (slotAt === undefined) await job.updateData({ ...job.data, slotAt: at });
+        await job.moveToDelayed(at, token);
+        throw new DelayedError();
+      }
+    }
     try {
       await this.postNow(job.data);
     } catch (err) {
@@ -409,6 +709,31 @@ export class SlackNotifier {
       throw err;
     }
     await this.redis.set(marker, '1', 'PX', this.stateTtlMs);
+  }
+
+  private async processHome(job: Job<HomeJobData>, token: string, pacing: Pacing): Promise<void> {
+    const refresh = this.refreshHome;
+    if (!refresh) {
+      this.logger.warn({ job: job.id }, 'App Home refresh requested but this worker has no refreshHome; dropped');
+      return;
+    }
+    const budget = pacing.publish;
+    if (budget) {
+      const wait = await this.rate(this.budgetKey('publish'), budget, false);
+      if (wait > 0) {
+        // Last in line: wait for the budget rather than take a slot from anyone (still pending,
+        // so later changes keep joining this refresh).
+        await job.moveToDelayed(Date.now() + jitter(Math.max(wait, this.homeRefreshDelayMs)), token);
+        throw new DelayedError();
+      }
+    }
+    try {
+      await refresh(job.data.userId);
+    } catch (err) {
+      const platform = slackPlatformError(err);
+      if (platform === undefined) throw err;
+      this.logger.warn({ error: platform, userId: job.data.userId }, 'views.publish refused; App Home not refreshed');
+    }
   }
 
   /** Closes the producer side (workers from `createWorker` are closed by their owner). */

@@ -97,6 +97,13 @@ export interface OperationProgress {
   transientFailures?: number;
   /** Last ModelArts status seen. */
   lastStatus?: string;
+  /**
+   * Digest of the status message content last handed to the Slack queue: a poll that would show
+   * the same thing again publishes nothing (no Redis write, no render job).
+   */
+  statusHash?: string;
+  /** The observed record fields this job last wrote (status, url, lease, flavor): unchanged, no write. */
+  observedKey?: string;
 }
 
 /** What a job of the `ops` queue carries: the request, and what was done so far. */

@@ -35,7 +35,11 @@ export interface OperationWorkerDeps extends OperationHooks {
   logger?: Logger;
   /** Poll delays and timeouts; build from config with `pollTimingFromEnv(config.env)`. */
   timing?: Partial<PollTiming>;
-  /** Operations processed at once by this process (each activation is one or two API calls). Default 10. */
+  /**
+   * Operations processed at once by this process. Each activation is one or two API calls, so
+   * this bounds how many polls can be in flight: with ModelArts answering in ~100 ms, 32 slots
+   * serve ~300 polls a second. Default 32.
+   */
   concurrency?: number;
   /** BullMQ lock duration; a crashed worker's job is picked up after it. Default 30 s. */
   lockDuration?: number;
@@ -54,6 +58,14 @@ export interface OperationWorkerDeps extends OperationHooks {
   modelartsCallOptions?: Pick<CallOptions, 'timeoutMs' | 'maxRetries'>;
   /** Least time between two coalesced `chat.update` of one message. Default 15 s. */
   slackMinUpdateIntervalMs?: number;
+  /**
+   * Re-renders a user's App Home from the notebook records. Given, every change of a notebook
+   * with an owner asks for it through the Slack queue, coalesced per owner (one refresh for a
+   * burst of changes, `homeRefreshDelayMs` later) and paced like any Slack call.
+   */
+  refreshHome?: (userId: string) => Promise<void>;
+  /** How long a home refresh waits to gather more changes of the same owner. Default 2 s. */
+  homeRefreshDelayMs?: number;
   /** Options of the Slack queue's worker (limiter, concurrency, lock settings). */
   slackWorker?: SlackWorkerOptions;
 }
@@ -86,6 +98,8 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
     slack: deps.slack,
     logger: logger.child({ queue: 'slack' }),
     ...(deps.slackMinUpdateIntervalMs !== undefined ? { minUpdateIntervalMs: deps.slackMinUpdateIntervalMs } : {}),
+    refreshHome: deps.refreshHome,
+    homeRefreshDelayMs: deps.homeRefreshDelayMs,
   });
 
   const holder: { worker?: Worker<OperationJobData, OperationResult, OperationKind> } = {};
@@ -129,7 +143,7 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
   const worker = new Worker<OperationJobData, OperationResult, OperationKind>(OPS_QUEUE, dispatch, {
     connection: deps.connection,
     prefix,
-    concurrency: deps.concurrency ?? 10,
+    concurrency: deps.concurrency ?? 32,
     maxStalledCount: deps.maxStalledCount ?? 5,
     ...(deps.lockDuration !== undefined ? { lockDuration: deps.lockDuration } : {}),
     ...(deps.stalledInterval !== undefined ? { stalledInterval: deps.stalledInterval } : {}),

@@ -128,22 +128,25 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
   const state = new LeaseState({ redis: deps.redis, prefix: deps.prefix });
   const maxLeaseMs = deps.maxLeaseMs ?? MAX_LEASE_MS;
 
-  for (const actionId of Object.values(LEASE_ACTION_IDS)) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client }) => {
-      await ack();
-      const click = readClick(actionId, body, action);
-      if (!click) {
-        log.warn({ actionId }, 'lease button with an unreadable value; ignored');
-        return;
-      }
-      try {
-        await handle(click, client);
-      } catch (err) {
-        log.error({ err, actionId, notebookId: click.value.notebookId }, 'lease button failed');
-        await ephemeral(client, click, 'Something went wrong handling that button. Try again in a minute.');
-      }
-    });
-  }
+  // One Bolt listener for the five buttons: Bolt runs every listener's chain for every request.
+  const ids: ReadonlySet<string> = new Set(Object.values(LEASE_ACTION_IDS));
+  const matcher = new RegExp(`^(?:${[...ids].join('|')})$`);
+  app.action<BlockAction<ButtonAction>>(matcher, async ({ ack, body, action, client }) => {
+    await ack();
+    const actionId = action.action_id as LeaseActionId;
+    if (!ids.has(actionId)) return;
+    const click = readClick(actionId, body, action);
+    if (!click) {
+      log.warn({ actionId }, 'lease button with an unreadable value; ignored');
+      return;
+    }
+    try {
+      await handle(click, client);
+    } catch (err) {
+      log.error({ err, actionId, notebookId: click.value.notebookId }, 'lease button failed');
+      await ephemeral(client, click, 'Something went wrong handling that button. Try again in a minute.');
+    }
+  });
 
   async function handle(click: Click, client: WebClient): Promise<void> {
     const kind = KIND_OF[click.actionId];

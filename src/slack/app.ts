@@ -132,6 +132,8 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
     // No Web API call at construction: auth.test runs in start(), where a bad token or an
     // unreachable Slack is a clear start-up error instead of an unhandled rejection.
     deferInitialization: true,
+    // No listener keeps conversation state: skip the store's lookup on every request.
+    convoStore: false,
     clientOptions: {
       // A listener must not sit in Web API retries for minutes: a few quick ones, then tell the user.
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1500 },

@@ -110,11 +110,18 @@ export function createCatalog(options: CatalogOptions): Catalog {
     const lockKey = `${key}:lock`;
     let inFlight: Promise<Stored<T> | undefined> | undefined;
 
+    // The last value read and its parse: a view submission reads the catalog before its ack, and
+    // the list only changes once a minute, so most reads find the same text (no parse, no garbage).
+    let last: { raw: string; parsed: Stored<T> } | undefined;
+
     async function read(): Promise<Stored<T> | undefined> {
       const raw = await redis.get(key);
       if (!raw) return undefined;
+      if (last?.raw === raw) return last.parsed;
       try {
-        return JSON.parse(raw) as Stored<T>;
+        const parsed = JSON.parse(raw) as Stored<T>;
+        last = { raw, parsed };
+        return parsed;
       } catch {
         return undefined;
       }

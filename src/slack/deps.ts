@@ -47,8 +47,8 @@ export interface SlackDeps {
   /** The slash command, `/notebook` unless configured otherwise. */
   commandName: string;
   onApprovalRequired?: OnApprovalRequired | undefined;
-  /** Re-renders a user's App Home tab. */
-  publishHome(userId: string): Promise<void>;
+  /** Re-renders a user's App Home tab (from the records; `live` asks ModelArts first). Never throws. */
+  publishHome(userId: string, options?: { live?: boolean }): Promise<void>;
   /** Limits of the bounded waits (ms); defaults suit Slack's 3 s. */
   timing: SlackTiming;
 }

@@ -3,35 +3,71 @@ import { buildHomeView } from './blocks/home.js';
 import type { SlackDeps } from './deps.js';
 import { loadOwnedNotebooks } from './live-status.js';
 
+export interface PublishHomeOptions {
+  /**
+   * Ask ModelArts for each notebook's live status first (bounded): for a person looking at the
+   * tab (App Home opened, Refresh). Default false: render the notebook records as they are, which
+   * the worker keeps up to date with what it observes.
+   */
+  live?: boolean;
+}
+
 /** Re-renders one user's App Home tab. Never throws: failures are logged. */
-export type PublishHome = (userId: string) => Promise<void>;
+export type PublishHome = (userId: string, options?: PublishHomeOptions) => Promise<void>;
+
+/** What rendering the Home tab needs (ModelArts only for `live`). */
+export type HomeDeps = Pick<
+  SlackDeps,
+  'store' | 'modelarts' | 'clock' | 'logger' | 'timing' | 'defaults' | 'commandName'
+>;
+
+/** The user's Home view; an apology view when the notebooks could not be loaded. Never throws. */
+export async function renderHome(
+  deps: HomeDeps,
+  userId: string,
+  options: PublishHomeOptions = {},
+): Promise<ReturnType<typeof buildHomeView>> {
+  const base = { startLeaseHours: deps.defaults.leaseHours, commandName: deps.commandName };
+  try {
+    const notebooks = await loadOwnedNotebooks(deps, userId, { live: options.live === true });
+    return buildHomeView({ ...base, notebooks, now: deps.clock.now() });
+  } catch (err) {
+    deps.logger.error({ err, userId }, 'could not load notebooks for App Home');
+    return buildHomeView({
+      ...base,
+      notebooks: [],
+      now: deps.clock.now(),
+      error:
+        'I could not load your notebooks just now. Press *Refresh* in a minute; if it keeps failing, tell an admin.',
+    });
+  }
+}
 
 /**
- * Builds `publishHome(userId)`: loads the user's notebooks with live status (bounded, failures
- * tolerated), renders the Home tab and publishes it. Exported so the job pipeline can refresh a
- * user's Home when one of their notebooks changes (onNotebookChanged).
+ * Builds `publishHome(userId, options)`: renders the Home tab (from the records, or with live
+ * status when `live`) and publishes it. Used by the Bolt app's listeners; the job pipeline uses
+ * `createHomeRefresher` instead (through its Slack queue).
  */
 export function createPublishHome(deps: Omit<SlackDeps, 'publishHome'>, client: WebClient): PublishHome {
-  return async (userId) => {
-    let view: ReturnType<typeof buildHomeView>;
-    const base = { startLeaseHours: deps.defaults.leaseHours, commandName: deps.commandName };
-    try {
-      const notebooks = await loadOwnedNotebooks(deps, userId);
-      view = buildHomeView({ ...base, notebooks, now: deps.clock.now() });
-    } catch (err) {
-      deps.logger.error({ err, userId }, 'could not load notebooks for App Home');
-      view = buildHomeView({
-        ...base,
-        notebooks: [],
-        now: deps.clock.now(),
-        error:
-          'I could not load your notebooks just now. Press *Refresh* in a minute; if it keeps failing, tell an admin.',
-      });
-    }
+  return async (userId, options = {}) => {
+    const view = await renderHome(deps, userId, options);
     try {
       await client.views.publish({ user_id: userId, view });
     } catch (err) {
       deps.logger.error({ err, userId }, 'views.publish failed');
     }
+  };
+}
+
+/**
+ * The job pipeline's App Home refresh (`refreshHome` of the operation worker): renders from the
+ * records, no ModelArts call, and lets Slack errors through so the Slack queue handles them like
+ * any other call (a 429 pauses it for Retry-After, a 5xx is retried). Give it a client that
+ * rejects rate-limited calls (`createWorkerSlackClient`).
+ */
+export function createHomeRefresher(deps: HomeDeps, client: WebClient): (userId: string) => Promise<void> {
+  return async (userId) => {
+    const view = await renderHome(deps, userId, { live: false });
+    await client.views.publish({ user_id: userId, view });
   };
 }

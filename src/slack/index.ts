@@ -8,5 +8,11 @@ export { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 export type { ApprovalRequest, OnApprovalRequired, SlackTiming } from './deps.js';
 export { escapeMrkdwn } from './escape.js';
 export { type FormatDurationOptions, formatDuration, slackDate } from './format.js';
-export { createPublishHome, type PublishHome } from './home.js';
+export {
+  createHomeRefresher,
+  createPublishHome,
+  type HomeDeps,
+  type PublishHome,
+  type PublishHomeOptions,
+} from './home.js';
 export { slackLogger } from './logger-adapter.js';

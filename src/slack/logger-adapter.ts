@@ -2,6 +2,8 @@ import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 
 function write(logger: Logger, level: 'debug' | 'info' | 'warn' | 'error', args: unknown[]): void {
+  // The SDKs log a few debug lines per Web API call: skip the formatting when nobody reads them.
+  if (!logger.isLevelEnabled(level)) return;
   const err = args.find((a): a is Error => a instanceof Error);
   const text = args
     .filter((a) => !(a instanceof Error))

@@ -6,7 +6,11 @@ export interface NotebookSummary {
   id: string;
   name: string;
   status: string;
-  /** False when ModelArts did not answer and this is the stored, last known state. */
+  /**
+   * False when ModelArts did not answer and this is the stored, last known state. True for a
+   * live answer, and for a record rendered as current (an App Home refresh right after the
+   * worker observed the change: `summarize(undefined, record, now, { current: true })`).
+   */
   live: boolean;
   flavor?: string;
   /** JupyterLab address, never with the Jupyter token (see safeUrl). */
@@ -36,11 +40,14 @@ export function safeUrl(url: string | undefined): string | undefined {
 /**
  * Merges the live notebook (when ModelArts answered) with the stored record into one summary.
  * Pure; `now` is the bot's clock (lease maths must use the same clock as the simulator).
+ * `current`: without a live answer, the record is still shown as the current state (it is not a
+ * fallback after a failed lookup).
  */
 export function summarize(
   live: Notebook | undefined,
   record: NotebookRecord | undefined,
   now: number,
+  options: { current?: boolean } = {},
 ): NotebookSummary {
   const id = live?.id ?? record?.notebookId ?? '';
   const status = (live?.status ?? record?.lastStatus ?? 'UNKNOWN').toUpperCase();
@@ -58,7 +65,7 @@ export function summarize(
     id,
     name: live?.name || record?.name || id,
     status,
-    live: live !== undefined,
+    live: live !== undefined || options.current === true,
     ...(flavor ? { flavor } : {}),
     ...(url ? { url } : {}),
     ...(remaining !== undefined ? { remainingMs: remaining } : {}),

@@ -102,13 +102,6 @@ async function deleted(run: OperationRun<DeleteOperation>, detail: string, nb?: 
   const id = run.op.notebookId;
   const record = await run.ctx.store.get(id);
   await run.ctx.store.remove(id);
-  const hook = run.ctx.hooks.onNotebookChanged;
-  if (record && hook) {
-    try {
-      await hook({ ...record, lastStatus: 'DELETED', updatedAt: run.ctx.clock.now() });
-    } catch (err) {
-      run.log.error({ err, notebookId: id }, 'onNotebookChanged hook failed');
-    }
-  }
+  if (record) await run.recordChanged({ ...record, lastStatus: 'DELETED', updatedAt: run.ctx.clock.now() });
   return run.finishDone(detail, nb, id);
 }

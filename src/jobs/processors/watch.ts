@@ -1,7 +1,7 @@
 import type { Notebook } from '../../modelarts/schemas.js';
 import { explainFailure } from '../explain-failure.js';
 import type { OperationRun } from '../operation-run.js';
-import { readyVerdict } from '../polling.js';
+import { readyApproach, readyVerdict } from '../polling.js';
 import type { OperationResult } from '../types.js';
 
 /**
@@ -42,5 +42,6 @@ export async function watchUntilReady(
       nb,
     );
   }
-  return run.keepWaiting(nb, 'poll');
+  // Short polls again once it is about to be ready: the ready message waits for the next look.
+  return run.keepWaiting(nb, 'poll', {}, readyApproach(nb));
 }

@@ -86,6 +86,6 @@ export async function adoptCommand(ctx: ActContext, target: string, ownerId: str
   await ctx.reply({
     text: `:white_check_mark: ${mention(ownerId)} now owns ${codeSpan(name)}.${announced ? '' : ` I could not post that in ${mention(record.channelId)} (invite me there with \`/invite\`).`}`,
   });
-  await deps.publishHome(ownerId);
+  await deps.publishHome(ownerId, { live: true });
   if (before?.ownerId) await deps.publishHome(before.ownerId);
 }

@@ -5,6 +5,6 @@ import type { SlackDeps } from '../../deps.js';
 export function homeRefresh(deps: SlackDeps) {
   return async ({ ack, body }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    await deps.publishHome(body.user.id);
+    await deps.publishHome(body.user.id, { live: true });
   };
 }

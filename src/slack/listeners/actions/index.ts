@@ -1,4 +1,4 @@
-import type { App, BlockAction, StaticSelectAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { CREATE_ACTIONS, CREATE_BLOCKS, VALUE_ACTION } from '../../blocks/create-modal.js';
 import { HOME_ACTIONS } from '../../blocks/home.js';
 import { STATUS_OPEN_ACTION } from '../../blocks/notebook-blocks.js';
@@ -14,21 +14,49 @@ import { pickNotebook } from './pick-notebook.js';
 import { storageChosen } from './storage-chosen.js';
 import { toggleAdvanced } from './toggle-advanced.js';
 
-/** Registers the block_actions listeners. */
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+type ActionHandler = (args: ActionArgs) => Promise<void>;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Registers the block_actions listeners as ONE Bolt listener that dispatches on the action id:
+ * Bolt runs every registered listener's middleware chain for every request it receives (commands
+ * and submissions included), so each listener costs every request some time and garbage, and the
+ * matching one acks only after those before it ran.
+ */
 export function register(app: App, deps: SlackDeps): void {
-  app.action(CREATE_ACTIONS.toggleAdvanced, toggleAdvanced(deps));
-  app.action<BlockAction<StaticSelectAction>>(
-    { type: 'block_actions', block_id: CREATE_BLOCKS.flavor, action_id: VALUE_ACTION },
-    flavorChosen(deps),
-  );
-  app.action<BlockAction<StaticSelectAction>>(
-    { type: 'block_actions', block_id: CREATE_BLOCKS.storageType, action_id: VALUE_ACTION },
-    storageChosen(deps),
-  );
-  app.action(PICK_ACTION_PATTERN, pickNotebook(deps));
-  app.action(HOME_ACTIONS.create, homeCreate(deps));
-  app.action(HOME_ACTIONS.refresh, homeRefresh(deps));
-  for (const id of [HOME_ACTIONS.start, HOME_ACTIONS.stop, HOME_ACTIONS.extend])
-    app.action(id, homeNotebookButton(deps));
-  for (const id of [HOME_ACTIONS.open, OPEN_JUPYTERLAB_ACTION_ID, STATUS_OPEN_ACTION]) app.action(id, linkButton());
+  const home = homeNotebookButton(deps) as ActionHandler;
+  const link = linkButton() as ActionHandler;
+  const byActionId = new Map<string, ActionHandler>([
+    [CREATE_ACTIONS.toggleAdvanced, toggleAdvanced(deps)],
+    [HOME_ACTIONS.create, homeCreate(deps) as ActionHandler],
+    [HOME_ACTIONS.refresh, homeRefresh(deps)],
+    [HOME_ACTIONS.start, home],
+    [HOME_ACTIONS.stop, home],
+    [HOME_ACTIONS.extend, home],
+    [HOME_ACTIONS.open, link],
+    [OPEN_JUPYTERLAB_ACTION_ID, link],
+    [STATUS_OPEN_ACTION, link],
+  ]);
+  // The create modal's selects share the action id `value`: told apart by their block.
+  const byValueBlock = new Map<string, ActionHandler>([
+    [CREATE_BLOCKS.flavor, flavorChosen(deps) as unknown as ActionHandler],
+    [CREATE_BLOCKS.storageType, storageChosen(deps) as unknown as ActionHandler],
+  ]);
+  const pick = pickNotebook(deps) as unknown as ActionHandler;
+  const ids = [...byActionId.keys(), VALUE_ACTION].map(escapeRegExp).join('|');
+  const matcher = new RegExp(`^(?:${ids}|${PICK_ACTION_PATTERN.source.replace(/^\^|\$$/g, '')})$`);
+  app.action<BlockAction>(matcher, async (args) => {
+    const { action } = args;
+    const id = action.action_id;
+    const handler =
+      byActionId.get(id) ??
+      (id === VALUE_ACTION ? byValueBlock.get(action.block_id) : undefined) ??
+      (PICK_ACTION_PATTERN.test(id) ? pick : undefined);
+    if (handler) await handler(args);
+    else await args.ack(); // an input of ours that needs nothing (no dispatch planned for it)
+  });
 }

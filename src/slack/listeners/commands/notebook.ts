@@ -15,9 +15,10 @@ import { errorRef, userMessageFor } from '../../user-error.js';
 
 /**
  * `/notebook …`. Answers that need no work (help, a typo, too long) go in the ack itself; for the
- * rest the ack is empty and immediate, and the work follows: a modal first when there is one.
- * Before any lookup, access control judges what it can without the notebook (who may use the
- * bot, where, admin-only subcommands), so such a refusal costs no ModelArts call.
+ * rest the ack is empty and immediate, and the work follows: the per-user rate limit, then a
+ * modal first when there is one. Before any lookup, access control judges what it can without
+ * the notebook (who may use the bot, where, admin-only subcommands), so such a refusal costs no
+ * ModelArts call.
  */
 export function notebookCommand(deps: SlackDeps) {
   return async ({ command, ack, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
@@ -36,11 +37,8 @@ export function notebookCommand(deps: SlackDeps) {
       await ack({ response_type: 'ephemeral', ...errorMessage(userMessageFor(err, errorRef())) });
       return;
     }
-    const slow = await rateLimitMessage(deps, command.user_id, parsed.kind, command.channel_id);
-    if (slow) {
-      await ack({ response_type: 'ephemeral', text: slow });
-      return;
-    }
+    // Nothing else decides the ack: it goes now, and the per-user rate limit (a Redis round trip)
+    // is checked right after it; a refusal is a private reply instead of the ack's text.
     await ack();
 
     const reply = createReplier(
@@ -48,6 +46,11 @@ export function notebookCommand(deps: SlackDeps) {
       { userId: command.user_id, channelId: command.channel_id, responseUrl: command.response_url },
       deps.logger,
     );
+    const slow = await rateLimitMessage(deps, command.user_id, parsed.kind, command.channel_id);
+    if (slow) {
+      await reply({ text: slow });
+      return;
+    }
     const ctx = {
       deps,
       client,

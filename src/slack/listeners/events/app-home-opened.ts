@@ -5,6 +5,6 @@ import type { SlackDeps } from '../../deps.js';
 export function appHomeOpened(deps: SlackDeps) {
   return async ({ event }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
     if (event.tab !== 'home') return;
-    await deps.publishHome(event.user);
+    await deps.publishHome(event.user, { live: true });
   };
 }
