@@ -501,11 +501,15 @@ export function createOperationProcessor(
         run.log.warn({ delay: slackRetry }, 'Slack rate limited the status message; retrying later');
         return run.sleep(slackRetry);
       }
-      if (slackPlatformError(err) !== undefined) {
+      const slackError = slackPlatformError(err);
+      if (slackError !== undefined) {
         // The status message cannot be posted (channel gone, bot not in channel): nobody would
         // hear about this operation, so do not act on the cloud either.
-        run.log.error({ error: slackPlatformError(err) }, 'cannot post the status message; operation dropped');
-        return run.fail({ reason: `Slack refused the status message (${slackPlatformError(err)}).` });
+        run.log.error({ error: slackError }, 'cannot post the status message; operation dropped');
+        return run.fail({
+          reason: `Slack refused the status message (${slackError}).`,
+          hint: 'Invite the bot to the channel (`/invite @notebook-bot`) or run the command in a DM with it, then try again.',
+        });
       }
       if (err instanceof ModelArtsError || err instanceof BotError) return run.fail(explainFailure(err));
       const attempts = job.opts.attempts ?? 1;
