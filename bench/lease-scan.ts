@@ -16,6 +16,7 @@ import { systemClock } from '../src/clock.js';
 import { createLeaseWatcher } from '../src/leases/watcher.js';
 import { createLogger } from '../src/logger.js';
 import { ModelArtsClient } from '../src/modelarts/client.js';
+import { NOTEBOOK_WALK_PAGE_SIZE } from '../src/modelarts/schemas.js';
 import { startLocalRedis } from '../src/ops/local-redis.js';
 import { SIMULATOR_AK, SIMULATOR_SK } from '../src/simulator/index.js';
 import { NotebookStore } from '../src/store/notebooks.js';
@@ -214,7 +215,7 @@ const result: BenchResult = {
     watched: `1 in ${WATCHED_SHARE}`,
     lease: '4 h, 1 min–4 h left',
     channels: CHANNELS,
-    pageSize: 100,
+    pageSize: NOTEBOOK_WALK_PAGE_SIZE,
   },
   tables: [
     {

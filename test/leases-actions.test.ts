@@ -3,6 +3,7 @@ import { createOperationWorker, jobIdForOp, type Operation } from '../src/jobs/i
 import { leaseOpId } from '../src/leases/actions.js';
 import { ACTIONS_BLOCK_PREFIX, LEASE_ACTION_IDS, OUTCOME_BLOCK_PREFIX } from '../src/leases/blocks.js';
 import { leaseKey } from '../src/leases/lease-math.js';
+import { slackDate } from '../src/slack/format.js';
 import type { LeaseNoticeEvent } from '../src/leases/watcher.js';
 import { createLogger } from '../src/logger.js';
 import { ADMIN, CHANNEL, createHarness, DEFAULT_CHANNEL, H, type Harness, M, OTHER, OWNER } from './leases-harness.js';
@@ -71,7 +72,8 @@ describe('lease watch: buttons', () => {
     });
     const [update] = updates();
     expect(String(update?.args['text'])).toContain(`<@${OWNER}> extended by 1 h`);
-    expect(String(update?.args['text'])).toContain('extended to 3 h in total');
+    // 30 min were left: 1 h more ends it 90 min from now, at create_at + 3 h.
+    expect(String(update?.args['text'])).toContain(`it now stops ${slackDate(lease.createAt + 3 * H)}`);
     const blocks = update?.args['blocks'] as Array<{ block_id?: string }>;
     expect(blocks.some((b) => b.block_id === `${ACTIONS_BLOCK_PREFIX}${id}`)).toBe(false);
     expect(blocks.some((b) => b.block_id === `${OUTCOME_BLOCK_PREFIX}${id}`)).toBe(true);
@@ -117,14 +119,36 @@ describe('lease watch: buttons', () => {
     expect(again[1]).toMatchObject({ threshold: 30 });
   });
 
-  it('extend is capped at 72 h, and the warning shows the cap', async () => {
-    const { id, warning } = await warned(70 * H);
+  it('extends a notebook created five days ago: RenewLease gets the time from now, and Slack says when it stops', async () => {
+    // Running for five days through renewals: its total is far beyond 72 h, 30 min are left.
+    const { id, warning } = await warned(120 * H);
+    const lease = leaseOf(id);
+    const wantedEnd = h.clock.now() + 30 * M + 4 * H;
     await h.click(warning, id, LEASE_ACTION_IDS.extend4h, OWNER);
     const text = String(updates()[0]?.args['text']);
-    expect(text).toContain(`<@${OWNER}> extended by 2 h (asked 4 h)`);
-    expect(text).toContain('extended to 72 h in total');
-    expect(text).toContain('(capped at the 72 h limit)');
-    expect(await jobOp(leaseOpId('extend', id, leaseKey(leaseOf(id))))).toMatchObject({ kind: 'extend', addMs: 4 * H });
+    expect(text).toContain(`<@${OWNER}> extended by 4 h: it now stops ${slackDate(wantedEnd)}`);
+    expect(await jobOp(leaseOpId('extend', id, leaseKey(lease)))).toMatchObject({ kind: 'extend', addMs: 4 * H });
+
+    const connection = newRedis();
+    const worker = createOperationWorker({
+      connection,
+      prefix: h.prefix,
+      modelarts: h.api,
+      slack: h.web,
+      store: h.store,
+      clock: h.clock,
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      // The service counts the returned duration from create_at: it ends exactly where Slack said.
+      await until(() => leaseOf(id).durationMs !== lease.durationMs);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    const after = leaseOf(id);
+    expect(after.createAt).toBe(lease.createAt);
+    expect(after.createAt + after.durationMs).toBe(wantedEnd);
   });
 
   it("refuses a non-owner's click with the access decision, and enqueues nothing", async () => {
@@ -182,7 +206,7 @@ describe('lease watch: buttons', () => {
     await w.scanOnce();
     expect(h.events).toHaveLength(1);
 
-    await h.api.renewLease(id, { duration: 3 * H }); // 64 min left: a new lease
+    await h.api.renewLease(id, { duration: 64 * M }); // 64 min from now: a new lease
     h.clock.advance(34 * M); // 30 min left of the new lease
     await w.scanOnce();
     expect(h.events).toHaveLength(2);

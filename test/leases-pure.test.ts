@@ -17,6 +17,7 @@ import {
   leaseFromApi,
   leaseKey,
   planExtension,
+  renewalDurationMs,
   planWarning,
   timeLeftMs,
 } from '../src/leases/lease-math.js';
@@ -48,10 +49,46 @@ describe('lease maths', () => {
     expect(planWarning(-M, [30, 5])).toBeUndefined();
   });
 
-  it('caps extensions at 72 h and says how much was really added', () => {
-    expect(planExtension(2 * H, H)).toEqual({ newDurationMs: 3 * H, addedMs: H, capped: false });
-    expect(planExtension(70 * H, 4 * H)).toEqual({ newDurationMs: 72 * H, addedMs: 2 * H, capped: true });
-    expect(planExtension(72 * H, H)).toEqual({ newDurationMs: 72 * H, addedMs: 0, capped: true });
+  it('plans an extension as a new end, sent as the run time from now (RenewLease counts from now)', () => {
+    // Run 3 h of a 4 h lease, add 1 h: it stops 2 h from now, so RenewLease gets 2 h.
+    expect(planExtension({ createAt: T0, durationMs: 4 * H }, H, T0 + 3 * H)).toEqual({
+      endAt: T0 + 5 * H,
+      renewMs: 2 * H,
+      addedMs: H,
+      capped: false,
+    });
+    // Created five days ago: the total is far beyond 72 h, but from now it is only 1.5 h.
+    const fiveDays = 120 * H;
+    expect(planExtension({ createAt: T0, durationMs: fiveDays + H }, H, T0 + fiveDays + 30 * M)).toMatchObject({
+      endAt: T0 + fiveDays + 2 * H,
+      renewMs: 90 * M,
+      capped: false,
+    });
+  });
+
+  it('keeps a renewal within 1–72 h from now and says how much was really added', () => {
+    // 70 h left, +4 h: 72 h from now at most.
+    expect(planExtension({ createAt: T0, durationMs: 70 * H }, 4 * H, T0)).toEqual({
+      endAt: T0 + 72 * H,
+      renewMs: 72 * H,
+      addedMs: 2 * H,
+      capped: true,
+    });
+    expect(planExtension({ createAt: T0, durationMs: 72 * H }, H, T0)).toMatchObject({ addedMs: 0, capped: true });
+    // 5 min left, +30 min: a renewal is at least 1 h, so it runs 1 h from now.
+    expect(planExtension({ createAt: T0, durationMs: H }, 30 * M, T0 + 55 * M)).toMatchObject({
+      endAt: T0 + 115 * M,
+      renewMs: H,
+      addedMs: 55 * M,
+    });
+    // A lease that already ended counts from now.
+    expect(planExtension({ createAt: T0, durationMs: H }, 2 * H, T0 + 2 * H)).toMatchObject({
+      endAt: T0 + 4 * H,
+      renewMs: 2 * H,
+    });
+    expect(renewalDurationMs(T0 + 5 * H, T0 + 3 * H)).toBe(2 * H);
+    expect(renewalDurationMs(T0 + 5 * H, T0 + 4.5 * H)).toBe(H);
+    expect(renewalDurationMs(T0 + 100 * H, T0)).toBe(72 * H);
   });
 
   it('describes IDLE leases as an upper bound', () => {
@@ -151,12 +188,10 @@ describe('lease blocks', () => {
       kind: 'extended',
       userId: 'U1',
       requestedMs: 4 * H,
-      plan: planExtension(70 * H, 4 * H),
-      newEndsAt: T0 + 72 * H,
+      plan: planExtension({ createAt: T0, durationMs: 70 * H }, 4 * H, T0),
     });
     expect(text).toContain('<@U1> extended by 2 h (asked 4 h)');
-    expect(text).toContain('extended to 72 h in total');
-    expect(text).toContain('(capped at the 72 h limit)');
+    expect(text).toContain(`it now stops ${slackDate(T0 + 72 * H)}, 72 h from now, the most ModelArts allows`);
   });
 });
 

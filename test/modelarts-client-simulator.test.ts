@@ -96,8 +96,10 @@ describe('ModelArtsClient against the simulator', () => {
 
     const lease = await client.showLease(id);
     expect(lease.duration).toBe(HOUR);
+    // RenewLease's duration counts from now; the answer still counts from create_at (15 min ago).
     const renewed = await client.renewLease(id, { duration: 2 * HOUR, type: 'timing' });
-    expect(renewed).toMatchObject({ duration: 2 * HOUR, type: 'TIMING' });
+    expect(renewed).toMatchObject({ create_at: lease.create_at, duration: 2 * HOUR + 15 * MINUTE, type: 'TIMING' });
+    expect(renewed.create_at! + renewed.duration!).toBe(clock.now() + 2 * HOUR);
 
     expect(Array.isArray(await client.listSwitchableFlavors(id))).toBe(true);
 
@@ -147,8 +149,10 @@ describe('ModelArtsClient against the simulator', () => {
   it('walks every page of a long list', async () => {
     const { client } = makeClient();
     const ids = sim.instances.seed({ count: 230, namePrefix: 'paged' });
-    const all = await client.listAllNotebooks({}, { pageSize: 50 });
+    const all = await client.listAllNotebooks({});
     expect(all).toHaveLength(ids.length);
+    // 230 notebooks in pages of 50, the most ModelArts allows: 5 calls.
+    expect(sim.stats.calls.list).toBe(5);
     expect(new Set(all.map((n) => n.id))).toEqual(new Set(ids));
   });
 

@@ -341,7 +341,7 @@ describe('ModelArtsClient: operations on the wire', () => {
       op: 'listNotebooks',
       run: (c) =>
         c.listNotebooks({
-          limit: 5,
+          limit: 20,
           offset: 2,
           name: 'nb',
           status: 'running',
@@ -350,7 +350,7 @@ describe('ModelArtsClient: operations on the wire', () => {
           sort_key: 'create_at',
         }),
       method: 'GET',
-      url: `${base}/notebooks?limit=5&name=nb&offset=2&sort_dir=DESC&sort_key=create_at&status=RUNNING&workspace_id=0`,
+      url: `${base}/notebooks?limit=20&name=nb&offset=2&sort_dir=DESC&sort_key=create_at&status=RUNNING&workspace_id=0`,
       reply: listBody([notebook()]),
       check: (r) => expect(r).toMatchObject({ total: 1, data: [{ id: ID }] }),
     },
@@ -358,7 +358,7 @@ describe('ModelArtsClient: operations on the wire', () => {
       op: 'listAllNotebooks',
       run: (c) => c.listAllNotebooks({ workspace_id: '0', status: 'stopped' }),
       method: 'GET',
-      url: `${base}/notebooks?limit=100&offset=0&status=STOPPED&workspace_id=0`,
+      url: `${base}/notebooks?limit=50&offset=0&status=STOPPED&workspace_id=0`,
       reply: listBody([notebook()]),
       check: (r) => expect(r).toMatchObject([{ id: ID }]),
     },
@@ -462,7 +462,9 @@ describe('ModelArtsClient: operations on the wire', () => {
       expect(req.headers['content-type']).toBe('application/json');
       expect(req.headers['x-project-id']).toBe(PROJECT);
       expect(req.headers['host']).toBe(`127.0.0.1:${fake.port}`);
-      expect(req.signedHeaders).toEqual(['content-type', 'host', 'x-project-id', 'x-sdk-date']);
+      // X-Language as Huawei's Go library and Terraform send it: English error_msg and fail_reason.
+      expect(req.headers['x-language']).toBe('en-us');
+      expect(req.signedHeaders).toEqual(['content-type', 'host', 'x-language', 'x-project-id', 'x-sdk-date']);
     });
   }
 
@@ -471,11 +473,11 @@ describe('ModelArtsClient: operations on the wire', () => {
     fake.script(ok({ data: [] }));
     const name = "my notebook*(1)'! ~ü名";
     const owner = 'a+b=c&d/e%f';
-    await client.listNotebooks({ name, owner, sort_key: 'create_at' });
+    await client.listNotebooks({ username: name, owner, sort_key: 'create_at' });
     const req = fake.requests[0]!;
     expect(req.signatureValid).toBe(true);
-    expect(req.rawQuery).toContain('name=my%20notebook%2A%281%29%27%21%20~%C3%BC%E5%90%8D');
-    expect(Object.fromEntries(req.query)).toEqual({ name, owner, sort_key: 'create_at' });
+    expect(req.rawQuery).toContain('username=my%20notebook%2A%281%29%27%21%20~%C3%BC%E5%90%8D');
+    expect(Object.fromEntries(req.query)).toEqual({ username: name, owner, sort_key: 'create_at' });
   });
 
   it('signs and sends X-Security-Token for temporary credentials', async () => {
@@ -568,9 +570,10 @@ describe('ModelArtsClient: input validation', () => {
     await expectFields(client.renewLease(ID, { duration: 1000 }), ['duration']);
     await expectFields(client.startNotebook(ID, { type: 'forever' }), ['type']);
     await expectFields(client.startNotebook(ID, { duration: 100 * HOUR }), ['duration']);
-    await expectFields(client.listNotebooks({ limit: 0 }), ['limit']);
+    // ModelArts takes only 10, 20 or 50 per page (model_list_notebooks_request.go).
+    await expectFields(client.listNotebooks({ limit: 100 as 50 }), ['limit']);
+    await expectFields(client.listNotebooks({ name: 'my notebook' }), ['name']);
     await expectFields(client.listNotebooks({ status: 'sleeping' }), ['status']);
-    await expectFields(client.listAllNotebooks({}, { pageSize: 0 }), ['pageSize']);
     await expectFields(client.listFlavors({ category: 'tpu' }), ['category']);
     await expectFields(client.listImages({ type: 'mine' }), ['type']);
     expect(fake.requests).toHaveLength(0);
@@ -816,58 +819,66 @@ describe('ModelArtsClient: create is never re-sent blindly', () => {
 });
 
 describe('ModelArtsClient: pagination over HTTP', () => {
-  const all = Array.from({ length: 25 }, (_, i) => notebook(`nb-${String(i).padStart(3, '0')}-0000-0000`));
+  const all = Array.from({ length: 120 }, (_, i) => notebook(`nb-${String(i).padStart(3, '0')}-0000-0000`));
 
-  /** A list endpoint reading offset as a page index or a record offset. */
+  /** A list endpoint where `offset` is the index of the first record, as on ModelArts. */
   const listing =
-    (items: readonly { id: string }[], reading: 'page' | 'record'): Handler =>
+    (items: readonly { id: string }[]): Handler =>
     (req) => {
       const q = Object.fromEntries(req.query);
       const limit = Number(q['limit'] ?? 10);
       const offset = Number(q['offset'] ?? 0);
-      const start = reading === 'page' ? offset * limit : offset;
-      const data = items.slice(start, start + limit);
-      const current = reading === 'page' ? offset : Math.floor(offset / limit);
-      return ok({ current, data, pages: Math.ceil(items.length / limit), size: data.length, total: items.length });
+      const data = items.slice(offset, offset + limit);
+      return ok({ current: Math.floor(offset / limit), data, pages: Math.ceil(items.length / limit), size: data.length, total: items.length });
     };
 
-  for (const reading of ['page', 'record'] as const) {
-    it(`listAllNotebooks walks every page when offset is a ${reading} ${reading === 'page' ? 'index' : 'offset'}`, async () => {
-      const { client } = makeClient();
-      fake.handler = listing(all, reading);
-      const got = await client.listAllNotebooks({ workspace_id: '0' }, { pageSize: 10 });
-      expect(got.map((n) => n.id)).toEqual(all.map((n) => n.id));
-      const offsets = fake.requests.map((r) => Object.fromEntries(r.query)['offset']);
-      expect(offsets).toEqual(reading === 'page' ? ['0', '1', '2'] : ['0', '1', '11', '21']);
-      expect(fake.requests.every((r) => r.signatureValid && r.rawQuery.includes('workspace_id=0'))).toBe(true);
-    });
-  }
+  it('listAllNotebooks walks every page, 50 records at a time, offset advanced by records', async () => {
+    const { client } = makeClient();
+    fake.handler = listing(all);
+    const got = await client.listAllNotebooks({ workspace_id: '0' });
+    expect(got.map((n) => n.id)).toEqual(all.map((n) => n.id));
+    const queries = fake.requests.map((r) => Object.fromEntries(r.query));
+    expect(queries.map((q) => q['offset'])).toEqual(['0', '50', '100']);
+    expect(queries.every((q) => q['limit'] === '50')).toBe(true);
+    expect(fake.requests.every((r) => r.signatureValid && r.rawQuery.includes('workspace_id=0'))).toBe(true);
+  });
 
   it('listFlavors and listImages walk all pages (images 200 at a time)', async () => {
     const { client } = makeClient();
     const flavors = Array.from({ length: 130 }, (_, i) => ({ id: `flavor-${i}` }));
-    fake.handler = listing(flavors, 'record');
+    fake.handler = listing(flavors);
     expect((await client.listFlavors()).map((f) => f.id)).toEqual(flavors.map((f) => f.id));
 
     fake.requests.length = 0;
     const images = Array.from({ length: 450 }, (_, i) => ({ id: `image-${i}` }));
-    fake.handler = listing(images, 'page');
-    expect(await client.listImages()).toHaveLength(450);
+    fake.handler = listing(images);
+    expect(await client.listImages({ type: 'BUILD_IN' })).toHaveLength(450);
     expect(fake.requests.map((r) => Object.fromEntries(r.query)['limit'])).toEqual(['200', '200', '200']);
+  });
+
+  it('listImages without a type lists built-in and the team’s own (DEDICATED) images', async () => {
+    const { client } = makeClient();
+    const byType: Record<string, Array<{ id: string }>> = {
+      BUILD_IN: [{ id: 'builtin-1' }, { id: 'builtin-2' }],
+      DEDICATED: [{ id: 'team-image-1' }],
+    };
+    fake.handler = (req, i) => listing(byType[Object.fromEntries(req.query)['type'] ?? 'BUILD_IN'] ?? [])(req, i);
+    expect((await client.listImages()).map((img) => img.id)).toEqual(['builtin-1', 'builtin-2', 'team-image-1']);
+    expect(fake.requests.map((r) => Object.fromEntries(r.query)['type']).sort()).toEqual(['BUILD_IN', 'DEDICATED']);
   });
 
   it('retries a failed page without restarting the walk', async () => {
     const { client } = makeClient();
-    const inner = listing(all, 'page');
+    const inner = listing(all);
     let failed = false;
     fake.handler = (req, i) => {
-      if (Object.fromEntries(req.query)['offset'] === '1' && !failed) {
+      if (Object.fromEntries(req.query)['offset'] === '50' && !failed) {
         failed = true;
         return { status: 503 };
       }
       return inner(req, i);
     };
-    expect(await client.listAllNotebooks({}, { pageSize: 10 })).toHaveLength(25);
+    expect(await client.listAllNotebooks({})).toHaveLength(120);
     expect(fake.requests).toHaveLength(4);
   });
 });

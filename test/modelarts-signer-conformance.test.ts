@@ -476,16 +476,12 @@ describe("AK/SK signer conformance with Huawei's official Node.js SDK signer", (
   });
 
   /**
-   * KNOWN DISAGREEMENT, ours is the one that is wrong. When the query's order by decoded text
-   * differs from its order by encoded text (e.g. keys `z` and `é`: `z` < `é`, but `%C3%A9` < `z`),
-   * our canonicalQueryString sorts the encoded pairs while Huawei's signers (this SDK, the Go SDK's
-   * core/auth/signer, the API Gateway signing demos) sort the decoded keys, then the decoded values
-   * of a repeated key, as the published "keys sorted by code point" rule says; the gateway would
-   * reject our signature for such a query. `it.fails` keeps the suite green until
-   * src/modelarts/signer.ts sorts before encoding; once it does, this test fails: turn it into a
-   * plain `it`.
+   * Queries whose order by decoded text differs from their order by encoded text (keys `z` and
+   * `é`: `z` < `é`, but `%C3%A9` < `z`). Huawei's signers (this SDK, the Go SDK's core/auth/signer)
+   * sort the decoded keys, then the decoded values of a repeated key, and only then encode; our
+   * signer once sorted the encoded pairs, and the gateway would have rejected such a signature.
    */
-  it.fails(`KNOWN BUG: signs the ${ORDER_DEPENDENT.length} requests whose query order depends on encoding as the SDK does`, () => {
+  it(`signs the ${ORDER_DEPENDENT.length} requests whose query order depends on encoding as the SDK does`, () => {
     expectSameAuthorization({
       ...CASES[0]!,
       segments: ['v1', 'p'],

@@ -148,7 +148,7 @@ describe('secrets in logs and in Slack', () => {
       logger: h.logger,
       maxRetries: 0,
     });
-    const denied = await wrongSk.listNotebooks({ limit: 1 }).catch((err: unknown) => err);
+    const denied = await wrongSk.listNotebooks({ limit: 10 }).catch((err: unknown) => err);
     expect(denied).toBeInstanceOf(ModelArtsAuthError);
     expect((denied as ModelArtsAuthError).errorCode).toBe('APIG.0301');
     h.logger.error({ err: denied }, 'capture test: AK/SK rejected');
@@ -164,10 +164,10 @@ describe('secrets in logs and in Slack', () => {
         maxRetries: 0,
       });
     const good = iam(SECRET.iamPassword);
-    expect((await good.listNotebooks({ limit: 1 })).data.length).toBeGreaterThan(0);
+    expect((await good.listNotebooks({ limit: 10 })).data.length).toBeGreaterThan(0);
     await good.close();
     const bad = iam(WRONG.iamPassword);
-    const iamDenied = await bad.listNotebooks({ limit: 1 }).catch((err: unknown) => err);
+    const iamDenied = await bad.listNotebooks({ limit: 10 }).catch((err: unknown) => err);
     expect(iamDenied).toBeInstanceOf(Error);
     h.logger.error({ err: iamDenied }, 'capture test: IAM password rejected');
     await bad.close();

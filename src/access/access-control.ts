@@ -211,7 +211,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     if (req.durationMs !== undefined && ASKS_LEASE.has(action)) {
       const cap = await leaseCapFor(userId);
       if (req.durationMs > cap) {
-        const what = action === 'extend' ? 'This extension would bring the lease to' : 'You asked for';
+        const what = action === 'extend' ? 'This extension would keep it running for another' : 'You asked for';
         return refuse(
           RULES.leaseCap,
           `The longest lease you may have is ${formatDuration(cap)}. ${what} ${formatDuration(req.durationMs)}. Ask for less, or ask ${contact} for a longer cap.`,

@@ -26,7 +26,7 @@ export interface AccessRequest {
   /** The notebook acted on, when there is one; `ownerId` undefined = not owned through the bot. */
   notebook?: { id: string; name: string; ownerId?: string };
   flavor?: string;
-  /** Requested lease (create/start) or the lease after an extension, in ms. */
+  /** Requested lease (create/start), or the run time from now an extension asks for, in ms. */
   durationMs?: number;
 }
 

@@ -1,5 +1,6 @@
 import type { Env } from '../config.js';
 import { FAILED_STATUSES, type Notebook } from '../modelarts/schemas.js';
+import type { FailureExplanation } from './explain-failure.js';
 
 /** How operations wait for ModelArts. All durations in milliseconds. */
 export interface PollTiming {
@@ -140,20 +141,50 @@ export function throttleDelay(retryAfterMs: number | undefined, random = Math.ra
 /** Storage states during which a RUNNING notebook is not usable yet (Huawei's Terraform rule). */
 const VOLUME_BUSY: ReadonlySet<string> = new Set(['RESIZING', 'INITIALIZING']);
 
-export type Verdict = { kind: 'done' } | { kind: 'failed'; reason: string | undefined } | { kind: 'waiting' };
+export type Verdict =
+  | { kind: 'done' }
+  /** A failed state: `reason` is the service's `fail_reason`, to be explained. */
+  | { kind: 'failed'; reason: string | undefined }
+  /** A stable state the operation cannot lead from: waiting longer would be waiting for nothing. */
+  | { kind: 'ended'; explanation: FailureExplanation }
+  | { kind: 'waiting' };
 
-/** Create/start: done when RUNNING with its storage settled; failed at once on a failed state. */
+/**
+ * Stable states no create, start or stop leads out of by itself. Huawei's Terraform provider ends
+ * a wait on any stable state and fails at once on CREATE_FAILED/START_FAILED/ERROR
+ * (terraform-provider-huaweicloud `huaweicloud/services/modelarts/resource_huaweicloud_modelarts_notebook.go`).
+ */
+const DEAD_ENDS: Readonly<Record<string, FailureExplanation>> = {
+  FROZEN: {
+    reason: 'ModelArts froze the notebook (usually because the account is in arrears or the resources were reclaimed).',
+    hint: 'Check the account’s balance and notices in the Huawei Cloud console, then start it again.',
+  },
+  DELETED: {
+    reason: 'The notebook was deleted meanwhile.',
+    hint: 'Create it again if you still need it.',
+  },
+};
+
+/**
+ * Create/start: done when RUNNING with its storage settled; failed at once on a failed state or a
+ * dead end (FROZEN, DELETED). STOPPED is left to the caller, which allows the service a moment
+ * to catch up right after a start.
+ */
 export function readyVerdict(nb: Notebook): Verdict {
   if (FAILED_STATUSES.has(nb.status)) return { kind: 'failed', reason: nb.fail_reason };
+  const deadEnd = DEAD_ENDS[nb.status];
+  if (deadEnd) return { kind: 'ended', explanation: deadEnd };
   const volume = nb.volume?.status?.toUpperCase();
   if (nb.status === 'RUNNING' && !(volume && VOLUME_BUSY.has(volume))) return { kind: 'done' };
   return { kind: 'waiting' };
 }
 
-/** Stop: done when STOPPED. */
+/** Stop: done when STOPPED; a dead end (FROZEN, DELETED) ends the wait too. */
 export function stoppedVerdict(nb: Notebook): Verdict {
   if (nb.status === 'STOPPED') return { kind: 'done' };
   if (FAILED_STATUSES.has(nb.status)) return { kind: 'failed', reason: nb.fail_reason };
+  const deadEnd = DEAD_ENDS[nb.status];
+  if (deadEnd) return { kind: 'ended', explanation: deadEnd };
   return { kind: 'waiting' };
 }
 

@@ -9,15 +9,14 @@ export interface ThreadRecordInput {
   userId: string;
   /** start: the lease it was started with. */
   durationMs?: number;
-  /** extend: the lease's total run time after the renewal, when it started, and whether the 72 h cap cut it. */
-  leaseTotalMs?: number;
-  leaseCreateAt?: number;
+  /** extend: when the notebook stops after the renewal, and whether the 72 h limit cut it. */
+  leaseEndAt?: number;
   capped?: boolean;
 }
 
 /**
  * The one line an operation leaves in its notebook's thread, so the thread records who did what
- * ("<@U1> stopped it", "<@U1> extended the lease to 5 h in total, ending …"). Pure.
+ * ("<@U1> stopped it", "<@U1> extended the lease: it now stops …"). Pure.
  */
 export function renderThreadRecord(r: ThreadRecordInput): string {
   const who = mention(r.userId);
@@ -33,10 +32,9 @@ export function renderThreadRecord(r: ThreadRecordInput): string {
     case 'delete':
       return `${who} deleted it.`;
     case 'extend': {
-      if (r.leaseTotalMs === undefined) return `${who} extended the lease.`;
-      const cap = r.capped ? ' (the maximum)' : '';
-      const end = r.leaseCreateAt !== undefined ? `, ending ${slackDate(r.leaseCreateAt + r.leaseTotalMs)}` : '';
-      return `${who} extended the lease to ${formatDuration(r.leaseTotalMs)} in total${cap}${end}.`;
+      if (r.leaseEndAt === undefined) return `${who} extended the lease.`;
+      const cap = r.capped ? ', 72 h after the extension, the most ModelArts allows' : '';
+      return `${who} extended the lease: it now stops ${slackDate(r.leaseEndAt)}${cap}.`;
     }
   }
 }

@@ -18,7 +18,7 @@ import type { ModelArtsApi } from '../modelarts/api.js';
 import { isNotFound } from '../modelarts/errors.js';
 import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
 import { escapeMrkdwn } from '../slack/escape.js';
-import { formatDuration } from '../slack/format.js';
+import { formatDuration, slackDate } from '../slack/format.js';
 import type { NotebookStore } from '../store/notebooks.js';
 import {
   decodeLeaseActionValue,
@@ -166,8 +166,14 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
     const name = record?.name || v.name;
     const nameMd = `*${escapeMrkdwn(name)}*`;
     const requestedMs = EXTEND_BUTTON_MS[click.actionId] ?? 0;
-    const plan = planExtension(v.durationMs, requestedMs, maxLeaseMs);
-    const durationMs = kind === 'extend' ? plan.newDurationMs : kind === 'start' ? startDuration(v) : undefined;
+    const plan = planExtension(
+      { createAt: v.createAt, durationMs: v.durationMs },
+      requestedMs,
+      clock.now(),
+      maxLeaseMs,
+    );
+    // An extension asks for the run time from now (what RenewLease sends), which is what a cap limits.
+    const durationMs = kind === 'extend' ? plan.renewMs : kind === 'start' ? startDuration(v) : undefined;
 
     // Access first, before any cloud call.
     const decision = await deps.access.check({
@@ -257,7 +263,11 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
 
     if (kind === 'extend') {
       if (plan.addedMs <= 0) {
-        await ephemeral(client, click, `${nameMd} is already at the 72 h limit; its lease cannot be extended further.`);
+        await ephemeral(
+          client,
+          click,
+          `${nameMd} already runs until ${slackDate(plan.endAt)}, 72 h from now, the most ModelArts allows; it cannot be extended further.`,
+        );
         return;
       }
       const op: ExtendOperation = {
@@ -287,7 +297,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
         kind,
         name,
         'allowed',
-        `+${formatDuration(requestedMs)} to ${formatDuration(plan.newDurationMs)}`,
+        `+${formatDuration(requestedMs)}, until ${new Date(plan.endAt).toISOString()}`,
       );
       await updateWarning(
         client,
@@ -297,7 +307,6 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
           userId: click.userId,
           requestedMs,
           plan,
-          newEndsAt: v.createAt + plan.newDurationMs,
         }),
       );
       return;

@@ -290,7 +290,7 @@ function digestBlocks(
 
 /** What someone did with a lease button, for the in-place update. */
 export type LeaseOutcome =
-  | { kind: 'extended'; userId: string; requestedMs: number; plan: ExtensionPlan; newEndsAt: number }
+  | { kind: 'extended'; userId: string; requestedMs: number; plan: ExtensionPlan }
   | { kind: 'stopped'; userId: string }
   | { kind: 'dismissed'; userId: string }
   | { kind: 'started'; userId: string; durationMs: number };
@@ -299,13 +299,13 @@ export type LeaseOutcome =
 export function leaseOutcomeText(o: LeaseOutcome): string {
   switch (o.kind) {
     case 'extended': {
-      const total = formatDuration(o.plan.newDurationMs);
+      const until = slackDate(o.plan.endAt);
       if (!o.plan.capped) {
-        return `:white_check_mark: <@${o.userId}> extended by ${formatDuration(o.requestedMs)}: extended to ${total} in total, until ${slackDate(o.newEndsAt)}.`;
+        return `:white_check_mark: <@${o.userId}> extended by ${formatDuration(o.requestedMs)}: it now stops ${until}.`;
       }
       return (
         `:white_check_mark: <@${o.userId}> extended by ${formatDuration(o.plan.addedMs)} (asked ${formatDuration(o.requestedMs)}): ` +
-        `extended to ${total} in total, until ${slackDate(o.newEndsAt)} (capped at the 72 h limit).`
+        `it now stops ${until}, 72 h from now, the most ModelArts allows.`
       );
     }
     case 'stopped':

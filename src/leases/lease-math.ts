@@ -1,9 +1,10 @@
-import { type Lease, MAX_LEASE_MS } from '../modelarts/schemas.js';
+import { type Lease, MAX_LEASE_MS, MIN_LEASE_MS } from '../modelarts/schemas.js';
 import { formatDuration, slackDate } from '../slack/format.js';
 
 /**
  * Pure lease arithmetic. ModelArts' `lease.duration` is the total run time counted from
- * `lease.create_at`, not the time left, and a renewal changes `duration` while `create_at` stays:
+ * `lease.create_at`, not the time left, and a renewal or a start changes `duration` while
+ * `create_at` stays (../shared/seeds/start-notebook.current.txt):
  * so one lease is identified by (`create_at`, `duration`). Every warning, dismissal and button in
  * this folder is keyed by that pair, which is what makes a renewal re-arm the warnings and an old
  * button recognisably stale.
@@ -79,24 +80,44 @@ export function planWarning(remainingMs: number, thresholdsMin: readonly number[
   return { threshold, covers };
 }
 
-/** The result of adding time to a lease, with the API's 72 h cap applied. */
+/** The result of adding time to a lease, within what one RenewLease accepts. */
 export interface ExtensionPlan {
-  /** New total `duration` to send with RenewLease. */
-  newDurationMs: number;
-  /** What is really added (less than asked when capped; 0 when already at the cap). */
+  /** When the notebook stops after the renewal, epoch ms: what the user is told. */
+  endAt: number;
+  /**
+   * `LeaseReq.duration` to send: the run time counted from now (huaweicloud-sdk-go-v3
+   * `model_lease_req.go`, "以当前时刻为起点"), 1–72 h. Valid only at the `now` it was planned for;
+   * a later replay sends {@link renewalDurationMs} of the same `endAt`.
+   */
+  renewMs: number;
+  /** What is really added to the current end: less than asked when capped, ≤ 0 when nothing is. */
   addedMs: number;
-  /** True when the cap cut the extension short. */
+  /** True when the 72 h limit cut the extension short. */
   capped: boolean;
 }
 
 /**
- * RenewLease takes the new total run time from `create_at`, so an extension is
- * `duration + add`, capped at the 72 h maximum (the job pipeline applies the same rule).
+ * Moves a lease's end by `addMs`. RenewLease takes the run time from now, not a total from
+ * `create_at` and not an addition, so the new end is computed first (the current end, or now if
+ * it has passed, plus `addMs`) and sent as `end − now`, kept within the 1–72 h one renewal accepts:
+ * a notebook created days ago can still be extended, and never by more than asked unless the 1 h
+ * minimum requires it.
  */
-export function planExtension(currentDurationMs: number, addMs: number, maxMs: number = MAX_LEASE_MS): ExtensionPlan {
-  const wanted = currentDurationMs + addMs;
-  const newDurationMs = Math.max(currentDurationMs, Math.min(wanted, maxMs));
-  return { newDurationMs, addedMs: newDurationMs - currentDurationMs, capped: wanted > maxMs };
+export function planExtension(
+  lease: LeaseIdentity,
+  addMs: number,
+  now: number,
+  maxMs: number = MAX_LEASE_MS,
+): ExtensionPlan {
+  const currentEnd = Math.max(leaseEndsAt(lease), now);
+  const wantedEnd = currentEnd + addMs;
+  const endAt = Math.max(Math.min(wantedEnd, now + maxMs), now + MIN_LEASE_MS);
+  return { endAt, renewMs: endAt - now, addedMs: endAt - currentEnd, capped: wantedEnd > now + maxMs };
+}
+
+/** The RenewLease duration that makes a lease end at `endAt`, within the 1–72 h one renewal accepts. */
+export function renewalDurationMs(endAt: number, now: number, maxMs: number = MAX_LEASE_MS): number {
+  return Math.min(Math.max(endAt - now, MIN_LEASE_MS), maxMs);
 }
 
 /**

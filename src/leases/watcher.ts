@@ -85,8 +85,6 @@ export interface LeaseWatcherOptions {
   defaultChannel?: string;
   /** More than this many notices of one kind in one channel in one scan become one digest. Default 5. */
   digestThreshold?: number;
-  /** Page size for ListNotebooks; a few calls cover hundreds of notebooks. Default 100. */
-  pageSize?: number;
   /**
    * Notebooks that left RUNNING since the last scan are looked up one by one up to this many;
    * beyond it one full listing is cheaper. Default 10.
@@ -162,7 +160,6 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
   const thresholds = [...new Set(options.warnMinutes ?? [30, 5])].filter((m) => m > 0).sort((a, b) => b - a);
   const watchAll = options.watchAll ?? false;
   const digestThreshold = options.digestThreshold ?? 5;
-  const pageSize = options.pageSize ?? 100;
   const maxLookups = options.maxLookups ?? 10;
   const reservationTtlMs = options.reservationTtlMs ?? 120_000;
   const cronExpr = options.cron ?? '* * * * *';
@@ -187,7 +184,7 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
 
   /** The RUNNING notebooks of the project, in a few large pages. */
   async function listRunning(): Promise<Notebook[]> {
-    const all = await options.api.listAllNotebooks({ status: 'RUNNING' }, { pageSize });
+    const all = await options.api.listAllNotebooks({ status: 'RUNNING' });
     // The filter is the service's; re-check it so a service that ignores `status` costs calls, not correctness.
     return all.filter((n) => n.status === 'RUNNING');
   }
@@ -234,7 +231,7 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
     const out = new Map<string, Notebook | 'gone'>();
     if (ids.length === 0) return out;
     if (ids.length > maxLookups) {
-      const all = await options.api.listAllNotebooks({}, { pageSize });
+      const all = await options.api.listAllNotebooks({});
       const byId = new Map(all.map((n) => [n.id, n]));
       for (const id of ids) out.set(id, byId.get(id) ?? 'gone');
       return out;
@@ -281,12 +278,15 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
         lease: t.lease,
         seenAt: prev && sameLease(prev.lease, t.lease) ? prev.seenAt : now,
       };
-      if (!prev || prev.lease.createAt !== t.lease.createAt) newRuns.push(t.notebook.id);
+      // A start keeps create_at and moves duration, like a renewal, so a restart shows only as a
+      // new lease; a renewal clears the mark too, which is harmless: a stop before the lease's
+      // end is never reported as its expiry.
+      if (!prev || !sameLease(prev.lease, t.lease)) newRuns.push(t.notebook.id);
       if (!prev || JSON.stringify(prev) !== JSON.stringify(entry)) updates.set(t.notebook.id, entry);
     }
     await state.setRunning(updates);
     await patchStore(targets);
-    // A new run (first sight, or a restart since we last looked) voids any old "the bot stopped
+    // A new run (first sight, or a new lease since we last looked) voids any old "the bot stopped
     // it" mark: left in place, it would hide this run's real lease expiry.
     await state.clearBotStops(newRuns);
 

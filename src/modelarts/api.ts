@@ -33,11 +33,8 @@ export interface ModelArtsApi {
   createNotebook(input: CreateNotebookInput, options?: CallOptions): Promise<Notebook>;
   showNotebook(id: string, options?: CallOptions): Promise<Notebook>;
   listNotebooks(query?: ListNotebooksQuery, options?: CallOptions): Promise<ListNotebooksResponse>;
-  /** Walks every page (`pageSize` per call, default 100) and returns all notebooks. */
-  listAllNotebooks(
-    query?: Omit<ListNotebooksQuery, 'offset' | 'limit'>,
-    options?: CallOptions & { pageSize?: number },
-  ): Promise<Notebook[]>;
+  /** Walks every page (50 per call, the most ListNotebooks allows) and returns all notebooks. */
+  listAllNotebooks(query?: Omit<ListNotebooksQuery, 'offset' | 'limit'>, options?: CallOptions): Promise<Notebook[]>;
   startNotebook(id: string, params?: StartNotebookParams, options?: CallOptions): Promise<Notebook>;
   stopNotebook(id: string, options?: CallOptions): Promise<Notebook>;
   deleteNotebook(id: string, options?: CallOptions): Promise<void>;

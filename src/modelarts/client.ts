@@ -45,6 +45,7 @@ import {
   ListNotebooksQuerySchema,
   type ListNotebooksResponse,
   ListNotebooksResponseSchema,
+  NOTEBOOK_WALK_PAGE_SIZE,
   type Notebook,
   NotebookSchema,
   type RenewLeaseRequest,
@@ -109,11 +110,10 @@ const DEFAULTS = {
   retryBaseMs: 500,
   retryMaxMs: 20_000,
   throttleMinDelayMs: 2_000,
-  notebookPageSize: 100,
   flavorPageSize: 100,
   imagePageSize: 200,
-  /** 1000 pages of 100 is far beyond any project's quota; reaching it means a misbehaving server. */
-  maxPages: 1000,
+  /** 2000 pages of 50 is far beyond any project's quota; reaching it means a misbehaving server. */
+  maxPages: 2000,
 } as const;
 
 /** A notebook id as a path segment: one segment, never a path of its own. */
@@ -124,7 +124,6 @@ const NotebookIdSchema = z
   .max(128, { message: 'id must be at most 128 characters' })
   .refine((v) => !v.includes('/') && v !== '.' && v !== '..', { message: 'id must be a notebook id, not a path' });
 
-const PageSizeSchema = z.number().int().min(1).max(1000);
 
 const ListAllNotebooksQuerySchema = ListNotebooksQuerySchema.omit({ offset: true, limit: true });
 const ListAllFlavorsQuerySchema = ListFlavorsQuerySchema.omit({ offset: true, limit: true });
@@ -269,24 +268,23 @@ export class ModelArtsClient implements ModelArtsApi {
   }
 
   /**
-   * Every notebook matching `query`, across all pages (see ./pagination.ts for how either
-   * reading of `offset` is handled). Each page is a separately retried call.
+   * Every notebook matching `query`, across all pages of {@link NOTEBOOK_WALK_PAGE_SIZE} (the
+   * largest page ListNotebooks allows). Each page is a separately retried call.
    */
   async listAllNotebooks(
     query: Omit<ListNotebooksQuery, 'offset' | 'limit'> = {},
-    options: CallOptions & { pageSize?: number } = {},
+    options: CallOptions = {},
   ): Promise<Notebook[]> {
-    const { pageSize = DEFAULTS.notebookPageSize, ...callOptions } = options;
-    const [q, size] = validated(check(ListAllNotebooksQuerySchema, query), check(PageSizeSchema, pageSize, 'pageSize'));
+    const [q] = validated(check(ListAllNotebooksQuerySchema, query));
     return this.listEveryPage(
       {
         name: 'ListNotebooks',
         path: ['notebooks'],
         query: q,
-        pageSize: size,
+        pageSize: NOTEBOOK_WALK_PAGE_SIZE,
         decode: json(ListNotebooksResponseSchema),
       },
-      callOptions,
+      options,
     );
   }
 
@@ -426,19 +424,28 @@ export class ModelArtsClient implements ModelArtsApi {
     return page.data;
   }
 
-  /** Every image (`GET /v1/{project_id}/images`), all pages of 200. */
+  /**
+   * Every image (`GET /v1/{project_id}/images`), all pages of 200. ListImage's `type` defaults to
+   * BUILD_IN (huaweicloud-sdk-go-v3 `model_list_image_request.go`), which hides the images a team
+   * saved itself: without a `type`, both BUILD_IN and DEDICATED are listed, built-in first.
+   */
   async listImages(query: Omit<ListImagesQuery, 'offset' | 'limit'> = {}, options: CallOptions = {}): Promise<Image[]> {
     const [q] = validated(check(ListAllImagesQuerySchema, query));
-    return this.listEveryPage(
-      {
-        name: 'ListImages',
-        path: ['images'],
-        query: q,
-        pageSize: DEFAULTS.imagePageSize,
-        decode: json(ListImagesResponseSchema),
-      },
-      options,
-    );
+    const walk = (type: string) =>
+      this.listEveryPage(
+        {
+          name: 'ListImages',
+          path: ['images'],
+          query: { ...q, type },
+          pageSize: DEFAULTS.imagePageSize,
+          decode: json(ListImagesResponseSchema),
+        },
+        options,
+      );
+    if (q.type !== undefined) return walk(q.type);
+    const [builtIn, dedicated] = await Promise.all([walk('BUILD_IN'), walk('DEDICATED')]);
+    const ids = new Set(builtIn.map((i) => i.id));
+    return [...builtIn, ...dedicated.filter((i) => !ids.has(i.id))];
   }
 
   // -------------------------------------------------------------------------------- internals
@@ -539,7 +546,10 @@ export class ModelArtsClient implements ModelArtsApi {
       segments: ['v1', this.projectId, ...op.path],
       query: op.query,
       body: op.body,
-      headers: { 'X-Project-Id': this.projectId },
+      // Huawei's Go library and Terraform send `X-Language: en-us` on every notebook call: without
+      // it `error_msg` and `fail_reason` may come back in Chinese, which the failure explainer and
+      // the user cannot read. Set before authorization, so it is signed like every other header.
+      headers: { 'X-Project-Id': this.projectId, 'X-Language': 'en-us' },
     });
     try {
       await this.authorizer.authorize(req, options.signal);

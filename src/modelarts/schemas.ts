@@ -205,14 +205,35 @@ export const RenewLeaseRequestSchema = z.object({
 });
 export type RenewLeaseRequest = z.input<typeof RenewLeaseRequestSchema>;
 
+/**
+ * Page sizes ListNotebooks accepts: 10, 20 or 50, default 10 (huaweicloud-sdk-go-v3
+ * `services/modelarts/v1/model/model_list_notebooks_request.go`, `Limit`: 取值范围 [10,20,50]).
+ * Anything else is refused with ModelArts.0104.
+ */
+export const NOTEBOOK_PAGE_SIZES = [10, 20, 50] as const;
+export type NotebookPageSize = (typeof NOTEBOOK_PAGE_SIZES)[number];
+/** The page size of every walk over notebooks: the largest the service allows. */
+export const NOTEBOOK_WALK_PAGE_SIZE: NotebookPageSize = 50;
+
 export const ListNotebooksQuerySchema = z.object({
-  limit: z.number().int().min(1).max(1000).optional(),
+  limit: z
+    .union(NOTEBOOK_PAGE_SIZES.map((n) => z.literal(n)) as [z.ZodLiteral<10>, z.ZodLiteral<20>, z.ZodLiteral<50>], {
+      message: `limit must be one of ${NOTEBOOK_PAGE_SIZES.join(', ')} (ModelArts accepts no other page size)`,
+    })
+    .optional(),
   offset: z.number().int().min(0).optional(),
-  name: z.string().max(MAX_NAME_LENGTH).optional(),
+  name: z
+    .string()
+    .max(MAX_NAME_LENGTH)
+    .regex(/^[A-Za-z0-9_-]*$/, { message: 'name may contain only letters, digits, "-" and "_"' })
+    .optional(),
   status: upperEnum(NOTEBOOK_STATUSES, 'status').optional(),
   feature: upperEnum(FEATURES, 'feature').optional(),
   pool_id: z.string().optional(),
+  /** The creator's IAM user id (32 lowercase letters and digits). */
   owner: z.string().optional(),
+  /** The creator's IAM user name, fuzzy. */
+  username: z.string().max(256).optional(),
   workspace_id: z.string().optional(),
   sort_dir: upperEnum(['ASC', 'DESC'] as const, 'sort_dir').optional(),
   sort_key: z.string().optional(),
@@ -346,7 +367,14 @@ export const FlavorSchema = z.looseObject({
 });
 export type Flavor = z.output<typeof FlavorSchema>;
 
-export const ListFlavorsResponseSchema = pageOf(FlavorSchema);
+/**
+ * ShowSwitchableFlavors answers its items under `flavors` (chnsz/golangsdk
+ * `openstack/modelarts/v1/notebook/results.go` reads only that key); ListFlavors pages may use
+ * `data`. Either way the items end up in `data`.
+ */
+export const ListFlavorsResponseSchema = pageOf(FlavorSchema)
+  .extend({ flavors: z.array(FlavorSchema).optional() })
+  .transform(({ flavors, ...page }) => ({ ...page, data: page.data.length > 0 ? page.data : (flavors ?? []) }));
 
 export const ImageSchema = z.looseObject({
   id: z.string(),

@@ -27,17 +27,20 @@ export function queryPairs(query: Query | undefined): Array<[string, string]> {
   return pairs;
 }
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Code point order, which is UTF-8 byte order (JS `<` compares UTF-16 code units: not the same above U+FFFF). */
+const byCodePoint = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /**
- * The canonical query: pairs encoded, sorted by key then value (code point order), `k=v`
- * joined by `&`. It is also the exact query string to put on the wire.
+ * The canonical query: pairs sorted by decoded key, then decoded value (code point order), then
+ * encoded, `k=v` joined by `&`, as Huawei's signers do (huaweicloud-sdk-go-v3
+ * `core/auth/signer/signer.go`, and `@huaweicloud/huaweicloud-sdk-core`'s AKSKSigner, which
+ * test/modelarts-signer-conformance.test.ts checks us against). Sorting the encoded text would
+ * order `%C3%A9` before `z`. It is also the exact query string to put on the wire.
  */
 export function canonicalQueryString(pairs: ReadonlyArray<readonly [string, string]>): string {
-  return pairs
-    .map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const)
+  return [...pairs]
     .sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]))
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)
     .join('&');
 }
 

@@ -12,6 +12,9 @@ export type Resolution =
 /** Most candidates a picker offers. */
 export const MAX_CANDIDATES = 10;
 
+/** What ListNotebooks' `name` filter accepts (model_list_notebooks_request.go: letters, digits, - and _). */
+const NAME_FILTER = /^[A-Za-z0-9_-]{1,128}$/;
+
 const ID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -32,8 +35,10 @@ export async function resolveNotebook(
       if (!isNotFound(err)) throw err;
     }
   }
-  const page = await modelarts.listNotebooks({ name: q, limit: 100 }, options);
-  const all = page.data.filter((n) => n.status !== 'DELETED');
+  // No notebook name has other characters, and ListNotebooks refuses them in its `name` filter.
+  if (!NAME_FILTER.test(q)) return { kind: 'none' };
+  // `name` is a fuzzy filter, so every page is read: an exact match may sit behind fuzzy ones.
+  const all = (await modelarts.listAllNotebooks({ name: q }, options)).filter((n) => n.status !== 'DELETED');
   const exact = all.filter((n) => n.name === q);
   if (exact.length === 1) return { kind: 'found', notebook: exact[0]! };
   if (exact.length > 1) return { kind: 'ambiguous', candidates: exact.slice(0, MAX_CANDIDATES), exact: true };

@@ -1,14 +1,23 @@
+import { leaseEndsAt, leaseFromApi, planExtension, renewalDurationMs } from '../../leases/lease-math.js';
 import { MAX_LEASE_MS } from '../../modelarts/schemas.js';
-import { formatDuration } from '../../slack/format.js';
+import { formatDuration, slackDate } from '../../slack/format.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import type { ExtendOperation, OperationResult } from '../types.js';
 
 /**
- * Extend (RenewLease). `lease.duration` is the total run time counted from `lease.create_at`,
- * so the new duration is the current one plus `addMs`, capped at 72 h. The absolute target is
- * computed once and saved before the PATCH: a replay sets the same value instead of adding
- * again, and a lease that already reached the target (renewed by someone else) is left alone.
+ * A renewal that leaves the lease ending within this of the planned end did what was asked: the
+ * service computes the end from its own clock when the PATCH arrives, a few seconds after ours.
+ */
+const END_TOLERANCE_MS = 60_000;
+
+/**
+ * Extend (RenewLease). `LeaseReq.duration` is the run time counted from now, while the lease the
+ * service reports counts `duration` from `create_at` (huaweicloud-sdk-go-v3 `model_lease_req.go`):
+ * so the new end (the current end plus `addMs`, within 72 h from now) is computed once and saved
+ * before the PATCH, and the PATCH sends `end − now`. A replay after a crash sends the same end
+ * again instead of adding twice, and a lease that already reaches the end (renewed by someone
+ * else, or by the lost attempt) is left alone.
  */
 export function createExtendProcessor(ctx: OperationContext): OperationProcessor {
   return createOperationProcessor(ctx, (run) => processExtend(run as OperationRun<ExtendOperation>));
@@ -16,15 +25,12 @@ export function createExtendProcessor(ctx: OperationContext): OperationProcessor
 
 async function processExtend(run: OperationRun<ExtendOperation>): Promise<OperationResult> {
   const { op } = run;
+  const { clock, modelarts, store } = run.ctx;
   await run.ensureStatusMessage();
   const nb = await run.loadNotebook(op.notebookId);
   await run.observe(nb);
-  const lease =
-    nb.lease?.duration !== undefined && nb.lease.create_at !== undefined
-      ? nb.lease
-      : await run.ctx.modelarts.showLease(op.notebookId, run.call());
-  const current = lease.duration;
-  if (current === undefined) {
+  const lease = leaseFromApi(nb.lease) ?? leaseFromApi(await modelarts.showLease(op.notebookId, run.call()));
+  if (!lease) {
     return run.fail(
       {
         reason: 'ModelArts did not report this notebook’s lease, so it cannot be extended.',
@@ -34,9 +40,9 @@ async function processExtend(run: OperationRun<ExtendOperation>): Promise<Operat
     );
   }
 
-  let target = run.progress.targetLeaseMs;
+  let endAt = run.progress.leaseEndAt;
   let capped = run.progress.leaseCapped ?? false;
-  if (target === undefined) {
+  if (endAt === undefined) {
     if (nb.status !== 'RUNNING') {
       const hint =
         nb.status === 'STOPPED'
@@ -47,39 +53,42 @@ async function processExtend(run: OperationRun<ExtendOperation>): Promise<Operat
         nb,
       );
     }
-    if (current >= MAX_LEASE_MS) {
+    const plan = planExtension(lease, op.addMs, clock.now());
+    if (plan.addedMs <= 0) {
       return run.finishDone(
-        `Its lease is already at the ${formatDuration(MAX_LEASE_MS)} maximum, so it cannot be extended further.`,
+        `It already runs until ${slackDate(leaseEndsAt(lease))}, ${formatDuration(MAX_LEASE_MS)} from now, the most ModelArts allows, so it cannot be extended further.`,
         nb,
       );
     }
-    target = Math.min(current + op.addMs, MAX_LEASE_MS);
-    capped = current + op.addMs > MAX_LEASE_MS;
-    await run.save({ notebookId: op.notebookId, step: 'renew', targetLeaseMs: target, leaseCapped: capped });
+    endAt = plan.endAt;
+    capped = plan.capped;
+    await run.save({ notebookId: op.notebookId, step: 'renew', leaseEndAt: endAt, leaseCapped: capped });
   }
 
-  let createAt = lease.create_at;
-  if (current < target) {
-    const renewed = await run.ctx.modelarts.renewLease(op.notebookId, { duration: target }, run.call());
-    createAt = renewed.create_at ?? createAt;
-    await run.ctx.store.patch(op.notebookId, {
-      leaseDurationMs: renewed.duration ?? target,
-      ...(createAt !== undefined ? { leaseCreateAt: createAt } : {}),
-      updatedAt: run.ctx.clock.now(),
+  let endsAt = leaseEndsAt(lease);
+  if (endsAt < endAt - END_TOLERANCE_MS) {
+    const renewed = await modelarts.renewLease(
+      op.notebookId,
+      { duration: renewalDurationMs(endAt, clock.now()) },
+      run.call(),
+    );
+    // The answer counts `duration` from `create_at`; an answer without them means the end we asked for.
+    const after = leaseFromApi({ ...nb.lease, ...renewed });
+    endsAt = after ? leaseEndsAt(after) : endAt;
+    await store.patch(op.notebookId, {
+      ...(after ? { leaseDurationMs: after.durationMs, leaseCreateAt: after.createAt } : {}),
+      updatedAt: clock.now(),
     });
     await run.notebookChanged(op.notebookId);
   }
 
+  const left = endsAt - clock.now();
   let detail = capped
-    ? `Lease extended to the ${formatDuration(MAX_LEASE_MS)} maximum`
+    ? `Lease extended to ${formatDuration(MAX_LEASE_MS)} from now, the most ModelArts allows`
     : `Lease extended by ${formatDuration(op.addMs)}`;
-  if (createAt !== undefined) {
-    const left = createAt + target - run.ctx.clock.now();
-    if (left > 0) detail += `: about ${formatDuration(left, { round: 'up' })} left`;
-  }
+  detail += `: it now stops ${slackDate(endsAt)}`;
+  if (left > 0) detail += ` (in about ${formatDuration(left, { round: 'up' })})`;
   detail += '.';
-  if (capped) {
-    detail += ` ModelArts allows at most ${formatDuration(MAX_LEASE_MS)} in total, so it got less than the ${formatDuration(op.addMs)} you asked for.`;
-  }
+  if (capped) detail += ` That is less than the ${formatDuration(op.addMs)} you asked for.`;
   return run.finishDone(detail, nb);
 }

@@ -43,5 +43,6 @@ async function processStop(run: OperationRun<StopOperation>): Promise<OperationR
   const verdict = stoppedVerdict(nb);
   if (verdict.kind === 'done') return run.finishDone('Stopped. Its storage is kept; start it again any time.', nb);
   if (verdict.kind === 'failed') return run.fail(explainFailure(verdict.reason), nb);
+  if (verdict.kind === 'ended') return run.fail(verdict.explanation, nb);
   return run.keepWaiting(nb, 'poll');
 }

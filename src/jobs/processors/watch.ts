@@ -25,6 +25,7 @@ export async function watchUntilReady(
   const verdict = readyVerdict(nb);
   if (verdict.kind === 'done') return run.finishReady(nb);
   if (verdict.kind === 'failed') return run.fail(explainFailure(verdict.reason), nb);
+  if (verdict.kind === 'ended') return run.fail(verdict.explanation, nb);
 
   // STOPPED right after a start can be the service catching up; for longer, the start did not
   // take (or someone stopped it): waiting 20 minutes for nothing helps nobody.

@@ -1,3 +1,4 @@
+import { NOTEBOOK_WALK_PAGE_SIZE } from '../../modelarts/schemas.js';
 import { buildListMessage } from '../blocks/notebook-blocks.js';
 import type { ListFilter } from '../command.js';
 import { codeSpan } from '../escape.js';
@@ -30,7 +31,7 @@ export async function listNotebooks(ctx: ActContext, filter: ListFilter): Promis
     }
     const status = filter.kind === 'status' ? filter.status : undefined;
     const page = await deps.modelarts.listNotebooks(
-      { limit: 100, ...(status ? { status } : {}) },
+      { limit: NOTEBOOK_WALK_PAGE_SIZE, ...(status ? { status } : {}) },
       { timeoutMs: deps.timing.lookupTimeoutMs },
     );
     const items = await summarizeListed(deps, page.data);

@@ -1,6 +1,7 @@
 import type { AccessRequest } from '../../access/types.js';
 import type { Operation } from '../../jobs/types.js';
 import { isNotFound } from '../../modelarts/errors.js';
+import { leaseFromApi, planExtension } from '../../leases/lease-math.js';
 import { type LeaseType, MAX_LEASE_MS, TRANSITIONAL_STATUSES } from '../../modelarts/schemas.js';
 import type { NotebookRecord } from '../../store/notebooks.js';
 import { buildStatusMessage } from '../blocks/notebook-blocks.js';
@@ -118,16 +119,19 @@ export async function extendNotebook(
     });
     return 'skipped';
   }
-  let current = ref.lease?.duration;
-  if (current === undefined) {
-    current = await ctx.deps.modelarts
-      .showLease(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs })
-      .then((l) => l.duration)
-      .catch(() => undefined);
-  }
-  const after = Math.min(MAX_LEASE_MS, (current ?? 0) + addMs);
+  const lease =
+    leaseFromApi(ref.lease) ??
+    leaseFromApi(
+      await ctx.deps.modelarts
+        .showLease(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs })
+        .catch(() => undefined),
+    );
+  // What a lease cap limits is the run time from now that the renewal asks for; with the lease
+  // unknown, the worker decides, and the cap is checked against the extension alone.
+  const now = ctx.deps.clock.now();
+  const ahead = lease ? planExtension(lease, addMs, now).renewMs : Math.min(MAX_LEASE_MS, addMs);
   const { where, access, base } = await context(ctx, ref, 'extend');
-  return submit(ctx, { ...base, kind: 'extend', addMs }, { ...access, durationMs: after }, where);
+  return submit(ctx, { ...base, kind: 'extend', addMs }, { ...access, durationMs: ahead }, where);
 }
 
 /** Answers privately with the notebook's details (live, with the stored owner). */
