@@ -450,20 +450,20 @@ describe('catalog options', () => {
     { id: 'infer-only', name: 'infer', arch: 'X86_64', type: 'BUILD_IN', update_at: 8, dev_services: ['INFERENCE'] },
   ];
 
-  it('filters images to the flavor architecture and category, newest first, built-in and custom apart', () => {
+  it('filters images to the flavor architecture and category, newest first, the team’s own images apart and first', () => {
     const gpu = buildImageOptions(IMAGES, '', { arch: 'x86_64', category: 'GPU' });
     expect(gpu).toEqual({
       option_groups: [
+        {
+          label: expect.objectContaining({ text: 'Your images (x86_64)' }),
+          options: [expect.objectContaining({ value: 'mine' })],
+        },
         {
           label: expect.objectContaining({ text: 'Built-in images (x86_64)' }),
           options: [
             expect.objectContaining({ value: 'new-x86' }),
             expect.objectContaining({ value: 'old-x86', text: expect.objectContaining({ text: 'pytorch1.8:v1' }) }),
           ],
-        },
-        {
-          label: expect.objectContaining({ text: 'Your images (x86_64)' }),
-          options: [expect.objectContaining({ value: 'mine' })],
         },
       ],
     });

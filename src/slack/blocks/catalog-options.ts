@@ -147,8 +147,8 @@ export function imageLabel(img: CatalogImage): string {
 
 /**
  * Image options for the create modal: images matching the chosen flavor's architecture (and
- * category, when the image declares them), filtered by what the user typed, newest first, built-in
- * and custom images in separate groups, at most 100.
+ * category, when the image declares them), filtered by what the user typed, newest first, the
+ * team's own (DEDICATED) images and built-in ones in separate groups, at most 100.
  */
 export function buildImageOptions(images: readonly CatalogImage[], query: string, filter: ImageFilter): OptionsAnswer {
   const picked = images
@@ -161,8 +161,9 @@ export function buildImageOptions(images: readonly CatalogImage[], query: string
   const groups: OptionGroup[] = [];
   let budget = MAX_OPTIONS;
   for (const [label, list] of [
-    [`Built-in images${suffix}`, builtIn],
+    // The team's own images first: fewer, and what it saved for itself; built-in ones may run to hundreds.
     [`Your images${suffix}`, custom],
+    [`Built-in images${suffix}`, builtIn],
   ] as const) {
     if (!list.length || budget <= 0) continue;
     const opts = list.slice(0, budget).map((i) => option(imageLabel(i), i.id, normalizeArch(i.arch)?.toLowerCase()));
