@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../src/access/types.js';
 import { MAX_LEASE_MS } from '../src/modelarts/schemas.js';
 import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/slack/blocks/status.js';
+import { slackDate } from '../src/slack/format.js';
 import type { NotebookRecord } from '../src/store/notebooks.js';
 import { NotebookStore } from '../src/store/notebooks.js';
 import {
@@ -13,6 +14,10 @@ import {
   startHarness,
   USER,
 } from './support/jobs-harness.js';
+
+const HOUR = 3_600_000;
+/** Simulated time that may pass while a call is in flight on the harness's scaled clock (×300). */
+const CLOCK_SLACK_MS = 5 * 60_000;
 
 let h: Harness;
 
@@ -276,27 +281,56 @@ describe('start, stop, delete, extend', () => {
     expect(await h.waitForJob(again.opId)).toBe('completed');
   });
 
-  it('extends the lease by addMs, caps it at 72 h and says so', async () => {
+  it('extends by moving the end: 3 h into a 4 h lease, +1 h stops it 2 h from now, as Slack says', async () => {
     await h.startWorker();
     const [id] = h.sim.instances.seed({
       count: 1,
       status: 'RUNNING',
       namePrefix: 'ext',
-      lease: { duration: 3_600_000 },
+      lease: { duration: 4 * HOUR, elapsedMs: 3 * HOUR },
     });
-    const op = notebookOp(h.clock, 'extend', id!, 'ext-0', { addMs: 2 * 3_600_000 });
+    const before = h.sim.instances.get(id!)!.lease!;
+    const op = notebookOp(h.clock, 'extend', id!, 'ext-0', { addMs: HOUR });
     const statusTs = await h.postQueued(op);
     await h.queue.enqueue({ ...op, statusTs });
     expect(await h.waitForJob(op.opId)).toBe('completed');
-    expect(h.sim.instances.get(id!)?.lease?.duration).toBe(3 * 3_600_000);
+    // RenewLease got the run time from now (2 h, less the moments since the seed); the service
+    // counts its answer from create_at, which stays. The end moved by the hour asked for, give or
+    // take the time the PATCH took on the scaled clock.
+    const lease = h.sim.instances.get(id!)!.lease!;
+    const end = lease.create_at + lease.duration;
+    expect(lease.create_at).toBe(before.create_at);
+    expect(Math.abs(end - (before.create_at + 5 * HOUR))).toBeLessThan(CLOCK_SLACK_MS);
+    await h.slack.waitFor(() => messageText(h.message(statusTs)).includes('Lease extended by 1 h'));
+    expect(messageText(h.message(statusTs))).toContain(`it now stops ${slackDate(end)}`);
+  });
+
+  it('extends a notebook that has run for five days, and never beyond 72 h from now', async () => {
+    await h.startWorker();
+    const [id] = h.sim.instances.seed({
+      count: 1,
+      status: 'RUNNING',
+      namePrefix: 'old',
+      lease: { duration: 120 * HOUR + HOUR, elapsedMs: 120 * HOUR },
+    });
+    const op = notebookOp(h.clock, 'extend', id!, 'old-0', { addMs: 2 * HOUR });
+    const statusTs = await h.postQueued(op);
+    await h.queue.enqueue({ ...op, statusTs });
+    expect(await h.waitForJob(op.opId)).toBe('completed');
+    let lease = h.sim.instances.get(id!)!.lease!;
+    expect(Math.abs(lease.create_at + lease.duration - (lease.create_at + 123 * HOUR))).toBeLessThan(CLOCK_SLACK_MS);
     await h.slack.waitFor(() => messageText(h.message(statusTs)).includes('Lease extended by 2 h'));
 
-    const big = notebookOp(h.clock, 'extend', id!, 'ext-0', { addMs: 71 * 3_600_000 });
+    const big = notebookOp(h.clock, 'extend', id!, 'old-0', { addMs: 71 * HOUR });
     const ts2 = await h.postQueued(big);
     await h.queue.enqueue({ ...big, statusTs: ts2 });
     expect(await h.waitForJob(big.opId)).toBe('completed');
-    expect(h.sim.instances.get(id!)?.lease?.duration).toBe(MAX_LEASE_MS);
-    await h.slack.waitFor(() => messageText(h.message(ts2)).includes('72 h maximum'));
+    lease = h.sim.instances.get(id!)!.lease!;
+    const end = lease.create_at + lease.duration;
+    expect(end - h.clock.now()).toBeLessThanOrEqual(MAX_LEASE_MS);
+    expect(end - h.clock.now()).toBeGreaterThan(MAX_LEASE_MS - 6 * CLOCK_SLACK_MS);
+    await h.slack.waitFor(() => messageText(h.message(ts2)).includes('72 h from now, the most ModelArts allows'));
+    expect(messageText(h.message(ts2))).toContain(`it now stops ${slackDate(end)}`);
   });
 
   it('refuses to extend a notebook that is not RUNNING, saying why', async () => {

@@ -21,7 +21,7 @@ import type { CatalogFlavor, CatalogImage } from '../src/slack/catalog.js';
 import { MAX_COMMAND_TEXT, parseCommand, SUBCOMMANDS } from '../src/slack/command.js';
 import { durationArgument, parseDuration, parseLeaseDuration } from '../src/slack/duration.js';
 import { codeSpan, escapeMrkdwn, mrkdwnToPlain } from '../src/slack/escape.js';
-import { formatDuration, slackDate } from '../src/slack/format.js';
+import { escapeKeepingDates, formatDuration, slackDate } from '../src/slack/format.js';
 import { readCreateForm, validateCreateDraft } from '../src/slack/forms/create-form.js';
 import { decodeMetadata, encodeMetadata } from '../src/slack/forms/metadata.js';
 import { decodePick, encodePick } from '../src/slack/forms/pick-value.js';
@@ -730,5 +730,15 @@ describe('Slack SDK logger adapter', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]!.match(/"component":/g)).toHaveLength(1);
     expect(JSON.parse(lines[0]!).component).toBe('slack');
+  });
+});
+
+describe('escapeKeepingDates', () => {
+  it('escapes our sentences but keeps the date tokens slackDate writes, so each reader sees local time', () => {
+    const at = Date.UTC(2026, 11, 1, 17, 22);
+    const text = escapeKeepingDates(`Lease <b> & co: it now stops ${slackDate(at)}.`, escapeMrkdwn);
+    expect(text).toBe(`Lease &lt;b&gt; &amp; co: it now stops ${slackDate(at)}.`);
+    // Anything that only looks like a date token is escaped like the rest.
+    expect(escapeKeepingDates('<!date^1^{evil}|x>', escapeMrkdwn)).toBe('&lt;!date^1^{evil}|x&gt;');
   });
 });

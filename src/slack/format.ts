@@ -45,3 +45,17 @@ export function slackDate(ms: number, pattern: string = SLACK_DATE_AT_TIME): str
   const time = pattern.includes('{time_secs}') ? iso.slice(11, 19) : iso.slice(11, 16);
   return `<!date^${Math.floor(ms / 1000)}^${pattern}|${iso.slice(0, 10)} ${time} UTC>`;
 }
+
+/** Exactly what {@link slackDate} writes, as one capture group (for `split`). */
+const SLACK_DATE_TOKEN = /(<!date\^\d+\^[{}a-z_ ]+\|\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})? UTC>)/;
+
+/**
+ * Escapes a sentence of ours for mrkdwn, keeping the date tokens {@link slackDate} put in it
+ * (escaped, they would show as raw `<!date^…>` text instead of each reader's local time).
+ */
+export function escapeKeepingDates(text: string, escape: (s: string) => string): string {
+  return text
+    .split(SLACK_DATE_TOKEN)
+    .map((part, i) => (i % 2 === 1 ? part : escape(part)))
+    .join('');
+}

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Operation, OperationKind } from '../../jobs/types.js';
 import type { ActionProgress } from '../../modelarts/schemas.js';
 import { escapeMrkdwn } from '../escape.js';
-import { formatDuration } from '../format.js';
+import { escapeKeepingDates, formatDuration } from '../format.js';
 
 /**
  * Pure Block Kit builders for the one status message each notebook operation owns. The web side
@@ -57,7 +57,10 @@ export interface OperationStatus {
   steps?: readonly ProgressStep[];
   /** JupyterLab address (phase `ready`). Must not carry the Jupyter token. */
   url?: string;
-  /** One plain sentence of outcome or context, e.g. "Lease extended to 5 h." (escaped on render). */
+  /**
+   * One plain sentence of outcome or context, e.g. "Lease extended by 1 h: it now stops <date>."
+   * (escaped on render, except the date tokens `slackDate` writes).
+   */
   detail?: string;
   /** Phase `failed`: what went wrong and what to try, in plain words (escaped on render). */
   failure?: { reason: string; hint?: string };
@@ -264,7 +267,7 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
     blocks.push({
       type: 'section',
       block_id: `${STATUS_BLOCK_ID}_detail`,
-      text: { type: 'mrkdwn', text: clip(escapeMrkdwn(s.detail)) },
+      text: { type: 'mrkdwn', text: clip(escapeKeepingDates(s.detail, escapeMrkdwn)) },
     });
   }
 
