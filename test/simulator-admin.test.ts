@@ -176,23 +176,44 @@ describe('simulator signed curl helper (cli sign)', () => {
     });
     expect(signed.command).toMatch(/^curl -sS -X POST 'http:\/\/127\.0\.0\.1:\d+\/v1\/[0-9a-f]{32}\/notebooks'/);
     expect(signed.command).toContain("-H 'Authorization: SDK-HMAC-SHA256 Access=SIMULATORACCESSKEY01, SignedHeaders=");
+    // English answers by default, as Huawei's own clients ask for them; the header is signed.
+    expect(signed.headers['X-Language']).toBe('en-us');
+    expect(signed.headers['Authorization']).toMatch(/SignedHeaders=[^,]*x-language/);
     const { Host: _host, ...headers } = signed.headers;
     const res = await request(signed.url, { method: 'POST', headers, body: signed.body });
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as NotebookView).name).toBe('admin-nb');
   });
 
+  it('can leave X-Language out, and the simulator then answers in Chinese', async () => {
+    const signed = signedCurl({
+      baseUrl: t.sim.url,
+      method: 'GET',
+      path: '/v1/<pid>/notebooks?limit=100',
+      projectId: pid,
+      ak: SIMULATOR_AK,
+      sk: SIMULATOR_SK,
+      date: new Date(t.clock.now()),
+      language: null,
+    });
+    expect(signed.headers['X-Language']).toBeUndefined();
+    const { Host: _host, ...headers } = signed.headers;
+    const res = await request(signed.url, { headers });
+    expect(res.statusCode).toBe(400);
+    expect(((await res.body.json()) as { error_msg: string }).error_msg).toMatch(/^参数错误/);
+  });
+
   it('keeps a query string exactly as signed', async () => {
     const signed = signedCurl({
       baseUrl: t.sim.url,
       method: 'GET',
-      path: `/v1/{project_id}/notebooks?name=a b&limit=5`,
+      path: `/v1/{project_id}/notebooks?name=a b&limit=20`,
       projectId: pid,
       ak: SIMULATOR_AK,
       sk: SIMULATOR_SK,
       date: new Date(t.clock.now()),
     });
-    expect(signed.url).toMatch(/\?limit=5&name=a%20b$/);
+    expect(signed.url).toMatch(/\?limit=20&name=a%20b$/);
     const { Host: _host, ...headers } = signed.headers;
     const res = await request(signed.url, { headers });
     expect(res.statusCode).toBe(200);

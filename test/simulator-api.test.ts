@@ -1,12 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  ListFlavorsResponseSchema,
-  ListImagesResponseSchema,
-  ListNotebooksResponseSchema,
-  NotebookSchema,
-} from '../src/modelarts/schemas.js';
-import {
   DEFAULT_TIMINGS,
+  DEFAULT_USER,
   type NotebookView,
   SIMULATOR_ASCEND_IMAGE_ID,
   SIMULATOR_DEFAULT_FLAVOR,
@@ -36,15 +31,22 @@ const errorOf = (res: SimResponse) => res.body as { error_code: string; error_ms
 describe('simulator create validation', () => {
   beforeEach(() => boot());
 
-  it('accepts lowercase enums like the service, and its answer parses with NotebookSchema', async () => {
-    const res = await create({ feature: 'notebook', volume: { category: 'evs', ownership: 'managed', capacity: 50 } });
+  it('accepts lowercase volume enums like the CreateNotebook example, and answers the SDK shape', async () => {
+    const res = await create({ feature: 'NOTEBOOK', volume: { category: 'evs', ownership: 'managed', capacity: 50 } });
     expect(res.status).toBe(200);
-    const parsed = NotebookSchema.parse(res.body);
-    expect(parsed).toMatchObject({
+    const v = res.body as NotebookView & Record<string, unknown>;
+    expect(v).toMatchObject({
       status: 'CREATING',
       feature: 'NOTEBOOK',
-      volume: { category: 'EVS', capacity: 50 },
+      volume: { category: 'EVS', ownership: 'MANAGED', capacity: 50, mount_path: '/home/ma-user/work/' },
+      user: DEFAULT_USER,
+      user_id: DEFAULT_USER.id,
+      lease: { create_at: t.clock.now(), duration: 3_600_000, enable: true, type: 'TIMING' },
     });
+    // model_notebook_resp.go has no top-level create_at / update_at: the created time is lease.create_at.
+    expect(v).not.toHaveProperty('create_at');
+    expect(v).not.toHaveProperty('update_at');
+    expect(v).not.toHaveProperty('hooks');
   });
 
   it.each([
@@ -54,6 +56,7 @@ describe('simulator create validation', () => {
     ['an unknown storage category', { volume: { category: 'floppy', ownership: 'MANAGED' } }, /volume\.category/],
     ['a lease of 10 minutes', { lease: { duration: 600_000 } }, /lease\.duration/],
     ['a description with <', { description: '<b>' }, /description/],
+    ['a lowercase feature (the SDK enum is exact)', { feature: 'notebook' }, /feature/],
   ])('rejects %s with ModelArts.0104 naming the field', async (_label, over, field) => {
     const res = await create(over);
     expect(res.status).toBe(400);
@@ -96,14 +99,15 @@ describe('simulator create validation', () => {
     expect(t.sim.instances.count()).toBe(2);
   });
 
-  it('needs key pairs for an SSH endpoint and echoes the endpoint', async () => {
-    const bad = await create({ endpoints: [{ service: 'ssh' }] });
+  it('needs key pairs for an SSH endpoint and echoes the endpoint with key_pair_names', async () => {
+    const bad = await create({ endpoints: [{ service: 'SSH' }] });
     expect(errorOf(bad).error_msg).toMatch(/endpoints\.0\.key_pair_names/);
     const ok = (
       await create({ endpoints: [{ service: 'SSH', key_pair_names: ['kp-1'], allowed_access_ips: ['203.0.113.7'] }] })
     ).body as NotebookView;
+    // model_endpoints_res.go: key_pair_names, no ssh_keys.
     expect(ok.endpoints).toEqual([
-      { service: 'SSH', dev_service: 'SSH', ssh_keys: ['kp-1'], allowed_access_ips: ['203.0.113.7'] },
+      { service: 'SSH', dev_service: 'SSH', key_pair_names: ['kp-1'], allowed_access_ips: ['203.0.113.7'] },
     ]);
   });
 
@@ -154,57 +158,100 @@ describe('simulator list', () => {
   });
   const list = (query: Record<string, string | number> = {}) => api({ path: nb, query });
 
-  it('defaults to 10 per page, offset 0, newest first, and parses with ListNotebooksResponseSchema', async () => {
+  it('defaults to 10 per page, offset 0, newest first, in the SDK list shape', async () => {
     const res = await list();
     expect(res.status).toBe(200);
-    const page = ListNotebooksResponseSchema.parse(res.body);
+    const page = res.body as { current: number; pages: number; size: number; total: number; data: NotebookView[] };
     expect(page).toMatchObject({ current: 0, pages: 4, size: 10, total: 33 });
     expect(page.data).toHaveLength(10);
     expect(page.data[0]!.name).toBe('gamma-2');
-    const creates = page.data.map((n) => n.create_at!);
+    const creates = page.data.map((n) => n.lease.create_at);
     expect([...creates].sort((a, b) => b - a)).toEqual(creates);
   });
 
-  it('treats offset as a page index and echoes it as current', async () => {
-    const pages = await Promise.all([0, 1, 2, 3, 4].map((offset) => list({ limit: 10, offset })));
-    const bodies = pages.map((p) => p.body as { current: number; data: NotebookView[] });
-    expect(bodies.map((b) => b.current)).toEqual([0, 1, 2, 3, 4]);
-    expect(bodies.map((b) => b.data.length)).toEqual([10, 10, 10, 3, 0]);
-    const ids = bodies.flatMap((b) => b.data.map((n) => n.id));
-    expect(new Set(ids).size).toBe(33);
+  it('treats offset as a record offset (Terraform advances it by the items returned)', async () => {
+    const seen: string[] = [];
+    const currents: number[] = [];
+    let offset = 0;
+    for (;;) {
+      const page = (await list({ limit: 10, offset })).body as { current: number; data: NotebookView[] };
+      currents.push(page.current);
+      seen.push(...page.data.map((n) => n.id));
+      if (page.data.length < 10) break;
+      offset += page.data.length;
+    }
+    expect(seen).toHaveLength(33);
+    expect(new Set(seen).size).toBe(33);
+    expect(currents).toEqual([0, 1, 2, 3]);
+    // An offset inside a page starts there, not at a page boundary.
+    const shifted = (await list({ limit: 10, offset: 5 })).body as { data: NotebookView[] };
+    expect(shifted.data.map((n) => n.id)).toEqual(seen.slice(5, 15));
+    const end = (await list({ limit: 20, offset: 30 })).body as { data: NotebookView[] };
+    expect(end.data).toHaveLength(3);
   });
 
-  it('filters by name (substring, any case), status, workspace_id / workspaceId, pool_id, feature, owner', async () => {
+  it('takes limit 10, 20 or 50 only', async () => {
+    for (const limit of [10, 20, 50]) {
+      expect(((await list({ limit })).body as { size: number }).size).toBe(limit);
+    }
+    for (const limit of [5, 30, 100, 1000]) {
+      const res = await list({ limit });
+      expect(res.status, `limit=${limit}`).toBe(400);
+      expect(errorOf(res).error_code).toBe('ModelArts.0104');
+      expect(errorOf(res).error_msg).toMatch(/limit/);
+    }
+  });
+
+  it('filters by name (substring, any case), status, workspace_id / workspaceId, pool_id, feature, owner, id', async () => {
     const total = async (q: Record<string, string>) => ((await list(q)).body as { total: number }).total;
     expect(await total({ name: 'ETA' })).toBe(5);
     expect(await total({ name: 'alpha-1' })).toBe(11);
-    expect(await total({ status: 'stopped' })).toBe(5);
-    expect(await total({ status: 'RUNNING,CREATE_FAILED' })).toBe(28);
+    expect(await total({ status: 'STOPPED' })).toBe(5);
     expect(await total({ workspace_id: 'b'.repeat(32) })).toBe(5);
     expect(await total({ workspaceId: 'b'.repeat(32) })).toBe(5);
     expect(await total({ pool_id: 'pool-x' })).toBe(3);
     expect(await total({ feature: 'DEFAULT' })).toBe(0);
-    const owner = t.sim.instances.list()[0]!.user.id;
-    expect(await total({ owner })).toBe(33);
-    expect(await total({ owner: 'someone-else' })).toBe(0);
+    const first = t.sim.instances.list()[0]!;
+    expect(await total({ owner: first.user.id })).toBe(33);
+    expect(await total({ owner: 'f'.repeat(32) })).toBe(0);
+    expect(await total({ username: first.user.name })).toBe(33);
+    expect(await total({ id: first.id })).toBe(1);
+    expect(await total({ flavor: 'cpu.2u' })).toBe(33);
   });
 
   it('sorts by sort_key / sort_dir and rejects unknown keys with ModelArts.6303', async () => {
-    const asc = (await list({ sort_key: 'name', sort_dir: 'asc', limit: 40 })).body as { data: NotebookView[] };
-    const names = asc.data.map((n) => n.name);
+    const all: NotebookView[] = [];
+    for (let offset = 0; offset < 33; offset += 50) {
+      all.push(
+        ...((await list({ sort_key: 'name', sort_dir: 'ASC', limit: 50, offset })).body as { data: NotebookView[] })
+          .data,
+      );
+    }
+    const names = all.map((n) => n.name);
     expect(names).toEqual([...names].sort());
     expect(names[0]).toBe('Beta-0');
-    const oldest = (await list({ sort_dir: 'ASC', limit: 1 })).body as { data: NotebookView[] };
+    const oldest = (await list({ sort_dir: 'ASC' })).body as { data: NotebookView[] };
     expect(oldest.data[0]!.name).toBe('alpha-0');
     const bad = await list({ sort_key: 'flavour' });
     expect(errorOf(bad).error_code).toBe('ModelArts.6303');
   });
 
-  it('rejects malformed paging and filters with ModelArts.0104', async () => {
-    expect(errorOf(await list({ limit: 'ten' })).error_code).toBe('ModelArts.0104');
-    expect(errorOf(await list({ limit: 0 })).error_code).toBe('ModelArts.0104');
-    expect(errorOf(await list({ status: 'SLEEPING' })).error_code).toBe('ModelArts.0104');
-    expect(errorOf(await list({ sort_dir: 'UP' })).error_code).toBe('ModelArts.0104');
+  it('rejects malformed paging and filters with ModelArts.0104 (enums exact, one status at a time)', async () => {
+    for (const q of [
+      { limit: 'ten' },
+      { limit: 0 },
+      { offset: -1 },
+      { status: 'SLEEPING' },
+      { status: 'stopped' },
+      { status: 'RUNNING,STOPPED' },
+      { feature: 'notebook' },
+      { sort_dir: 'asc' },
+      { owner: 'someone-else' },
+    ]) {
+      const res = await list(q);
+      expect(errorOf(res).error_code, JSON.stringify(q)).toBe('ModelArts.0104');
+      expect(errorOf(res).error_msg).toMatch(new RegExp(Object.keys(q)[0]!));
+    }
   });
 
   it('reflects lazy state changes: seeded leases that ended show as stopped', async () => {
@@ -260,12 +307,14 @@ describe('simulator update', () => {
 describe('simulator catalog', () => {
   beforeEach(() => boot());
 
-  it('lists flavors with the documented fields; some sold out, one free; filters by category', async () => {
+  it('lists flavors under data with the documented fields; some sold out, one free; filters by category', async () => {
     const res = await api({ path: `${nb}/flavors` });
     expect(res.status).toBe(200);
-    const page = ListFlavorsResponseSchema.safeParse(res.body);
-    const all = (res.body as { data: SimFlavor[]; flavors: SimFlavor[] }).data;
-    expect((res.body as { flavors: SimFlavor[] }).flavors).toEqual(all);
+    const body = res.body as { data: SimFlavor[]; total: number; current: number; size: number };
+    // Terraform's notebook_flavors data source reads `data` (data_source_huaweicloud_modelarts_notebook_flavors.go).
+    expect(body).not.toHaveProperty('flavors');
+    const all = body.data;
+    expect(body.total).toBe(all.length);
     expect(all.filter((f) => f.free).map((f) => f.id)).toEqual(['modelarts.vm.cpu.free']);
     expect(all.some((f) => f.sold_out)).toBe(true);
     expect(new Set(all.map((f) => f.category))).toEqual(new Set(['CPU', 'GPU', 'ASCEND']));
@@ -277,51 +326,77 @@ describe('simulator catalog', () => {
       gpu: { gpu: 1, gpu_memory: '32', type: 'V100' },
       billing: { code: 'modelarts.vm.gpu.v100', unit_num: 1 },
     });
-    // gpu_memory is a string on the wire, as Huawei documents it; the response schema reads it.
-    expect(page.success).toBe(true);
 
-    const gpus = (await api({ path: `${nb}/flavors`, query: { category: 'gpu' } })).body as { data: SimFlavor[] };
+    const gpus = (await api({ path: `${nb}/flavors`, query: { category: 'GPU' } })).body as { data: SimFlavor[] };
+    expect(gpus.data.length).toBeGreaterThan(0);
     expect(gpus.data.every((f) => f.category === 'GPU')).toBe(true);
+    expect(errorOf(await api({ path: `${nb}/flavors`, query: { category: 'gpu' } })).error_code).toBe('ModelArts.0104');
+    // offset is a record offset here too.
     const paged = (await api({ path: `${nb}/flavors`, query: { limit: 2, offset: 1 } })).body as { data: SimFlavor[] };
-    expect(paged.data.map((f) => f.id)).toEqual(all.slice(2, 4).map((f) => f.id));
+    expect(paged.data.map((f) => f.id)).toEqual(all.slice(1, 3).map((f) => f.id));
     const dedicated = (await api({ path: `${nb}/flavors`, query: { type: 'DEDICATED' } })).body as { total: number };
     expect(dedicated.total).toBe(0);
   });
 
-  it('lists switchable flavors of an instance (same arch, runs its image, not the current one)', async () => {
+  it('lists switchable flavors under flavors (same arch, runs its image, not the current one)', async () => {
     const v = (await create()).body as NotebookView;
-    const res = (await api({ path: `${nb}/${v.id}/flavors` })).body as { data: SimFlavor[] };
-    const ids = res.data.map((f) => f.id);
+    const res = (await api({ path: `${nb}/${v.id}/flavors` })).body as { flavors: SimFlavor[] };
+    // golangsdk results.go flavorResp reads only `flavors`.
+    expect(res).not.toHaveProperty('data');
+    const ids = res.flavors.map((f) => f.id);
     expect(ids).toContain('modelarts.vm.cpu.8u');
     expect(ids).not.toContain(SIMULATOR_DEFAULT_FLAVOR);
     expect(ids).not.toContain('modelarts.vm.cpu.free');
-    expect(res.data.every((f) => f.arch === 'X86_64' && f.category === 'CPU')).toBe(true);
+    expect(res.flavors.every((f) => f.arch === 'X86_64' && f.category === 'CPU')).toBe(true);
   });
 
-  it('lists images (BUILD_IN x86 and aarch64, one DEDICATED) with the documented fields', async () => {
+  it('lists BUILD_IN images by default (x86 and aarch64) with the documented fields', async () => {
     const res = await api({ path: `/v1/${pid}/images` });
     expect(res.status).toBe(200);
-    const page = ListImagesResponseSchema.parse(res.body);
+    const page = res.body as { current: number; size: number; total: number; data: SimImage[] };
     expect(page).toMatchObject({ current: 0, size: 200 });
-    const images = (res.body as { data: SimImage[] }).data;
+    const images = page.data;
+    // model_list_image_request.go: type defaults to BUILD_IN.
+    expect(images.every((i) => i.type === 'BUILD_IN')).toBe(true);
     expect(new Set(images.map((i) => i.arch))).toEqual(new Set(['X86_64', 'AARCH64']));
-    expect(images.filter((i) => i.type === 'DEDICATED')).toHaveLength(1);
     for (const i of images) {
       expect(i.resource_categories.length).toBeGreaterThan(0);
       expect(i.support_res_categories).toEqual(i.resource_categories);
       expect(i.dev_services).toContain('NOTEBOOK');
       expect(i.create_at).toBeGreaterThan(Date.UTC(2020, 0, 1));
     }
-    const builtIn = (await api({ path: `/v1/${pid}/images`, query: { type: 'BUILD_IN' } })).body as { total: number };
-    expect(builtIn.total).toBe(images.length - 1);
-    const fuzzy = (await api({ path: `/v1/${pid}/images`, query: { name: 'PYTORCH', name_fuzzy_match: 'true' } }))
-      .body as { data: SimImage[] };
+    // name_fuzzy_match defaults to true; false asks for the exact name.
+    const fuzzy = (await api({ path: `/v1/${pid}/images`, query: { name: 'pytorch' } })).body as { data: SimImage[] };
     expect(fuzzy.data.length).toBeGreaterThanOrEqual(3);
-    const exact = (await api({ path: `/v1/${pid}/images`, query: { name: 'notebook2.0-mul-kernel-cpu-cp36' } }))
-      .body as {
+    const exact = (
+      await api({
+        path: `/v1/${pid}/images`,
+        query: { name: 'notebook2.0-mul-kernel-cpu-cp36', name_fuzzy_match: 'false' },
+      })
+    ).body as { data: SimImage[] };
+    expect(exact.data.map((i) => i.id)).toEqual([SIMULATOR_DEFAULT_IMAGE_ID]);
+    const none = (await api({ path: `/v1/${pid}/images`, query: { name: 'pytorch', name_fuzzy_match: 'false' } }))
+      .body as { total: number };
+    expect(none.total).toBe(0);
+    const paged = (await api({ path: `/v1/${pid}/images`, query: { limit: 2, offset: 1 } })).body as {
       data: SimImage[];
     };
-    expect(exact.data.map((i) => i.id)).toEqual([SIMULATOR_DEFAULT_IMAGE_ID]);
+    expect(paged.data.map((i) => i.id)).toEqual(images.slice(1, 3).map((i) => i.id));
+    expect(errorOf(await api({ path: `/v1/${pid}/images`, query: { type: 'dedicated' } })).error_code).toBe(
+      'ModelArts.0104',
+    );
+  });
+
+  it("shows a team's DEDICATED image only with type=DEDICATED, and it runs on common flavors", async () => {
+    const res = (await api({ path: `/v1/${pid}/images`, query: { type: 'DEDICATED' } })).body as { data: SimImage[] };
+    expect(res.data).toHaveLength(1);
+    const custom = res.data[0]!;
+    expect(custom).toMatchObject({ type: 'DEDICATED', visibility: 'PRIVATE', origin: 'IMAGE_SAVE' });
+    for (const flavor of [SIMULATOR_DEFAULT_FLAVOR, 'modelarts.vm.cpu.8u', 'modelarts.vm.gpu.t4u8']) {
+      const created = await create({ flavor, image_id: custom.id });
+      expect(created.status, flavor).toBe(200);
+      expect((created.body as NotebookView).image).toMatchObject({ id: custom.id, type: 'DEDICATED' });
+    }
   });
 
   it('can leave the DEDICATED image out', async () => {

@@ -26,7 +26,7 @@ beforeEach(() => t.boot({ skewReference: 'clock' }));
 
 describe('simulator AK/SK signatures', () => {
   it('accepts a correctly signed request and answers with an X-Request-Id', async () => {
-    const res = await api({ path: listPath, query: { limit: 5, name: 'a b/c' } });
+    const res = await api({ path: listPath, query: { limit: 20, name: 'a b/c' } });
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(res.body).toMatchObject({ current: 0, data: [], total: 0 });
@@ -51,9 +51,20 @@ describe('simulator AK/SK signatures', () => {
   it('rejects a query changed after signing', async () => {
     const res = await api({
       path: listPath,
-      query: { limit: 5 },
+      query: { limit: 10 },
       tamper: (w) => {
         w.query = 'limit=50';
+      },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error_code: 'APIG.0301' });
+  });
+
+  it('signs the X-Language header the helper sends: changing it after signing fails', async () => {
+    const res = await api({
+      path: listPath,
+      tamper: (w) => {
+        w.headers['X-Language'] = 'zh-cn';
       },
     });
     expect(res.status).toBe(401);

@@ -96,7 +96,7 @@ describe('simulator lifecycle (ManualClock)', () => {
     v = (await show(created.id)).body as NotebookView;
     expect(v.status).toBe('STARTING');
     expect(v.action_progress.every((s) => s.status === 'COMPLETED')).toBe(true);
-    expect(v.update_at).toBe(created.create_at + CREATE_MS);
+    expect(v.lease).toEqual(created.lease);
 
     clock.advance(DEFAULT_TIMINGS.createStarting);
     v = (await show(created.id)).body as NotebookView;
@@ -105,8 +105,8 @@ describe('simulator lifecycle (ManualClock)', () => {
     expect(v.token).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('stop → STOPPING → STOPPED; start → STARTING → RUNNING with a new lease', async () => {
-    const { id } = await create();
+  it('stop → STOPPING → STOPPED; start → STARTING → RUNNING, the lease keeping its create_at', async () => {
+    const { id, lease: created } = await create();
     clock.advance(TO_RUNNING_MS);
     const stopping = await post(id, 'stop');
     expect(stopping.status).toBe(200);
@@ -120,9 +120,51 @@ describe('simulator lifecycle (ManualClock)', () => {
     expect(started.status).toBe(200);
     const v = started.body as NotebookView;
     expect(v.status).toBe('STARTING');
-    expect(v.lease).toMatchObject({ create_at: clock.now(), duration: 7_200_000, type: 'IDLE', enable: true });
+    // The run time asked for counts from now; the lease still counts from its create_at.
+    expect(v.lease).toEqual({
+      create_at: created.create_at,
+      duration: clock.now() - created.create_at + 7_200_000,
+      type: 'IDLE',
+      enable: true,
+      update_at: clock.now(),
+    });
     clock.advance(DEFAULT_TIMINGS.start);
     expect(await status(id)).toBe('RUNNING');
+    clock.advance(7_200_000 - DEFAULT_TIMINGS.start - 1);
+    expect(await status(id)).toBe('RUNNING');
+    clock.advance(1);
+    expect(await status(id)).toBe('STOPPING');
+  });
+
+  it("reproduces Huawei's StartNotebook example: duration = (update_at − create_at) + 3600000", async () => {
+    // seeds/start-notebook.current.txt: create_at 1638841744515, update_at 1638844471727, duration 6327212.
+    await sim.stop();
+    await boot({}, new ManualClock(1_638_841_744_515));
+    const { id } = await create();
+    clock.advance(TO_RUNNING_MS);
+    await post(id, 'stop');
+    clock.advance(1_638_844_471_727 - clock.now());
+    const started = (await post(id, 'start')).body as NotebookView;
+    expect(started.lease).toEqual({
+      create_at: 1_638_841_744_515,
+      duration: 6_327_212,
+      enable: true,
+      type: 'TIMING',
+      update_at: 1_638_844_471_727,
+    });
+  });
+
+  it('duration -1 means no auto-stop, as Terraform creates and starts (lease.enable false)', async () => {
+    const v = await create({ duration: -1 });
+    expect(v.lease.enable).toBe(false);
+    clock.advance(TO_RUNNING_MS + 100 * 3_600_000);
+    expect(await status(v.id)).toBe('RUNNING');
+    await post(v.id, 'stop');
+    clock.advance(DEFAULT_TIMINGS.stop);
+    const started = (await post(v.id, 'start', { duration: -1 })).body as NotebookView;
+    expect(started.lease).toMatchObject({ enable: false, create_at: v.lease.create_at });
+    clock.advance(DEFAULT_TIMINGS.start + 100 * 3_600_000);
+    expect(await status(v.id)).toBe('RUNNING');
   });
 
   it('start in RUNNING → ModelArts.6305, in STARTING → 6306, stop in STOPPED → 6307, in STOPPING → 6308', async () => {
@@ -145,14 +187,18 @@ describe('simulator lifecycle (ManualClock)', () => {
     clock.advance(TO_RUNNING_MS);
     await post(id, 'stop');
     clock.advance(DEFAULT_TIMINGS.stop);
-    const res = await post(id, 'start', { duration: 60_000 });
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error_code: 'ModelArts.0104' });
-    expect((res.body as { error_msg: string }).error_msg).toMatch(/duration/);
+    for (const duration of [60_000, 3_599_999, 259_200_001, -2]) {
+      const res = await post(id, 'start', { duration });
+      expect(res.status, String(duration)).toBe(400);
+      expect(res.body).toMatchObject({ error_code: 'ModelArts.0104' });
+      expect((res.body as { error_msg: string }).error_msg).toMatch(/duration/);
+    }
+    expect((await post(id, 'start', { duration: '2h' })).body).toMatchObject({ error_code: 'ModelArts.0104' });
     expect((await post(id, 'start', { type: 'sometimes' })).body).toMatchObject({ error_code: 'ModelArts.0104' });
+    expect((await post(id, 'start', { duration: 259_200_000, type: 'timing' })).status).toBe(200);
   });
 
-  it('delete while RUNNING → 6304; after stop → DELETING → not found (400 ModelArts.6309)', async () => {
+  it('delete while RUNNING → 6304; after stop → DELETING → not found (HTTP 400 ModelArts.6404)', async () => {
     const { id } = await create();
     clock.advance(TO_RUNNING_MS);
     const refused = await api({ method: 'DELETE', path: `${nb}/${id}` });
@@ -168,7 +214,10 @@ describe('simulator lifecycle (ManualClock)', () => {
     clock.advance(DEFAULT_TIMINGS.delete);
     const gone = await show(id);
     expect(gone.status).toBe(400);
-    expect(gone.body).toEqual({ error_code: 'ModelArts.6309', error_msg: 'The instance does not exist.' });
+    expect(gone.body).toEqual({
+      error_code: 'ModelArts.6404',
+      error_msg: `The notebook instance ${id} does not exist.`,
+    });
     expect(sim.instances.count()).toBe(0);
   });
 
@@ -186,7 +235,7 @@ describe('simulator lifecycle (ManualClock)', () => {
     clock.advance(1);
     const v = (await show(created.id)).body as NotebookView;
     expect(v.status).toBe('STOPPING');
-    expect(v.update_at).toBe(created.lease.create_at + 3_600_000);
+    expect(v.lease).toEqual(created.lease);
     clock.advance(DEFAULT_TIMINGS.stop);
     expect(await status(created.id)).toBe('STOPPED');
   });
@@ -197,9 +246,9 @@ describe('simulator lifecycle (ManualClock)', () => {
     expect(await status(id)).toBe('STOPPED');
   });
 
-  it('a top-level duration wins over lease.duration', async () => {
-    const v = await create({ duration: 7_200_000, lease: { duration: 3_600_000 } });
-    expect(v.lease.duration).toBe(7_200_000);
+  it('a top-level duration wins over lease (and makes the type TIMING)', async () => {
+    const v = await create({ duration: 7_200_000, lease: { duration: 3_600_000, type: 'IDLE' } });
+    expect(v.lease).toMatchObject({ duration: 7_200_000, type: 'TIMING' });
   });
 
   it('a lease shorter than the creation stops the instance as soon as it runs', async () => {
@@ -232,44 +281,69 @@ describe('simulator leases', () => {
     expect(res.body).toEqual(v.lease);
   });
 
-  it('renews with a body: duration is the total from create_at, type kept, update_at moves', async () => {
+  it('renews with a body: the run time counts from now, the answer from create_at', async () => {
     const v = await running();
+    clock.advance(20 * 60_000);
+    const renewedAt = clock.now();
     const res = await renew(v.id, { duration: 7_200_000 });
     expect(res.status).toBe(200);
     const lease = res.body as LeaseView;
+    // model_lease_req.go: "以当前时刻为起点"; the answer's duration is counted from create_at.
     expect(lease).toEqual({
       create_at: v.lease.create_at,
-      duration: 7_200_000,
+      duration: renewedAt - v.lease.create_at + 7_200_000,
       enable: true,
       type: 'TIMING',
-      update_at: clock.now(),
+      update_at: renewedAt,
     });
-    clock.advance(v.lease.create_at + 3_600_000 - clock.now());
+    expect((await api({ path: `${nb}/${v.id}/lease` })).body).toEqual(lease);
+    // The instance stops exactly 2 h after the renewal.
+    clock.advance(7_200_000 - 1);
     expect(await status(v.id)).toBe('RUNNING');
-    clock.advance(3_600_000);
+    clock.advance(1);
     expect(await status(v.id)).toBe('STOPPING');
   });
 
-  it('renews the type alone (lowercase accepted)', async () => {
+  it('a renewal is not an addition: renewing twice for 1 h ends 1 h after the second', async () => {
+    const v = await running();
+    await renew(v.id, { duration: 3_600_000 });
+    clock.advance(30 * 60_000);
+    const lease = (await renew(v.id, { duration: 3_600_000 })).body as LeaseView;
+    expect(lease.create_at + lease.duration).toBe(clock.now() + 3_600_000);
+  });
+
+  it('renews the type alone (lowercase accepted, as the SDK sends it); duration defaults to 1 h from now', async () => {
     const v = await running();
     const lease = (await renew(v.id, { type: 'idle' })).body as LeaseView;
-    expect(lease).toMatchObject({ type: 'IDLE', duration: 3_600_000 });
+    expect(lease).toMatchObject({ type: 'IDLE', duration: clock.now() - v.lease.create_at + 3_600_000 });
+    const empty = (await renew(v.id, {})).body as LeaseView;
+    expect(empty).toMatchObject({ type: 'IDLE', duration: clock.now() - v.lease.create_at + 3_600_000 });
   });
 
   it('a duration query parameter wins: the body is ignored and the type becomes TIMING', async () => {
     const v = await running();
     await renew(v.id, { type: 'IDLE' });
-    const lease = (await renew(v.id, { duration: 100, type: 'IDLE' }, { duration: 10_800_000 })).body as LeaseView;
-    expect(lease).toMatchObject({ duration: 10_800_000, type: 'TIMING' });
+    const lease = (await renew(v.id, { duration: 100, type: 'IDLE', extra: 1 }, { duration: 10_800_000 }))
+      .body as LeaseView;
+    expect(lease).toMatchObject({ duration: clock.now() - v.lease.create_at + 10_800_000, type: 'TIMING' });
   });
 
-  it('rejects durations outside 1–72 h and empty renewals with ModelArts.0104', async () => {
+  it('rejects durations outside 1–72 h, unknown keys and bad bodies with ModelArts.0104', async () => {
     const v = await running();
-    expect((await renew(v.id, { duration: 3_599_999 })).body).toMatchObject({ error_code: 'ModelArts.0104' });
-    expect((await renew(v.id, { duration: 259_200_001 })).body).toMatchObject({ error_code: 'ModelArts.0104' });
+    for (const body of [
+      { duration: 3_599_999 },
+      { duration: 259_200_001 },
+      { duration: -1 },
+      { duration: '2h' },
+      { hours: 2 },
+      { type: 'sometimes' },
+      'not json',
+      [],
+    ]) {
+      expect((await renew(v.id, body)).body, JSON.stringify(body)).toMatchObject({ error_code: 'ModelArts.0104' });
+    }
     expect((await renew(v.id, undefined, { duration: 1 })).body).toMatchObject({ error_code: 'ModelArts.0104' });
-    expect((await renew(v.id, {})).body).toMatchObject({ error_code: 'ModelArts.0104' });
-    expect((await renew(v.id, 'not json')).body).toMatchObject({ error_code: 'ModelArts.0104' });
+    expect((await renew(v.id, { duration: 259_200_000 })).status).toBe(200);
   });
 
   it('needs RUNNING', async () => {
@@ -282,8 +356,9 @@ describe('simulator leases', () => {
 
 describe('simulator not-found forms', () => {
   it.each([
+    ['400', 400, 'ModelArts.6404'],
+    ['6309', 400, 'ModelArts.6309'],
     ['404', 404, 'ModelArts.6404'],
-    ['400', 400, 'ModelArts.6309'],
   ] as const)('notFound: %s answers HTTP %i %s', async (style, httpStatus, code) => {
     await boot({ notFound: style });
     const res = await show('00000000-0000-0000-0000-000000000000');
@@ -291,7 +366,17 @@ describe('simulator not-found forms', () => {
     expect(res.body).toMatchObject({ error_code: code });
   });
 
-  it('random mode (the default) produces both forms', async () => {
+  it('defaults to HTTP 400 ModelArts.6404, as Terraform expects from the service', async () => {
+    await sim.stop();
+    clock = new ManualClock(Date.now());
+    sim = createSimulator({ clock });
+    await sim.start();
+    const res = await show('00000000-0000-0000-0000-000000000000');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error_code: 'ModelArts.6404' });
+  });
+
+  it('random mode produces the forms', async () => {
     let i = 0;
     await boot({ notFound: 'random', random: () => (i++ % 2 === 0 ? 0.1 : 0.9) });
     const a = await show('missing-a');

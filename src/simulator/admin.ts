@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { NOTEBOOK_STATUSES, upperEnum } from '../modelarts/schemas.js';
+import { NOTEBOOK_STATUSES } from './contract.js';
 import type { SimCore } from './core.js';
 import { SimApiError } from './errors.js';
 import { jsonBody, queryParams, readBody, sendJson } from './http.js';
 import { intParam } from './paging.js';
-import { forceStatus, seedInstances } from './seed.js';
+import { anyCaseEnum, forceStatus, seedInstances } from './seed.js';
 import { SIM_OPERATIONS } from './stats.js';
 
 /**
@@ -58,7 +58,7 @@ const ServerErrorBody = z.object({
 });
 const DelayBody = z.object({ ...matchShape, ms: z.number().min(0) });
 const DropBody = z.object({ ...matchShape, afterProcessing: z.boolean().optional() });
-const ForceBody = z.object({ status: upperEnum(NOTEBOOK_STATUSES, 'status'), fail_reason: z.string().optional() });
+const ForceBody = z.object({ status: anyCaseEnum(NOTEBOOK_STATUSES, 'status'), fail_reason: z.string().optional() });
 const AdvanceBody = z.object({ ms: z.number().min(0) });
 
 /** Strips undefined values so optional fields stay absent (exactOptionalPropertyTypes). */

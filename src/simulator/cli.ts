@@ -5,6 +5,7 @@
  *   npx tsx src/simulator/cli.ts serve --port 9000 --scale 60 --seed 100
  *   npx tsx src/simulator/cli.ts sign GET '/v1/<pid>/notebooks?limit=5'      prints a signed curl command
  *   eval "$(npx tsx src/simulator/cli.ts sign GET /v1/<pid>/notebooks)"       …and runs it
+ *   npx tsx src/simulator/cli.ts sign GET /v1/<pid>/notebooks --lang none      no X-Language: Chinese messages
  */
 import { parseArgs } from 'node:util';
 import { ScaledClock } from '../clock.js';
@@ -22,10 +23,10 @@ import {
 
 const USAGE = `Usage:
   npx tsx src/simulator/cli.ts [serve] [--port N] [--host H] [--scale S] [--seed N]
-  npx tsx src/simulator/cli.ts sign METHOD PATH [--data JSON] [--url URL]
+  npx tsx src/simulator/cli.ts sign METHOD PATH [--data JSON] [--url URL] [--lang en-us|zh-cn|none]
 Environment: PORT (default ${SIMULATOR_DEFAULT_PORT}), HOST (default 127.0.0.1), SIMULATOR_TIME_SCALE (default 1),
              SIMULATOR_SEED (instances to pre-create), SIMULATOR_URL (for sign).
-In PATH, <pid> stands for the project id.`;
+In PATH, <pid> stands for the project id. Signed calls send X-Language: en-us unless --lang says otherwise.`;
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -96,6 +97,7 @@ function sign(positionals: string[], flags: Record<string, string | undefined>):
     ak: SIMULATOR_AK,
     sk: SIMULATOR_SK,
     ...(flags['data'] !== undefined ? { body: flags['data'] } : {}),
+    ...(flags['lang'] !== undefined ? { language: flags['lang'] === 'none' ? null : flags['lang'] } : {}),
   });
   process.stdout.write(`${command}\n`);
 }
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       data: { type: 'string' },
       url: { type: 'string' },
+      lang: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
     seed: values.seed,
     data: values.data,
     url: values.url,
+    lang: values.lang,
   };
   const [command = 'serve', ...rest] = positionals;
   if (values.help || command === 'help') {

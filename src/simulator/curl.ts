@@ -1,4 +1,5 @@
 import { canonicalQueryString, decodePath, encodePath, parseQueryString, signRequest } from '../modelarts/signer.js';
+import { ENGLISH } from './language.js';
 
 export interface SignedCurlInput {
   /** Simulator (or real endpoint) base URL, e.g. `http://127.0.0.1:8089`. */
@@ -13,6 +14,8 @@ export interface SignedCurlInput {
   body?: string;
   /** Signing time (default now). */
   date?: Date;
+  /** `X-Language` (signed), default `en-us` for English messages; `null` omits it (Chinese answers). */
+  language?: string | null;
 }
 
 export interface SignedCurl {
@@ -45,7 +48,12 @@ export function signedCurl(input: SignedCurlInput): SignedCurl {
   const query = canonicalQueryString(queryPairs);
   const url = `${base.origin}${encodePath(pathSegments)}${query ? `?${query}` : ''}`;
   const body = input.body ?? '';
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Host: base.host };
+  const language = input.language === undefined ? ENGLISH : input.language;
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    Host: base.host,
+    ...(language !== null ? { 'X-Language': language } : {}),
+  };
   signRequest(
     { method, pathSegments, queryPairs, headers, body },
     { ak: input.ak, sk: input.sk, ...(input.date ? { date: input.date } : {}) },

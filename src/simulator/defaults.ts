@@ -60,7 +60,7 @@ export const DEFAULT_TIMINGS: LifecycleTimings = {
 };
 
 /** Lease given when a create or start does not name one (the service's documented default). */
-export const DEFAULT_LEASE_MS = 3_600_000;
+export { DEFAULT_LEASE_MS } from './contract.js';
 /** `X-Sdk-Date` may differ from "now" by at most this much (Huawei's API gateway rule). */
 export const DEFAULT_MAX_SKEW_MS = 15 * 60_000;
 /** IAM tokens are valid for 24 hours. */

@@ -1,3 +1,4 @@
+import { same, type Text, text } from './language.js';
 import type { InstancePlan } from './lifecycle.js';
 import type { SimOperation } from './stats.js';
 
@@ -176,9 +177,7 @@ export class Faults {
       return { hangCreate: true };
     }
     const reason = take(this.createFailures);
-    return reason === undefined
-      ? {}
-      : { failCreate: reason || `Insufficient resources for flavor ${flavor}. Try another flavor or try again later.` };
+    return reason === undefined ? {} : { failCreate: reasonOr(reason, failureReasons.create(flavor)) };
   }
 
   /** Consumes the lifecycle fault for one start, if any. */
@@ -188,15 +187,13 @@ export class Faults {
       return { hangStart: true };
     }
     const reason = take(this.startFailures);
-    return reason === undefined
-      ? {}
-      : { failStart: reason || `Insufficient resources for flavor ${flavor}. Try again later.` };
+    return reason === undefined ? {} : { failStart: reasonOr(reason, failureReasons.start(flavor)) };
   }
 
   /** Consumes the lifecycle fault for one delete, if any. */
   takeDeletePlan(): InstancePlan {
     const reason = take(this.deleteFailures);
-    return reason === undefined ? {} : { failDelete: reason || 'Failed to release the storage of the instance.' };
+    return reason === undefined ? {} : { failDelete: reasonOr(reason, failureReasons.delete()) };
   }
 
   /**
@@ -274,6 +271,32 @@ export class Faults {
     });
   }
 }
+
+/** The default `fail_reason` of each injected or sold-out failure, in both languages. */
+export const failureReasons = {
+  create: (flavor: string): Text =>
+    text(
+      `Insufficient resources for flavor ${flavor}. Try another flavor or try again later.`,
+      `规格${flavor}资源不足，请更换规格或稍后重试。`,
+    ),
+  createSoldOut: (flavor: string): Text =>
+    text(
+      `Insufficient resources for flavor ${flavor} (sold out). Try another flavor or try again later.`,
+      `规格${flavor}已售罄，资源不足，请更换规格或稍后重试。`,
+    ),
+  start: (flavor: string): Text =>
+    text(`Insufficient resources for flavor ${flavor}. Try again later.`, `规格${flavor}资源不足，请稍后重试。`),
+  startSoldOut: (flavor: string): Text =>
+    text(
+      `Insufficient resources for flavor ${flavor} (sold out). Try again later.`,
+      `规格${flavor}已售罄，资源不足，请稍后重试。`,
+    ),
+  delete: (): Text => text('Failed to release the storage of the instance.', '释放实例存储失败。'),
+  seeded: (): Text => text('Simulated failure (seeded).', '模拟失败（预置）。'),
+} as const;
+
+/** A reason a test chose reads the same in both languages; '' means the default. */
+const reasonOr = (reason: string, fallback: Text): Text => (reason ? same(reason) : fallback);
 
 /** Takes one from a queue: the reason ('' = default) or undefined when empty. */
 function take(q: Queue): string | undefined {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseQueryString } from '../modelarts/signer.js';
 import { type SimApiError, simErrors } from './errors.js';
+import { text } from './language.js';
 import type { QueryParams } from './paging.js';
 
 /** Largest request body accepted (create bodies are a few KB). */
@@ -23,7 +24,9 @@ export function queryParams(rawQuery: string): QueryParams {
   try {
     return Object.fromEntries(parseQueryString(rawQuery));
   } catch {
-    throw simErrors.badParameter('the query string is not valid percent-encoding');
+    throw simErrors.badParameter(
+      text('the query string is not valid percent-encoding', '查询字符串的百分号编码不合法'),
+    );
   }
 }
 
@@ -52,7 +55,7 @@ export function jsonBody(body: Buffer): () => unknown {
     try {
       parsed = { value: JSON.parse(body.toString('utf8')) };
     } catch {
-      throw simErrors.badParameter('the request body is not valid JSON');
+      throw simErrors.badParameter(text('the request body is not valid JSON', '请求体不是合法的JSON'));
     }
     return parsed.value;
   };

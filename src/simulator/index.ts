@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, ScaledClock } from '../clock.js';
-import type { NotebookStatus } from '../modelarts/schemas.js';
 import { Authenticator, type LockoutOptions, type SimulatorCredential, type SkewReference } from './auth.js';
 import { Catalog, DEDICATED_IMAGE, DEFAULT_FLAVORS, DEFAULT_IMAGES, type SimFlavor, type SimImage } from './catalog.js';
+import type { NotebookStatus } from './contract.js';
 import type { SimCore } from './core.js';
 import {
   DEFAULT_MAX_SKEW_MS,
@@ -43,6 +43,17 @@ export {
   type SimImage,
 } from './catalog.js';
 export {
+  FEATURES,
+  LEASE_TYPES,
+  type LeaseType,
+  LIST_NOTEBOOKS_LIMITS,
+  MAX_LEASE_MS,
+  MIN_LEASE_MS,
+  NO_AUTO_STOP,
+  NOTEBOOK_STATUSES,
+  type NotebookStatus,
+} from './contract.js';
+export {
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_SKEW_MS,
   DEFAULT_TIMINGS,
@@ -67,6 +78,8 @@ export type {
   ThrottleFault,
 } from './faults.js';
 export type { IamOptions, IamService, IamUser, IssuedToken } from './iam.js';
+export { ENGLISH, type Lang, languageOf } from './language.js';
+export type { FlavorPage, NotebookPage, SwitchableFlavors } from './notebooks.js';
 export type { SeedSpec } from './seed.js';
 export { ADMIN_PREFIX } from './server.js';
 export {
@@ -76,7 +89,7 @@ export {
   type SimulatorStats,
   type StatsSnapshot,
 } from './stats.js';
-export type { LeaseView, NotebookView } from './view.js';
+export type { EndpointView, LeaseView, NotebookView, VolumeView } from './view.js';
 
 /** Options of {@link createSimulator}; every field has a realistic default. */
 export interface SimulatorOptions {
@@ -100,13 +113,19 @@ export interface SimulatorOptions {
   maxInstances?: number;
   /** Code of the quota answer (default ModelArts.6302). */
   quotaErrorCode?: 'ModelArts.6302' | 'ModelArts.0113';
-  /** How unknown or deleted ids are answered (default `random`: both forms appear). */
+  /**
+   * How unknown or deleted ids are answered: `400` (default) HTTP 400 ModelArts.6404, `6309`
+   * HTTP 400 ModelArts.6309, `404` HTTP 404 ModelArts.6404, `random` any of them.
+   */
   notFound?: NotFoundStyle;
   /** HTTP status of a successful create (default 200, as the docs' example; 201 is also documented). */
   createStatus?: 200 | 201;
   /** AK lockout after repeated bad signatures (default 5 failures → 5 minutes; `false` disables). */
   lockout?: LockoutOptions | false;
-  /** Include the DEDICATED (user-saved) image in ListImages (default true). */
+  /**
+   * Include the DEDICATED (user-saved) image in the catalog (default true). ListImages shows it
+   * only to `type=DEDICATED`: the type defaults to BUILD_IN, as on the real service.
+   */
   dedicatedImage?: boolean;
   /** Replace the flavor catalog. */
   flavors?: readonly SimFlavor[];
@@ -122,9 +141,9 @@ export interface SimulatorOptions {
 
 /** Direct access to the instances, for tests (no HTTP, no auth, no faults). */
 export interface SimulatorInstances {
-  /** The instance as the API would show it now, or undefined when unknown / deleted. */
+  /** The instance as the API would show it now (in English), or undefined when unknown / deleted. */
   get(id: string): NotebookView | undefined;
-  /** All live instances, newest first, optionally of one status. */
+  /** All live instances, newest first, optionally of one status (in English). */
   list(filter?: { status?: NotebookStatus }): NotebookView[];
   /** Live instances (O(1) amortised). */
   count(): number;
@@ -225,7 +244,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     timings,
     region,
     random,
-    notFound: options.notFound ?? 'random',
+    notFound: options.notFound ?? '400',
     maxInstances: options.maxInstances,
     quotaErrorCode: options.quotaErrorCode ?? 'ModelArts.6302',
   });

@@ -1,5 +1,6 @@
-import type { LeaseType, NotebookStatus } from '../modelarts/schemas.js';
+import type { Feature, LeaseType, NotebookStatus } from './contract.js';
 import type { LifecycleTimings, SimUser } from './defaults.js';
+import { type Lang, say, type Text, text } from './language.js';
 
 /**
  * The lifecycle of one instance, evaluated lazily: a record holds the status it entered and
@@ -9,6 +10,9 @@ import type { LifecycleTimings, SimUser } from './defaults.js';
  *
  * CREATING (steps 1–4) → STARTING → RUNNING → (lease ends or stop) STOPPING → STOPPED;
  * STOPPED/START_FAILED → (start) STARTING → RUNNING; DELETING → gone.
+ *
+ * The lease ends the run at `lease.createAt + lease.duration` (`model_lease.go`: "创建时间+duration"),
+ * so a start or a renewal that moves the end changes `duration`, never `createAt`.
  */
 
 export interface LeaseState {
@@ -22,15 +26,15 @@ export interface LeaseState {
 /** What the faults or the seeder decided for the current operation. */
 export interface InstancePlan {
   /** Creation stops at step 2 (compute) with CREATE_FAILED and this reason. */
-  failCreate?: string;
+  failCreate?: Text;
   /** Creation never finishes: step 4 stays PROCESSING. */
   hangCreate?: boolean;
   /** The next STARTING phase ends in START_FAILED with this reason. */
-  failStart?: string;
+  failStart?: Text;
   /** The next STARTING phase never ends. */
   hangStart?: boolean;
   /** DELETING ends in DELETE_FAILED with this reason instead of removing the instance. */
-  failDelete?: string;
+  failDelete?: Text;
 }
 
 export interface VolumeState {
@@ -39,6 +43,9 @@ export interface VolumeState {
   capacity: number;
   uri?: string;
   id?: string;
+  dewSecretName?: string;
+  mountPath?: string;
+  readOnly?: boolean;
   /** While `now` is before this, `volume.status` is RESIZING. */
   resizeUntil?: number;
 }
@@ -56,14 +63,16 @@ export interface InstanceRecord {
   readonly seq: number;
   name: string;
   description: string;
-  feature: 'NOTEBOOK' | 'DEFAULT';
+  feature: Feature;
   flavor: string;
   imageId: string;
   workspaceId: string;
   poolId?: string;
   volume: VolumeState;
   endpoints: EndpointState[];
+  dataVolumes: VolumeState[];
   hooks?: unknown;
+  tags: Array<{ key: string; value: string }>;
   user: SimUser;
   /** The Jupyter token of the instance. */
   token: string;
@@ -78,7 +87,8 @@ export interface InstanceRecord {
   startKind: 'create' | 'start';
   /** `pending` while CREATING; afterwards whether all steps completed or step 2 failed. */
   createOutcome: 'pending' | 'done' | 'failed';
-  failReason?: string;
+  /** `fail_reason`, in both languages (`X-Language` picks one). */
+  failReason?: Text;
   plan: InstancePlan;
 }
 
@@ -185,43 +195,57 @@ export interface ActionProgressItem {
   step_description: string;
 }
 
+/** Step wording, as `{en, zh}` (the service localises `step_description` like `fail_reason`). */
 const STEPS = [
-  { waiting: 'Waiting to prepare storage', processing: 'Preparing storage', completed: 'Storage prepared' },
   {
-    waiting: 'Waiting to prepare compute resources',
-    processing: 'Preparing compute resources',
-    completed: 'Compute resources prepared',
+    waiting: text('Waiting to prepare storage', '等待准备存储'),
+    processing: text('Preparing storage', '正在准备存储'),
+    completed: text('Storage prepared', '存储准备完成'),
   },
   {
-    waiting: 'Waiting to configure the network',
-    processing: 'Configuring the network',
-    completed: 'Network configured',
+    waiting: text('Waiting to prepare compute resources', '等待准备计算资源'),
+    processing: text('Preparing compute resources', '正在准备计算资源'),
+    completed: text('Compute resources prepared', '计算资源准备完成'),
   },
   {
-    waiting: 'Waiting to initialize the instance',
-    processing: 'Initializing the instance',
-    completed: 'Instance initialized',
+    waiting: text('Waiting to configure the network', '等待配置网络'),
+    processing: text('Configuring the network', '正在配置网络'),
+    completed: text('Network configured', '网络配置完成'),
+  },
+  {
+    waiting: text('Waiting to initialize the instance', '等待初始化实例'),
+    processing: text('Initializing the instance', '正在初始化实例'),
+    completed: text('Instance initialized', '实例初始化完成'),
   },
 ] as const;
 
-function step(id: string, index: number, status: StepStatus, failReason?: string): ActionProgressItem {
+function step(id: string, index: number, status: StepStatus, lang: Lang, failReason?: Text): ActionProgressItem {
   const d = STEPS[index]!;
   const step_description =
     status === 'WAITING'
-      ? d.waiting
+      ? say(d.waiting, lang)
       : status === 'PROCESSING'
-        ? d.processing
+        ? say(d.processing, lang)
         : status === 'COMPLETED'
-          ? d.completed
-          : `${d.processing} failed: ${failReason ?? 'unknown error'}`;
+          ? say(d.completed, lang)
+          : lang === 'en'
+            ? `${d.processing.en} failed: ${failReason?.en ?? 'unknown error'}`
+            : `${d.processing.zh}失败：${failReason?.zh ?? '未知错误'}`;
   return { notebook_id: id, step: index + 1, status, step_description };
 }
 
-/** `action_progress` as of `now` (call after {@link advance}). */
-export function actionProgress(rec: InstanceRecord, now: number, t: LifecycleTimings): ActionProgressItem[] {
-  if (rec.createOutcome === 'done') return STEPS.map((_, i) => step(rec.id, i, 'COMPLETED'));
+/** `action_progress` as of `now` (call after {@link advance}), its descriptions in `lang`. */
+export function actionProgress(
+  rec: InstanceRecord,
+  now: number,
+  t: LifecycleTimings,
+  lang: Lang = 'en',
+): ActionProgressItem[] {
+  if (rec.createOutcome === 'done') return STEPS.map((_, i) => step(rec.id, i, 'COMPLETED', lang));
   if (rec.createOutcome === 'failed') {
-    return STEPS.map((_, i) => step(rec.id, i, i === 0 ? 'COMPLETED' : i === 1 ? 'FAILED' : 'WAITING', rec.failReason));
+    return STEPS.map((_, i) =>
+      step(rec.id, i, i === 0 ? 'COMPLETED' : i === 1 ? 'FAILED' : 'WAITING', lang, rec.failReason),
+    );
   }
   const elapsed = now - rec.phaseStart;
   let boundary = 0;
@@ -229,9 +253,9 @@ export function actionProgress(rec: InstanceRecord, now: number, t: LifecycleTim
     const begin = boundary;
     boundary += t.createSteps[i]!;
     const isLast = i === STEPS.length - 1;
-    if (elapsed >= boundary && !(isLast && rec.plan.hangCreate)) return step(rec.id, i, 'COMPLETED');
-    if (elapsed >= begin) return step(rec.id, i, 'PROCESSING');
-    return step(rec.id, i, 'WAITING');
+    if (elapsed >= boundary && !(isLast && rec.plan.hangCreate)) return step(rec.id, i, 'COMPLETED', lang);
+    if (elapsed >= begin) return step(rec.id, i, 'PROCESSING', lang);
+    return step(rec.id, i, 'WAITING', lang);
   });
 }
 

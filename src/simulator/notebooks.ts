@@ -1,26 +1,26 @@
-import type { z } from 'zod';
 import type { Clock } from '../clock.js';
-import {
-  CreateNotebookRequestSchema,
-  FEATURES,
-  FLAVOR_CATEGORIES,
-  LEASE_TYPES,
-  type LeaseType,
-  MAX_LEASE_MS,
-  MIN_LEASE_MS,
-  NOTEBOOK_STATUSES,
-  RenewLeaseRequestSchema,
-  UpdateNotebookRequestSchema,
-  zodIssuesToFields,
-} from '../modelarts/schemas.js';
 import type { Catalog, SimFlavor, SimImage } from './catalog.js';
-import { DEFAULT_LEASE_MS, type LifecycleTimings, type SimUser } from './defaults.js';
-import { type NotFoundStyle, simErrors } from './errors.js';
-import type { Faults } from './faults.js';
+import type { LifecycleTimings, SimUser } from './defaults.js';
+import { type NotFoundForm, type NotFoundStyle, simErrors } from './errors.js';
+import { type Faults, failureReasons } from './faults.js';
 import type { InstanceTable } from './instance-table.js';
-import { beginPhase, type InstanceRecord } from './lifecycle.js';
-import { intParam, type Page, paginate, type QueryParams } from './paging.js';
+import { type Lang, text } from './language.js';
+import { beginPhase, type InstanceRecord, type VolumeState } from './lifecycle.js';
+import { type Page, paginate, type QueryParams } from './paging.js';
 import { buildRecord } from './records.js';
+import {
+  type ListNotebooksRequest,
+  type NotebookSortKey,
+  parseCreateBody,
+  parseListFlavorsQuery,
+  parseListImagesQuery,
+  parseListNotebooksQuery,
+  parseRenewRequest,
+  parseStartQuery,
+  parseSwitchableFlavorsQuery,
+  parseUpdateBody,
+  type VolumeRequest,
+} from './request-rules.js';
 import { type LeaseView, leaseView, type NotebookView, notebookView, type ViewContext } from './view.js';
 
 export interface NotebookServiceOptions {
@@ -40,10 +40,19 @@ export interface NotebookServiceOptions {
 /** A list of notebooks in the API's shape. */
 export type NotebookPage = Page<NotebookView>;
 
-/** Flavor lists carry the items twice, as `data` and `flavors`, like the real answers. */
-export type FlavorPage = Page<SimFlavor> & { flavors: SimFlavor[] };
+/** ListFlavors: a page of flavors under `data` (Terraform's notebook_flavors data source reads `data`). */
+export type FlavorPage = Page<SimFlavor>;
 
-const SORT_FIELDS: Record<string, (r: InstanceRecord) => number | string> = {
+/**
+ * ShowSwitchableFlavors: the flavors under `flavors` (golangsdk `results.go` flavorResp reads only
+ * `flavors`). The SDK model also declares `data` and paging fields, but the client code that
+ * calls the real service reads `flavors`, so the simulator sends only that key.
+ */
+export interface SwitchableFlavors {
+  flavors: SimFlavor[];
+}
+
+const SORT_FIELDS: Record<NotebookSortKey, (r: InstanceRecord) => number | string> = {
   create_at: (r) => r.createAt,
   update_at: (r) => r.updateAt,
   name: (r) => r.name,
@@ -51,40 +60,34 @@ const SORT_FIELDS: Record<string, (r: InstanceRecord) => number | string> = {
   flavor: (r) => r.flavor,
 };
 
-const STATUS_SET: ReadonlySet<string> = new Set(NOTEBOOK_STATUSES);
-
-/** Returns the parsed body or throws ModelArts.0104 naming every bad field. */
-function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  throw simErrors.badParameter(
-    zodIssuesToFields(parsed.error)
-      .map((i) => `${i.field}: ${i.message}`)
-      .join('; '),
-  );
+function volumeState(v: VolumeRequest): VolumeState {
+  return {
+    category: v.category,
+    ownership: v.ownership,
+    // Seed page: "The default value is 5 GB for EVS and 50 GB for EFS."
+    capacity: v.capacity ?? (v.category === 'EVS' ? 5 : 50),
+    ...(v.uri !== undefined ? { uri: v.uri } : {}),
+    ...(v.id !== undefined ? { id: v.id } : {}),
+    ...(v.dewSecretName !== undefined ? { dewSecretName: v.dewSecretName } : {}),
+    ...(v.mountPath !== undefined ? { mountPath: v.mountPath } : {}),
+    ...(v.readOnly !== undefined ? { readOnly: v.readOnly } : {}),
+  };
 }
 
-function leaseDurationParam(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw simErrors.badParameter(`duration: must be a number of milliseconds, got "${raw}"`);
-  const n = Number(raw);
-  if (n < MIN_LEASE_MS || n > MAX_LEASE_MS) {
-    throw simErrors.badParameter(`duration: must be between ${MIN_LEASE_MS} and ${MAX_LEASE_MS} ms, got ${n}`);
-  }
-  return n;
-}
-
-function leaseTypeParam(raw: string): LeaseType {
-  const t = raw.trim().toUpperCase();
-  if (!(LEASE_TYPES as readonly string[]).includes(t)) {
-    throw simErrors.badParameter(`type: must be one of ${LEASE_TYPES.join(', ')}, got "${raw}"`);
-  }
-  return t as LeaseType;
-}
+const act = {
+  update: text('be updated', '更新'),
+  changeFlavor: text('change its flavor or image (stop it first)', '变更规格或镜像（请先停止实例）'),
+  delete: text('be deleted', '删除'),
+  start: text('be started', '启动'),
+  stop: text('be stopped', '停止'),
+  renew: text('renew its lease (it must be RUNNING)', '续期（实例必须处于RUNNING状态）'),
+} as const;
 
 /**
  * The notebook operations of the simulated ModelArts, independent of HTTP: each takes decoded
- * input, returns the answer body, or throws a {@link SimApiError}. State changes only record the
- * new phase and its time; {@link InstanceTable} evaluates the rest lazily.
+ * input, returns the answer body, or throws a {@link SimApiError}. Requests are checked by
+ * request-rules.ts (Huawei's contract), never by the client's schemas. State changes only record
+ * the new phase and its time; {@link InstanceTable} evaluates the rest lazily.
  */
 export class NotebookService {
   private readonly view: ViewContext;
@@ -97,17 +100,22 @@ export class NotebookService {
     return this.o.clock.now();
   }
 
+  private notFoundForm(): NotFoundForm {
+    if (this.o.notFound !== 'random') return this.o.notFound;
+    const r = this.o.random();
+    return r < 1 / 3 ? '404' : r < 2 / 3 ? '400' : '6309';
+  }
+
   /** The record, advanced to now, or the configured not-found answer. */
   private require(id: string): InstanceRecord {
     const rec = this.o.table.get(id, this.now());
     if (rec) return rec;
-    const style = this.o.notFound === 'random' ? (this.o.random() < 0.5 ? '404' : '400') : this.o.notFound;
-    throw simErrors.notFound(id, style);
+    throw simErrors.notFound(id, this.notFoundForm());
   }
 
-  /** Renders a record for an answer. */
-  render(rec: InstanceRecord): NotebookView {
-    return notebookView(rec, this.now(), this.view);
+  /** Renders a record for an answer, in `lang` (English for tests and the admin endpoints). */
+  render(rec: InstanceRecord, lang: Lang = 'en'): NotebookView {
+    return notebookView(rec, this.now(), this.view, lang);
   }
 
   private checkFlavorAndImage(
@@ -120,50 +128,59 @@ export class NotebookService {
     const image = this.o.catalog.image(imageId);
     if (!image) throw simErrors.unknownImage(imageId);
     if (!this.o.catalog.compatible(flavor, image)) {
+      const cats = image.resource_categories.join('/');
       throw simErrors.badParameter(
-        `image_id: image ${image.name} (${image.arch}, ${image.resource_categories.join('/')}) does not run on flavor ${flavor.id} (${flavor.arch}, ${flavor.category})`,
+        text(
+          `image_id: image ${image.name} (${image.arch}, ${cats}) does not run on flavor ${flavor.id} (${flavor.arch}, ${flavor.category})`,
+          `image_id：镜像${image.name}（${image.arch}，${cats}）不能运行在规格${flavor.id}（${flavor.arch}，${flavor.category}）上`,
+        ),
       );
     }
+    // NotebookFlavor.storages lists the storage kinds a flavor supports (model_notebook_flavor.go).
     if (storage !== undefined && !flavor.storages.includes(storage)) {
       throw simErrors.badParameter(
-        `volume.category: flavor ${flavor.id} supports ${flavor.storages.join(', ')}, not ${storage}`,
+        text(
+          `volume.category: flavor ${flavor.id} supports ${flavor.storages.join(', ')}, not ${storage}`,
+          `volume.category：规格${flavor.id}支持${flavor.storages.join('、')}，不支持${storage}`,
+        ),
       );
     }
     return { flavor, image };
   }
 
-  /** POST /notebooks. Duplicate names are allowed, as on the real service. */
-  create(body: unknown, user: SimUser): NotebookView {
-    const req = validate(CreateNotebookRequestSchema, body);
-    const { flavor } = this.checkFlavorAndImage(req.flavor, req.image_id, req.volume.category);
-    const feature = req.feature ?? 'NOTEBOOK';
+  /** POST /notebooks. Duplicate names are allowed ("名称可重复", seeds create-notebook.current.txt). */
+  create(body: unknown, user: SimUser, lang: Lang = 'en'): NotebookView {
+    const req = parseCreateBody(body);
+    const { flavor } = this.checkFlavorAndImage(req.flavor, req.imageId, req.volume.category);
+    const feature = req.feature;
     if (flavor.free !== (feature === 'DEFAULT')) {
       throw simErrors.badParameter(
         flavor.free
-          ? `feature: flavor ${flavor.id} is only for free DEFAULT (CodeLab) instances`
-          : `flavor: a DEFAULT (CodeLab) instance needs a free flavor, not ${flavor.id}`,
+          ? text(
+              `feature: flavor ${flavor.id} is only for free DEFAULT (CodeLab) instances`,
+              `feature：规格${flavor.id}仅用于免费的DEFAULT（CodeLab）实例`,
+            )
+          : text(
+              `flavor: a DEFAULT (CodeLab) instance needs a free flavor, not ${flavor.id}`,
+              `flavor：DEFAULT（CodeLab）实例需要免费规格，不能使用${flavor.id}`,
+            ),
       );
     }
-    for (const [i, e] of (req.endpoints ?? []).entries()) {
-      if (e.service === 'SSH' && !e.key_pair_names?.length) {
-        throw simErrors.badParameter(`endpoints.${i}.key_pair_names: an SSH endpoint needs at least one key pair`);
-      }
-    }
     const now = this.now();
+    // "DEFAULT：CodeLab免费规格实例，每个用户最多只能创建一个" (model_notebook_create_request.go).
     if (feature === 'DEFAULT' && this.o.table.all(now).some((r) => r.feature === 'DEFAULT' && r.user.id === user.id)) {
-      throw simErrors.quotaExhausted('free notebook instance (one per user)');
+      throw simErrors.quotaExhausted(text('free notebook instance (one per user)', '免费Notebook实例（每个用户一个）'));
     }
     if (this.o.maxInstances !== undefined && this.o.table.count(now) >= this.o.maxInstances) {
       throw this.o.quotaErrorCode === 'ModelArts.0113'
-        ? simErrors.quotaExhausted('notebook instances')
+        ? simErrors.quotaExhausted(text('notebook instances', 'Notebook实例'))
         : simErrors.tooManyInstances();
     }
 
     const plan = this.o.faults.takeCreatePlan(flavor.id);
     if (flavor.sold_out && !plan.hangCreate && plan.failCreate === undefined) {
-      plan.failCreate = `Insufficient resources for flavor ${flavor.id} (sold out). Try another flavor or try again later.`;
+      plan.failCreate = failureReasons.createSoldOut(flavor.id);
     }
-    const capacity = req.volume.capacity ?? (req.volume.category === 'EVS' ? 5 : 50);
     const rec = buildRecord({
       seq: this.o.table.seq(),
       now,
@@ -171,85 +188,75 @@ export class NotebookService {
       ...(req.description !== undefined ? { description: req.description } : {}),
       feature,
       flavor: flavor.id,
-      imageId: req.image_id,
-      workspaceId: req.workspace_id ?? '0',
-      ...(req.pool_id !== undefined ? { poolId: req.pool_id } : {}),
-      volume: {
-        category: req.volume.category,
-        ownership: req.volume.ownership,
-        capacity,
-        ...(req.volume.uri !== undefined ? { uri: req.volume.uri } : {}),
-        ...(req.volume.id !== undefined ? { id: req.volume.id } : {}),
-      },
-      endpoints: (req.endpoints ?? []).map((e) => ({
-        service: e.service ?? 'NOTEBOOK',
-        keyPairNames: e.key_pair_names ?? [],
-        allowedAccessIps: e.allowed_access_ips ?? [],
+      imageId: req.imageId,
+      workspaceId: req.workspaceId,
+      ...(req.poolId !== undefined ? { poolId: req.poolId } : {}),
+      volume: volumeState(req.volume),
+      dataVolumes: req.dataVolumes.map(volumeState),
+      endpoints: req.endpoints.map((e) => ({
+        service: e.service,
+        keyPairNames: e.keyPairNames,
+        allowedAccessIps: e.allowedAccessIps,
       })),
       ...(req.hooks !== undefined ? { hooks: req.hooks } : {}),
+      tags: req.tags,
       user,
-      // A top-level duration wins over lease.duration, as documented.
-      lease: { duration: req.duration ?? req.lease?.duration ?? DEFAULT_LEASE_MS, type: req.lease?.type ?? 'TIMING' },
+      // The lease starts now: create_at = now, duration = the run time asked for.
+      lease: { duration: req.lease.duration, type: req.lease.type, enable: req.lease.enable },
       plan,
     });
     this.o.table.insert(rec);
-    return this.render(rec);
+    return this.render(rec, lang);
   }
 
-  /** GET /notebooks: filters, sort (default create_at DESC), `offset` as a page index. */
-  list(query: QueryParams): NotebookPage {
-    const limit = intParam(query, 'limit', 10, 1, 1000);
-    const offset = intParam(query, 'offset', 0, 0, 1_000_000);
-    const predicates = this.listFilters(query);
-    const compare = this.listOrder(query);
+  /** GET /notebooks: filters, sort (default create_at DESC), `offset` a record offset, `limit` 10/20/50. */
+  list(query: QueryParams, lang: Lang = 'en'): NotebookPage {
+    const req = parseListNotebooksQuery(query);
+    const predicates = this.listFilters(req);
+    const compare = this.listOrder(req);
     const items = this.o.table.all(this.now()).filter((r) => predicates.every((p) => p(r)));
     items.sort(compare);
-    return paginate(items, limit, offset, (r) => this.render(r));
+    return paginate(items, req.limit, req.offset, (r) => this.render(r, lang));
   }
 
-  private listFilters(query: QueryParams): Array<(r: InstanceRecord) => boolean> {
+  private listFilters(q: ListNotebooksRequest): Array<(r: InstanceRecord) => boolean> {
     const preds: Array<(r: InstanceRecord) => boolean> = [];
-    const name = query['name'];
-    if (name) {
-      const needle = name.toLowerCase();
-      preds.push((r) => r.name.toLowerCase().includes(needle));
+    const fuzzy = (needle: string | undefined, get: (r: InstanceRecord) => string | undefined) => {
+      if (needle === undefined) return;
+      const n = needle.toLowerCase();
+      preds.push((r) => (get(r) ?? '').toLowerCase().includes(n));
+    };
+    const exact = (value: string | undefined, get: (r: InstanceRecord) => string | undefined) => {
+      if (value !== undefined) preds.push((r) => get(r) === value);
+    };
+    // Fuzzy where the SDK says "支持模糊匹配查询": name, username, flavor, swr_path, pool_name, description.
+    fuzzy(q.name, (r) => r.name);
+    fuzzy(q.username, (r) => r.user.name);
+    fuzzy(q.flavor, (r) => r.flavor);
+    fuzzy(q.swrPath, (r) => this.o.catalog.image(r.imageId)?.swr_path);
+    fuzzy(q.poolName, (r) => (r.poolId !== undefined ? `pool-${r.poolId.slice(0, 8)}` : undefined));
+    fuzzy(q.description, (r) => r.description);
+    exact(q.status, (r) => r.status);
+    exact(q.feature, (r) => r.feature);
+    exact(q.workspaceId, (r) => r.workspaceId);
+    exact(q.poolId, (r) => r.poolId);
+    exact(q.owner, (r) => r.user.id);
+    exact(q.imageId, (r) => r.imageId);
+    exact(q.id, (r) => r.id);
+    // Simulated instances have no node IP: an ip filter matches nothing.
+    if (q.ip !== undefined) preds.push(() => false);
+    if (q.tags) {
+      const wanted = q.tags;
+      preds.push((r) =>
+        wanted.every((t) => r.tags.some((x) => x.key === t.key && (t.value === '' || x.value === t.value))),
+      );
     }
-    const status = query['status'];
-    if (status) {
-      const wanted = status.split(',').map((s) => s.trim().toUpperCase());
-      for (const s of wanted) if (!STATUS_SET.has(s)) throw simErrors.badParameter(`status: unknown status "${s}"`);
-      const set = new Set(wanted);
-      preds.push((r) => set.has(r.status));
-    }
-    const feature = query['feature'];
-    if (feature) {
-      const f = feature.toUpperCase();
-      if (!(FEATURES as readonly string[]).includes(f))
-        throw simErrors.badParameter(`feature: must be one of ${FEATURES.join(', ')}`);
-      preds.push((r) => r.feature === f);
-    }
-    const workspace = query['workspace_id'] ?? query['workspaceId'];
-    if (workspace) preds.push((r) => r.workspaceId === workspace);
-    const pool = query['pool_id'];
-    if (pool) preds.push((r) => r.poolId === pool);
-    const owner = query['owner'];
-    if (owner) preds.push((r) => r.user.id === owner);
     return preds;
   }
 
-  private listOrder(query: QueryParams): (a: InstanceRecord, b: InstanceRecord) => number {
-    const dirRaw = (query['sort_dir'] ?? 'DESC').toUpperCase();
-    if (dirRaw !== 'ASC' && dirRaw !== 'DESC') throw simErrors.badParameter('sort_dir: must be ASC or DESC');
-    const dir = dirRaw === 'ASC' ? 1 : -1;
-    const keys = (query['sort_key'] || 'create_at')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean);
-    const getters = keys.map((k) => {
-      const g = SORT_FIELDS[k];
-      if (!g) throw simErrors.sortNotSupported(k);
-      return g;
-    });
+  private listOrder(q: ListNotebooksRequest): (a: InstanceRecord, b: InstanceRecord) => number {
+    const dir = q.sortDir === 'ASC' ? 1 : -1;
+    const getters = q.sortKeys.map((k) => SORT_FIELDS[k]);
     return (a, b) => {
       for (const g of getters) {
         const x = g(a);
@@ -262,55 +269,69 @@ export class NotebookService {
   }
 
   /** GET /notebooks/{id}. */
-  show(id: string): NotebookView {
-    return this.render(this.require(id));
+  show(id: string, lang: Lang = 'en'): NotebookView {
+    return this.render(this.require(id), lang);
   }
 
   /** PUT /notebooks/{id}: name, description, endpoints, hooks any time; flavor/image only when STOPPED. */
-  update(id: string, body: unknown): NotebookView {
-    const req = validate(UpdateNotebookRequestSchema, body);
+  update(id: string, body: unknown, lang: Lang = 'en'): NotebookView {
+    const req = parseUpdateBody(body);
     const rec = this.require(id);
-    if (rec.status === 'DELETING') throw simErrors.invalidState(rec.status, 'be updated');
+    if (rec.status === 'DELETING') throw simErrors.invalidState(rec.status, act.update);
     const now = this.now();
     const newFlavor = req.flavor !== undefined && req.flavor !== rec.flavor ? req.flavor : undefined;
-    const newImage = req.image_id !== undefined && req.image_id !== rec.imageId ? req.image_id : undefined;
+    const newImage = req.imageId !== undefined && req.imageId !== rec.imageId ? req.imageId : undefined;
     if (newFlavor !== undefined || newImage !== undefined) {
-      if (rec.status !== 'STOPPED')
-        throw simErrors.invalidState(rec.status, 'change its flavor or image (stop it first)');
+      // Terraform stops the instance before changing flavor or image (resource_huaweicloud_modelarts_notebook.go).
+      if (rec.status !== 'STOPPED') throw simErrors.invalidState(rec.status, act.changeFlavor);
       const { flavor } = this.checkFlavorAndImage(newFlavor ?? rec.flavor, newImage ?? rec.imageId);
       if (flavor.free !== (rec.feature === 'DEFAULT')) {
-        throw simErrors.badParameter(`flavor: ${flavor.id} cannot be used by a ${rec.feature} instance`);
+        throw simErrors.badParameter(
+          text(
+            `flavor: ${flavor.id} cannot be used by a ${rec.feature} instance`,
+            `flavor：${rec.feature}实例不能使用规格${flavor.id}`,
+          ),
+        );
       }
     }
-    if (req.storage_new_size !== undefined) {
-      if (rec.volume.category !== 'EVS')
-        throw simErrors.badParameter('storage_new_size: only EVS storage can be resized');
-      if (req.storage_new_size <= rec.volume.capacity) {
-        throw simErrors.badParameter(`storage_new_size: must be larger than the current ${rec.volume.capacity} GB`);
+    if (req.storageNewSize !== undefined) {
+      if (rec.volume.category !== 'EVS') {
+        throw simErrors.badParameter(
+          text('storage_new_size: only EVS storage can be resized', 'storage_new_size：只有EVS存储支持扩容'),
+        );
+      }
+      // "只允许扩容，不允许缩容" (model_notebook_update_request.go).
+      if (req.storageNewSize <= rec.volume.capacity) {
+        throw simErrors.badParameter(
+          text(
+            `storage_new_size: must be larger than the current ${rec.volume.capacity} GB`,
+            `storage_new_size：必须大于当前容量${rec.volume.capacity}GB`,
+          ),
+        );
       }
     }
     if (req.name !== undefined) rec.name = req.name;
     if (req.description !== undefined) rec.description = req.description;
     if (newFlavor !== undefined) rec.flavor = newFlavor;
     if (newImage !== undefined) rec.imageId = newImage;
-    if (req.storage_new_size !== undefined) {
-      rec.volume.capacity = req.storage_new_size;
+    if (req.storageNewSize !== undefined) {
+      rec.volume.capacity = req.storageNewSize;
       rec.volume.resizeUntil = now + this.o.timings.resize;
     }
     if (req.endpoints !== undefined) {
       rec.endpoints = req.endpoints.map((e) => ({
-        service: e.service ?? 'NOTEBOOK',
-        keyPairNames: e.key_pair_names ?? [],
-        allowedAccessIps: e.allowed_access_ips ?? [],
+        service: e.service,
+        keyPairNames: e.keyPairNames,
+        allowedAccessIps: e.allowedAccessIps,
       }));
     }
     if (req.hooks !== undefined) rec.hooks = req.hooks;
     rec.updateAt = now;
-    return this.render(rec);
+    return this.render(rec, lang);
   }
 
   /** DELETE /notebooks/{id}: RUNNING/STARTING → ModelArts.6304; otherwise DELETING, then gone. */
-  delete(id: string): NotebookView {
+  delete(id: string, lang: Lang = 'en'): NotebookView {
     const rec = this.require(id);
     switch (rec.status) {
       case 'RUNNING':
@@ -319,9 +340,9 @@ export class NotebookService {
       case 'STOPPING':
         throw simErrors.isStopping();
       case 'DELETING':
-        return this.render(rec);
+        return this.render(rec, lang);
       case 'SNAPSHOTTING':
-        throw simErrors.invalidState(rec.status, 'be deleted');
+        throw simErrors.invalidState(rec.status, act.delete);
       default:
         break;
     }
@@ -329,13 +350,18 @@ export class NotebookService {
     rec.plan = { ...plan };
     beginPhase(rec, 'DELETING', this.now());
     this.o.table.touched(rec);
-    return this.render(rec);
+    return this.render(rec, lang);
   }
 
-  /** POST /notebooks/{id}/start?duration=&type=: from STOPPED or START_FAILED; sets a new lease. */
-  start(id: string, query: QueryParams): NotebookView {
-    const duration = query['duration'] ? leaseDurationParam(query['duration']) : DEFAULT_LEASE_MS;
-    const type = query['type'] ? leaseTypeParam(query['type']) : 'TIMING';
+  /**
+   * POST /notebooks/{id}/start?duration=&type=: from STOPPED or START_FAILED. The lease keeps its
+   * `create_at`; `duration` becomes (now − create_at) + the run time asked for, so the instance
+   * stops `duration` ms from now. Huawei's StartNotebook example (seeds start-notebook.current.txt)
+   * answers create_at 1638841744515, update_at 1638844471727, duration 6327212 =
+   * (update_at − create_at) + 3600000.
+   */
+  start(id: string, query: QueryParams, lang: Lang = 'en'): NotebookView {
+    const asked = parseStartQuery(query);
     const rec = this.require(id);
     switch (rec.status) {
       case 'RUNNING':
@@ -348,23 +374,30 @@ export class NotebookService {
       case 'START_FAILED':
         break;
       default:
-        throw simErrors.invalidState(rec.status, 'be started');
+        throw simErrors.invalidState(rec.status, act.start);
     }
     const flavor = this.o.catalog.flavor(rec.flavor);
     const plan = this.o.faults.takeStartPlan(rec.flavor);
     if (flavor?.sold_out && !plan.hangStart && plan.failStart === undefined) {
-      plan.failStart = `Insufficient resources for flavor ${rec.flavor} (sold out). Try again later.`;
+      plan.failStart = failureReasons.startSoldOut(rec.flavor);
     }
     const now = this.now();
+    const createAt = rec.lease.createAt;
     rec.plan = { ...plan };
-    rec.lease = { createAt: now, duration, enable: true, type, updateAt: now };
+    rec.lease = {
+      createAt,
+      duration: asked.enable ? now - createAt + asked.duration : rec.lease.duration,
+      enable: asked.enable,
+      type: asked.type,
+      updateAt: now,
+    };
     rec.startKind = 'start';
     beginPhase(rec, 'STARTING', now);
-    return this.render(rec);
+    return this.render(rec, lang);
   }
 
   /** POST /notebooks/{id}/stop. */
-  stop(id: string): NotebookView {
+  stop(id: string, lang: Lang = 'en'): NotebookView {
     const rec = this.require(id);
     switch (rec.status) {
       case 'RUNNING':
@@ -377,12 +410,12 @@ export class NotebookService {
       case 'STOPPING':
         throw simErrors.isStopping();
       default:
-        throw simErrors.invalidState(rec.status, 'be stopped');
+        throw simErrors.invalidState(rec.status, act.stop);
     }
     delete rec.plan.hangStart;
     delete rec.plan.failStart;
     beginPhase(rec, 'STOPPING', this.now());
-    return this.render(rec);
+    return this.render(rec, lang);
   }
 
   /** GET /notebooks/{id}/lease. */
@@ -391,28 +424,21 @@ export class NotebookService {
   }
 
   /**
-   * PATCH /notebooks/{id}/lease. `duration` is the total run time from `lease.create_at`. A
-   * `duration` query parameter wins: the body is then ignored and the type becomes TIMING.
+   * PATCH /notebooks/{id}/lease. The run time asked for counts FROM NOW (`model_lease_req.go`:
+   * "以当前时刻为起点"): the instance will stop at now + duration. The answer's `duration` still
+   * counts from `lease.create_at` (`model_renew_lease_response.go`: "以创建时间为起点计算"), so it
+   * is (now − create_at) + the run time asked for. A `duration` query parameter wins over the body
+   * and makes the type TIMING (`model_renew_lease_request.go`).
    */
   renewLease(id: string, query: QueryParams, body: () => unknown): LeaseView {
-    let duration: number | undefined;
-    let type: LeaseType | undefined;
-    if (query['duration'] !== undefined) {
-      duration = leaseDurationParam(query['duration']);
-      type = 'TIMING';
-    } else {
-      const req = validate(RenewLeaseRequestSchema, body() ?? {});
-      duration = req.duration;
-      type = req.type;
-      if (duration === undefined && type === undefined) throw simErrors.badParameter('duration or type is required');
-    }
+    const req = parseRenewRequest(query, body);
     const rec = this.require(id);
-    if (rec.status !== 'RUNNING') throw simErrors.invalidState(rec.status, 'renew its lease (it must be RUNNING)');
+    if (rec.status !== 'RUNNING') throw simErrors.invalidState(rec.status, act.renew);
     const now = this.now();
     rec.lease = {
       ...rec.lease,
-      ...(duration !== undefined ? { duration } : {}),
-      ...(type !== undefined ? { type } : {}),
+      duration: now - rec.lease.createAt + req.duration,
+      ...(req.type !== undefined ? { type: req.type } : {}),
       enable: true,
       updateAt: now,
     };
@@ -421,51 +447,39 @@ export class NotebookService {
 
   /** GET /notebooks/flavors?category=&type=&limit=&offset=. */
   listFlavors(query: QueryParams): FlavorPage {
-    const category = query['category']?.toUpperCase();
-    if (category && !(FLAVOR_CATEGORIES as readonly string[]).includes(category)) {
-      throw simErrors.badParameter(`category: must be one of ${FLAVOR_CATEGORIES.join(', ')}`);
-    }
-    const type = query['type']?.toUpperCase();
-    if (type && type !== 'MANAGED' && type !== 'DEDICATED')
-      throw simErrors.badParameter('type: must be MANAGED or DEDICATED');
+    const req = parseListFlavorsQuery(query);
     // Every simulated flavor belongs to the public (MANAGED) pool.
-    const items =
-      type === 'DEDICATED' ? [] : this.o.catalog.flavors.filter((f) => !category || f.category === category);
-    return this.flavorPage(items, query);
+    const managed = req.type === undefined || req.type === 'MANAGED';
+    const items = managed ? this.o.catalog.flavors.filter((f) => !req.category || f.category === req.category) : [];
+    return paginate(items, req.limit, req.offset, (f) => f);
   }
 
-  /** GET /notebooks/{id}/flavors. */
-  switchableFlavors(id: string, query: QueryParams): FlavorPage {
+  /** GET /notebooks/{id}/flavors?limit=&offset=. */
+  switchableFlavors(id: string, query: QueryParams): SwitchableFlavors {
+    const req = parseSwitchableFlavorsQuery(query);
     const rec = this.require(id);
-    return this.flavorPage(this.o.catalog.switchable(rec.flavor, this.o.catalog.image(rec.imageId)), query);
+    const all = this.o.catalog.switchable(rec.flavor, this.o.catalog.image(rec.imageId));
+    return { flavors: paginate(all, req.limit, req.offset, (f) => f).data };
   }
 
-  private flavorPage(items: readonly SimFlavor[], query: QueryParams): FlavorPage {
-    const limit = intParam(query, 'limit', Math.max(items.length, 1), 1, 1000);
-    const offset = intParam(query, 'offset', 0, 0, 1_000_000);
-    const page = paginate(items, limit, offset, (f) => f);
-    return { ...page, flavors: page.data };
-  }
-
-  /** GET /images?type=&name=&name_fuzzy_match=&service_type=&workspace_id=&limit=&offset=. */
+  /**
+   * GET /images?type=&name=&name_fuzzy_match=&namespace=&service_type=&workspace_id=&limit=&offset=.
+   * `type` defaults to BUILD_IN (`model_list_image_request.go`), so a team's DEDICATED images only
+   * show when asked for; `name_fuzzy_match` defaults to true.
+   */
   listImages(query: QueryParams): Page<SimImage> {
-    const limit = intParam(query, 'limit', 200, 1, 1000);
-    const offset = intParam(query, 'offset', 0, 0, 1_000_000);
-    const type = query['type']?.toUpperCase();
-    if (type && type !== 'BUILD_IN' && type !== 'DEDICATED')
-      throw simErrors.badParameter('type: must be BUILD_IN or DEDICATED');
-    const name = query['name'];
-    const fuzzy = query['name_fuzzy_match'] === 'true';
-    const serviceType = query['service_type']?.toUpperCase();
-    const workspace = query['workspace_id'];
+    const q = parseListImagesQuery(query);
+    const name = q.name?.toLowerCase();
     const items = this.o.catalog.images.filter(
       (i) =>
-        (!type || i.type === type) &&
-        (!name || (fuzzy ? i.name.toLowerCase().includes(name.toLowerCase()) : i.name === name)) &&
-        (!serviceType || i.service_type === serviceType) &&
-        (!workspace || i.workspace_id === workspace),
+        i.type === q.type &&
+        (name === undefined || (q.nameFuzzy ? i.name.toLowerCase().includes(name) : i.name.toLowerCase() === name)) &&
+        (q.namespace === undefined || i.namespace === q.namespace) &&
+        (q.serviceType === undefined || i.service_type === q.serviceType) &&
+        (q.workspaceId === undefined || i.workspace_id === q.workspaceId),
     );
-    items.sort((a, b) => b.create_at - a.create_at);
-    return paginate(items, limit, offset, (i) => i);
+    const dir = q.sortDir === 'ASC' ? 1 : -1;
+    items.sort((a, b) => (a.create_at - b.create_at) * dir);
+    return paginate(items, q.limit, q.offset, (i) => i);
   }
 }

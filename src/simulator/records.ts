@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { LeaseType, NotebookStatus } from '../modelarts/schemas.js';
+import type { Feature, LeaseType, NotebookStatus } from './contract.js';
 import type { SimUser } from './defaults.js';
+import type { Text } from './language.js';
 import type { EndpointState, InstancePlan, InstanceRecord, VolumeState } from './lifecycle.js';
 
 /** Everything needed to make a new instance record. */
@@ -9,19 +10,22 @@ export interface NewRecord {
   now: number;
   name: string;
   description?: string;
-  feature: 'NOTEBOOK' | 'DEFAULT';
+  feature: Feature;
   flavor: string;
   imageId: string;
   workspaceId: string;
   poolId?: string;
   volume: VolumeState;
   endpoints?: EndpointState[];
+  dataVolumes?: VolumeState[];
   hooks?: unknown;
+  tags?: Array<{ key: string; value: string }>;
   user: SimUser;
+  /** `createAt` defaults to `now`: the lease starts when the instance is created. */
   lease: { duration: number; type: LeaseType; enable?: boolean; createAt?: number };
   status?: NotebookStatus;
   plan?: InstancePlan;
-  failReason?: string;
+  failReason?: Text;
   createAt?: number;
 }
 
@@ -42,7 +46,9 @@ export function buildRecord(r: NewRecord): InstanceRecord {
     ...(r.poolId !== undefined ? { poolId: r.poolId } : {}),
     volume: r.volume,
     endpoints: r.endpoints ?? [],
+    dataVolumes: r.dataVolumes ?? [],
     ...(r.hooks !== undefined ? { hooks: r.hooks } : {}),
+    tags: r.tags ?? [],
     user: r.user,
     token: randomUUID(),
     createAt,

@@ -1,15 +1,29 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { LEASE_TYPES, NOTEBOOK_STATUSES, upperEnum } from '../modelarts/schemas.js';
 import type { Catalog } from './catalog.js';
 import { SIMULATOR_DEFAULT_FLAVOR, SIMULATOR_DEFAULT_IMAGE_ID } from './catalog.js';
+import { LEASE_TYPES, NOTEBOOK_STATUSES, type NotebookStatus } from './contract.js';
 import { DEFAULT_LEASE_MS, type SimUser } from './defaults.js';
 import { simErrors } from './errors.js';
+import { failureReasons } from './faults.js';
 import type { InstanceTable } from './instance-table.js';
+import { same } from './language.js';
 import { beginPhase } from './lifecycle.js';
 import { buildRecord } from './records.js';
 
 const SEEDABLE = NOTEBOOK_STATUSES.filter((s) => s !== 'DELETED') as [string, ...string[]];
+
+/**
+ * An enum of the admin input, any case (the admin surface is ours, not Huawei's: being lenient
+ * here costs nothing). Simulator-owned so nothing here depends on the client's schemas.
+ */
+export function anyCaseEnum<const T extends readonly [string, ...string[]]>(values: T, label: string) {
+  return z
+    .string({ message: `${label} is required` })
+    .trim()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(values, { message: `${label} must be one of ${values.join(', ')}` }));
+}
 
 /**
  * Bulk creation of instances already in a given state, for benchmarks and tests (10,000 RUNNING
@@ -19,7 +33,7 @@ const SEEDABLE = NOTEBOOK_STATUSES.filter((s) => s !== 'DELETED') as [string, ..
 export const SeedSpecSchema = z.object({
   count: z.number().int().min(1).max(200_000),
   /** Status of every seeded instance (default RUNNING). */
-  status: upperEnum(SEEDABLE as unknown as readonly [string, ...string[]], 'status').optional(),
+  status: anyCaseEnum(SEEDABLE as unknown as readonly [string, ...string[]], 'status').optional(),
   /** Names are `${namePrefix}-${index}` (default `seed`); duplicates across calls are fine. */
   namePrefix: z
     .string()
@@ -27,18 +41,19 @@ export const SeedSpecSchema = z.object({
     .optional(),
   flavor: z.string().optional(),
   imageId: z.string().optional(),
-  feature: upperEnum(['NOTEBOOK', 'DEFAULT'] as const, 'feature').optional(),
+  feature: anyCaseEnum(['NOTEBOOK', 'DEFAULT'] as const, 'feature').optional(),
   workspaceId: z.string().optional(),
   poolId: z.string().optional(),
   description: z.string().optional(),
   lease: z
     .object({
       duration: z.number().int().positive().optional(),
-      type: upperEnum(LEASE_TYPES, 'lease.type').optional(),
+      type: anyCaseEnum(LEASE_TYPES, 'lease.type').optional(),
       enable: z.boolean().optional(),
       /**
        * How long ago the lease started (simulated ms): a number, or [min, max] spread evenly
-       * across the seeded instances so their leases end at different times.
+       * across the seeded instances so their leases end at different times. Default: the lease
+       * starts when the instance was created (`lease.create_at` is the creation time).
        */
       elapsedMs: z
         .union([z.number().int().min(0), z.tuple([z.number().int().min(0), z.number().int().min(0)])])
@@ -72,23 +87,27 @@ export function seedInstances(input: SeedSpec, deps: SeedDeps): string[] {
   const imageId = spec.imageId ?? SIMULATOR_DEFAULT_IMAGE_ID;
   if (!deps.catalog.flavor(flavor)) throw simErrors.unknownFlavor(flavor, 'the simulator');
   if (!deps.catalog.image(imageId)) throw simErrors.unknownImage(imageId);
-  const status = (spec.status ?? 'RUNNING') as (typeof NOTEBOOK_STATUSES)[number];
+  const status = (spec.status ?? 'RUNNING') as NotebookStatus;
   const now = deps.clock.now();
   const spacing = spec.spacingMs ?? 1000;
   const prefix = spec.namePrefix ?? 'seed';
-  const elapsed = spec.lease?.elapsedMs ?? 0;
+  const elapsed = spec.lease?.elapsedMs;
   const failed =
     status === 'CREATE_FAILED' || status === 'START_FAILED' || status === 'DELETE_FAILED' || status === 'ERROR';
   const ids: string[] = [];
   for (let i = 0; i < spec.count; i++) {
-    const leaseElapsed =
-      typeof elapsed === 'number'
-        ? elapsed
-        : Math.round(elapsed[0] + ((elapsed[1] - elapsed[0]) * i) / Math.max(1, spec.count - 1));
+    const createAt = now - (spec.count - 1 - i) * spacing;
+    const leaseCreateAt =
+      elapsed === undefined
+        ? createAt
+        : now -
+          (typeof elapsed === 'number'
+            ? elapsed
+            : Math.round(elapsed[0] + ((elapsed[1] - elapsed[0]) * i) / Math.max(1, spec.count - 1)));
     const rec = buildRecord({
       seq: deps.table.seq(),
       now,
-      createAt: now - (spec.count - 1 - i) * spacing,
+      createAt,
       name: `${prefix}-${i}`,
       ...(spec.description !== undefined ? { description: spec.description } : {}),
       feature: spec.feature ?? 'NOTEBOOK',
@@ -102,11 +121,13 @@ export function seedInstances(input: SeedSpec, deps: SeedDeps): string[] {
         duration: spec.lease?.duration ?? DEFAULT_LEASE_MS,
         type: spec.lease?.type ?? 'TIMING',
         ...(spec.lease?.enable !== undefined ? { enable: spec.lease.enable } : {}),
-        createAt: now - leaseElapsed,
+        createAt: leaseCreateAt,
       },
       status,
       plan: spec.hang ? (status === 'STARTING' ? { hangStart: true } : { hangCreate: true }) : {},
-      ...(failed ? { failReason: spec.failReason ?? 'Simulated failure (seeded).' } : {}),
+      ...(failed
+        ? { failReason: spec.failReason !== undefined ? same(spec.failReason) : failureReasons.seeded() }
+        : {}),
     });
     rec.startKind = 'start';
     deps.table.insert(rec);
@@ -119,7 +140,7 @@ export function seedInstances(input: SeedSpec, deps: SeedDeps): string[] {
 export function forceStatus(
   table: InstanceTable,
   id: string,
-  status: (typeof NOTEBOOK_STATUSES)[number],
+  status: NotebookStatus,
   now: number,
   failReason?: string,
 ): boolean {
@@ -127,7 +148,7 @@ export function forceStatus(
   if (!rec) return false;
   rec.plan = {};
   beginPhase(rec, status, now);
-  if (failReason !== undefined) rec.failReason = failReason;
+  if (failReason !== undefined) rec.failReason = same(failReason);
   if (status === 'CREATING') rec.createOutcome = 'pending';
   else if (rec.createOutcome === 'pending') rec.createOutcome = 'done';
   table.touched(rec);

@@ -4,6 +4,7 @@ import type { SimCore } from './core.js';
 import { SimApiError, simErrors } from './errors.js';
 import type { TransportAction } from './faults.js';
 import { jsonBody, newRequestId, queryParams, readBody, sendJson, sendText, sleep, splitUrl } from './http.js';
+import { type Lang, languageOf } from './language.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 import type { RequestLogEntry } from './stats.js';
 
@@ -80,7 +81,9 @@ async function handleApi(
     return;
   }
 
-  const answer = await produceAnswer(core, req, route, rawPath, rawQuery, entry, action);
+  // X-Language decides the wording of ModelArts messages (error_msg, fail_reason): see language.ts.
+  const lang = languageOf(req.headers['x-language']);
+  const answer = await produceAnswer(core, req, route, rawPath, rawQuery, entry, action, lang);
   if (delayMs > 0) await sleep(delayMs);
   if (action?.kind === 'drop') {
     req.socket.destroy();
@@ -102,21 +105,22 @@ async function produceAnswer(
   rawQuery: string,
   entry: RequestLogEntry,
   action: TransportAction | undefined,
+  lang: Lang,
 ): Promise<Answer> {
   try {
     // The body is read even for faulted requests, so the keep-alive connection stays usable.
     const raw = await readBody(req);
-    if (action && action.kind !== 'drop') return faultAnswer(action);
-    return dispatch(core, req, route, rawPath, rawQuery, raw, entry);
+    if (action && action.kind !== 'drop') return faultAnswer(action, lang);
+    return dispatch(core, req, route, rawPath, rawQuery, raw, entry, lang);
   } catch (err) {
-    if (err instanceof SimApiError) return { status: err.status, body: err.body, headers: { ...err.headers } };
+    if (err instanceof SimApiError) return { status: err.status, body: err.bodyIn(lang), headers: { ...err.headers } };
     // A client that went away mid-body is not a simulator bug.
     if (!req.destroyed) core.onError(err);
-    return { status: 500, body: simErrors.internal().body };
+    return { status: 500, body: simErrors.internal().bodyIn(lang) };
   }
 }
 
-function faultAnswer(action: Exclude<TransportAction, { kind: 'drop' }>): Answer {
+function faultAnswer(action: Exclude<TransportAction, { kind: 'drop' }>, lang: Lang): Answer {
   if (action.kind === 'throttle') {
     const e = simErrors.throttled(action.retryAfterSec);
     return { status: e.status, body: e.body, headers: { ...e.headers } };
@@ -129,7 +133,7 @@ function faultAnswer(action: Exclude<TransportAction, { kind: 'drop' }>): Answer
     case 504:
       return { status: 504, body: simErrors.backendTimeout().body };
     default:
-      return { status: 500, body: simErrors.internal().body };
+      return { status: 500, body: simErrors.internal().bodyIn(lang) };
   }
 }
 
@@ -142,6 +146,7 @@ function dispatch(
   rawQuery: string,
   raw: Buffer,
   entry: RequestLogEntry,
+  lang: Lang,
 ): Answer {
   const body = jsonBody(raw);
   if (route.operation === 'unknown') throw simErrors.noSuchApi();
@@ -167,19 +172,19 @@ function dispatch(
   const id = route.id ?? '';
   switch (route.operation) {
     case 'create':
-      return { status: core.createStatus, body: s.create(body(), principal.user) };
+      return { status: core.createStatus, body: s.create(body(), principal.user, lang) };
     case 'list':
-      return { status: 200, body: s.list(query) };
+      return { status: 200, body: s.list(query, lang) };
     case 'show':
-      return { status: 200, body: s.show(id) };
+      return { status: 200, body: s.show(id, lang) };
     case 'update':
-      return { status: 200, body: s.update(id, body()) };
+      return { status: 200, body: s.update(id, body(), lang) };
     case 'delete':
-      return { status: 200, body: s.delete(id) };
+      return { status: 200, body: s.delete(id, lang) };
     case 'start':
-      return { status: 200, body: s.start(id, query) };
+      return { status: 200, body: s.start(id, query, lang) };
     case 'stop':
-      return { status: 200, body: s.stop(id) };
+      return { status: 200, body: s.stop(id, lang) };
     case 'showLease':
       return { status: 200, body: s.showLease(id) };
     case 'renewLease':

@@ -8,6 +8,7 @@ import {
   signRequest,
 } from '../modelarts/signer.js';
 import { SIMULATOR_AK, SIMULATOR_SK } from './defaults.js';
+import { ENGLISH } from './language.js';
 
 /**
  * A raw, signed HTTP call to the simulator for its own tests, demos and benchmarks: no retries,
@@ -27,6 +28,12 @@ export interface SimRequestOptions {
   date?: Date;
   /** Extra headers, signed with the rest. */
   headers?: Record<string, string>;
+  /**
+   * `X-Language` to send (signed), default `en-us` so answers are English, as Huawei's own
+   * clients ask for; `null` sends no header (the service then answers in Chinese). A header of
+   * that name in `headers` wins.
+   */
+  language?: string | null;
   /** Send `X-Auth-Token` instead of signing. */
   token?: string;
   /** Send no credentials at all. */
@@ -53,9 +60,13 @@ export async function simRequest(baseUrl: string, options: SimRequestOptions): P
   const base = new URL(baseUrl);
   const body =
     options.body === undefined ? '' : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const language = options.language === undefined ? ENGLISH : options.language;
+  // A caller's own X-Language (any case) replaces the default instead of doubling it.
+  const own = Object.keys(options.headers ?? {}).some((h) => h.toLowerCase() === 'x-language');
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     Host: base.host,
+    ...(language !== null && !own ? { 'X-Language': language } : {}),
     ...options.headers,
   };
   if (options.token !== undefined) headers['X-Auth-Token'] = options.token;
