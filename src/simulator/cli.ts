@@ -3,7 +3,7 @@
  *
  *   npm run simulator                              serve (PORT, HOST, SIMULATOR_TIME_SCALE, SIMULATOR_SEED)
  *   npx tsx src/simulator/cli.ts serve --port 9000 --scale 60 --seed 100
- *   npx tsx src/simulator/cli.ts sign GET '/v1/<pid>/notebooks?limit=5'      prints a signed curl command
+ *   npx tsx src/simulator/cli.ts sign GET '/v1/<pid>/notebooks?limit=10'      prints a signed curl command
  *   eval "$(npx tsx src/simulator/cli.ts sign GET /v1/<pid>/notebooks)"       …and runs it
  *   npx tsx src/simulator/cli.ts sign GET /v1/<pid>/notebooks --lang none      no X-Language: Chinese messages
  */
@@ -69,7 +69,7 @@ Admin endpoints (no signature):
   (also /__sim/faults/{start-failures,hang-creates,hang-starts,server-errors,delay,drop}, /__sim/clock/advance)
 
 Signed API calls (the command prints a curl line; signatures expire after 15 minutes):
-  ${cli} sign GET '/v1/<pid>/notebooks?limit=5'
+  ${cli} sign GET '/v1/<pid>/notebooks?limit=10'
   eval "$(${cli} sign GET /v1/<pid>/notebooks/flavors)"
   eval "$(${cli} sign POST /v1/<pid>/notebooks --data '${createBody}')"
 Set SIMULATOR_URL when the simulator is not on ${url}. Ctrl-C stops.
