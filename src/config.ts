@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { registerSecret } from './logger.js';
+import { iamEndpointFor, isLoopbackUrl, MODELARTS_REGIONS, modelartsEndpointFor } from './modelarts/regions.js';
 
 const bool = z
   .string()
@@ -76,6 +77,10 @@ const EnvSchema = z.object({
     .pipe(z.array(z.enum(ROLES, { message: `each role must be one of ${ROLES.join(', ')}` })).min(1)),
 
   MODELARTS_REGION: optionalString,
+  /** A region Huawei's SDK does not list yet is refused unless this says it is meant. */
+  MODELARTS_ALLOW_UNLISTED_REGION: bool.default(false),
+  /** The endpoint is a simulator (`npm run simulator`, compose's simulator profile), not Huawei Cloud. */
+  MODELARTS_SIMULATOR: bool.default(false),
   MODELARTS_ENDPOINT: optionalString.pipe(
     z.url({ message: 'must be a URL such as https://modelarts.cn-north-4.myhuaweicloud.com' }).optional(),
   ),
@@ -193,6 +198,7 @@ function crossFieldIssues(raw: NodeJS.ProcessEnv): Array<{ path: string; message
   if ((ak || sk || iam) && !has('MODELARTS_ENDPOINT') && !has('MODELARTS_REGION')) {
     add('MODELARTS_REGION', 'or MODELARTS_ENDPOINT is required with Huawei credentials, e.g. cn-north-4');
   }
+  issues.push(...modelartsTargetIssues(raw, ak || sk || iam));
   if (has('REDIS_SENTINELS') && has('REDIS_URL')) {
     add('REDIS_SENTINELS', 'choose one: REDIS_URL or REDIS_SENTINELS, not both');
   }
@@ -211,7 +217,54 @@ function crossFieldIssues(raw: NodeJS.ProcessEnv): Array<{ path: string; message
   return issues;
 }
 
+/**
+ * Real and fake never mix: the simulator is used only when nothing points at Huawei Cloud (no
+ * region, no endpoint) or when the endpoint is explicitly a simulator (`MODELARTS_SIMULATOR`, or
+ * a loopback URL). A region or a remote endpoint without credentials would otherwise sign calls
+ * to Huawei with the simulator's well-known keys.
+ */
+function modelartsTargetIssues(raw: NodeJS.ProcessEnv, credentials: boolean): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  const value = (name: string) => (raw[name] ?? '').trim();
+  const flag = (name: string) => ['1', 'true', 'yes', 'on'].includes(value(name).toLowerCase());
+  const region = value('MODELARTS_REGION');
+  const endpoint = value('MODELARTS_ENDPOINT');
+  const simulator = flag('MODELARTS_SIMULATOR');
+
+  if (region && !MODELARTS_REGIONS[region] && !flag('MODELARTS_ALLOW_UNLISTED_REGION')) {
+    issues.push({
+      path: 'MODELARTS_REGION',
+      message: `"${region.slice(0, 40)}" is not a ModelArts region Huawei's SDK knows (${Object.keys(MODELARTS_REGIONS).join(', ')}); fix the spelling, or set MODELARTS_ALLOW_UNLISTED_REGION=true for a region newer than this list`,
+    });
+  }
+  if (simulator && credentials) {
+    issues.push({
+      path: 'MODELARTS_SIMULATOR',
+      message: 'is set together with Huawei credentials: choose one (unset MODELARTS_SIMULATOR to use Huawei Cloud)',
+    });
+  }
+  if (!credentials && !simulator) {
+    const remote = endpoint && !isLoopbackUrl(endpoint);
+    if (remote || (region && !endpoint)) {
+      issues.push({
+        path: remote ? 'MODELARTS_ENDPOINT' : 'MODELARTS_REGION',
+        message: `points at Huawei Cloud, but no Huawei credentials are set: set HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_PROJECT_ID (or HUAWEICLOUD_IAM_USER, HUAWEICLOUD_IAM_PASSWORD, HUAWEICLOUD_IAM_DOMAIN and HUAWEICLOUD_SDK_PROJECT_ID); or unset ${remote ? 'MODELARTS_ENDPOINT' : 'MODELARTS_REGION'} to use the built-in simulator${remote ? ' (or set MODELARTS_SIMULATOR=true when that URL is a simulator)' : ''}`,
+      });
+    }
+  }
+  return issues;
+}
+
 export type Env = z.output<typeof EnvSchema>;
+
+/** Every variable `loadConfig` reads: the README's settings table must name each (test/ops-deploy.test.ts). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
+/**
+ * Variables read outside `loadConfig`, by tools around the bot: `npm start`'s env file, the local
+ * redis-server it may start, and the simulator's command line.
+ */
+export const TOOL_VARIABLES: readonly string[] = ['ENV_FILE', 'REDIS_SERVER_BIN', 'SIMULATOR_SEED', 'SIMULATOR_URL'];
 
 /** Where Redis is. `local`: nothing configured, so `npm start` runs a throwaway redis-server. */
 export type RedisTarget =
@@ -380,13 +433,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   } else if (env.HUAWEICLOUD_IAM_USER && env.HUAWEICLOUD_IAM_PASSWORD && env.HUAWEICLOUD_IAM_DOMAIN) {
     auth = {
       kind: 'iam',
-      iamEndpoint: env.HUAWEICLOUD_IAM_ENDPOINT ?? `https://iam.${region}.myhuaweicloud.com`,
+      // crossFieldIssues requires HUAWEICLOUD_IAM_ENDPOINT or MODELARTS_REGION with IAM auth.
+      iamEndpoint: env.HUAWEICLOUD_IAM_ENDPOINT ?? iamEndpointFor(region ?? ''),
       user: env.HUAWEICLOUD_IAM_USER,
       password: env.HUAWEICLOUD_IAM_PASSWORD,
       domain: env.HUAWEICLOUD_IAM_DOMAIN,
     };
   }
-  const endpoint = env.MODELARTS_ENDPOINT ?? (region ? `https://modelarts.${region}.myhuaweicloud.com` : undefined);
+  // Against a simulator, a region only names it: the endpoint is the simulator's, or in-process.
+  const endpoint =
+    env.MODELARTS_ENDPOINT ?? (region && auth.kind !== 'simulator' ? modelartsEndpointFor(region) : undefined);
 
   let slack: Config['slack'] = { mode: 'none' };
   if (env.SLACK_BOT_TOKEN && env.SLACK_APP_TOKEN) {

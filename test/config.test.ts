@@ -101,3 +101,49 @@ describe('loadConfig', () => {
     expect(msg).not.toContain(SK);
   });
 });
+
+describe('loadConfig: real and fake never mix', () => {
+  it('refuses a region alone: it would sign calls to Huawei with the simulator keys', () => {
+    const msg = fails({ MODELARTS_REGION: 'cn-north-4' });
+    expect(msg).toContain('MODELARTS_REGION: points at Huawei Cloud, but no Huawei credentials are set');
+    for (const name of ['HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_PROJECT_ID']) {
+      expect(msg).toContain(name);
+    }
+  });
+
+  it('refuses a remote endpoint without credentials unless it is declared a simulator', () => {
+    expect(fails({ MODELARTS_ENDPOINT: 'https://modelarts.cn-north-4.myhuaweicloud.com' })).toContain(
+      'MODELARTS_SIMULATOR=true',
+    );
+    const sim = loadConfig({ MODELARTS_ENDPOINT: 'http://simulator:8089', MODELARTS_SIMULATOR: 'true' });
+    expect(sim.modelarts).toMatchObject({ auth: { kind: 'simulator' }, endpoint: 'http://simulator:8089' });
+    // A loopback URL is a simulator on this machine (npm run simulator).
+    expect(loadConfig({ MODELARTS_ENDPOINT: 'http://127.0.0.1:8089' }).modelarts.auth.kind).toBe('simulator');
+    // A region names the simulated region; it does not turn into Huawei's URL.
+    expect(loadConfig({ MODELARTS_SIMULATOR: '1', MODELARTS_REGION: 'cn-north-4' }).modelarts.endpoint).toBeUndefined();
+  });
+
+  it('refuses the simulator flag together with credentials', () => {
+    const msg = fails({
+      MODELARTS_SIMULATOR: 'true',
+      HUAWEICLOUD_SDK_AK: AK,
+      HUAWEICLOUD_SDK_SK: SK,
+      HUAWEICLOUD_SDK_PROJECT_ID: PID,
+      MODELARTS_REGION: 'cn-north-4',
+    });
+    expect(msg).toContain('MODELARTS_SIMULATOR: is set together with Huawei credentials');
+  });
+
+  it('checks regions against the list in Huawei’s SDK, with an override for newer ones', () => {
+    const real = { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, HUAWEICLOUD_SDK_PROJECT_ID: PID };
+    expect(fails({ ...real, MODELARTS_REGION: 'nowhere-1' })).toContain(
+      'MODELARTS_REGION: "nowhere-1" is not a ModelArts region',
+    );
+    const newer = loadConfig({ ...real, MODELARTS_REGION: 'xx-new-1', MODELARTS_ALLOW_UNLISTED_REGION: 'true' });
+    expect(newer.modelarts.endpoint).toBe('https://modelarts.xx-new-1.myhuaweicloud.com');
+    // The SDK's own endpoint, where it is not the usual pattern.
+    expect(loadConfig({ ...real, MODELARTS_REGION: 'ap-southeast-1' }).modelarts.endpoint).toBe(
+      'https://modelarts.ap-southeast-1.myhuaweicloud.cn',
+    );
+  });
+});
