@@ -257,13 +257,13 @@ async function runVariant(name: VariantName): Promise<Variant> {
     const replies = repliesByThread.get(op.statusTs as string) ?? [];
     if (replies.length === 0) lost++;
     if (replies.length > 1) duplicated++;
-    if (nb?.status !== 'RUNNING' || nb.create_at === undefined) {
+    if (nb?.status !== 'RUNNING' || nb.lease.create_at === undefined) {
       notRunning++;
       continue;
     }
-    const runningSim = nb.create_at + CREATE_MS;
+    const runningSim = nb.lease.create_at + CREATE_MS;
     const runningReal = toReal(runningSim);
-    createSpreadMs = Math.max(createSpreadMs, toReal(nb.create_at) - tEnqueue0);
+    createSpreadMs = Math.max(createSpreadMs, toReal(nb.lease.create_at) - tEnqueue0);
     const first = replies[0];
     if (first) reply.push(((first.at - runningReal) * scale) / 1000);
     const upd = readyUpdateByTs.get(op.statusTs as string);
@@ -291,7 +291,7 @@ async function runVariant(name: VariantName): Promise<Variant> {
         )
         .map((c) => ({ realAt: c.at, what: `${c.method} ${String(c.args['text'] ?? '').slice(0, 60)}` })),
     ].sort((a, b) => a.realAt - b.realAt);
-    const running = nb?.create_at !== undefined ? toReal(nb.create_at + CREATE_MS) : 0;
+    const running = nb?.lease.create_at !== undefined ? toReal(nb.lease.create_at + CREATE_MS) : 0;
     writeFileSync(
       join(BENCH_DIR, '.tmp', `lifecycle-timeline-${name}.txt`),
       timeline.map((t) => `${(t.realAt - running).toFixed(0).padStart(7)} ms  ${t.what}`).join('\n'),

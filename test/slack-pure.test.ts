@@ -37,6 +37,8 @@ const M = 60_000;
 const DEFAULTS = { flavor: 'modelarts.vm.cpu.2u', storageGb: 5, leaseHours: 1 };
 const IMAGE = '278e88d1-5b71-4766-8502-b3ba72e824d9';
 
+const EFS_ID = '3c2b8e4a-8f0e-4c57-9d6e-0b7a2f1c9e11';
+
 describe('duration parser', () => {
   it.each([
     ['2h', 2 * H],
@@ -204,7 +206,7 @@ describe('create form', () => {
       formValues({
         [CREATE_BLOCKS.storageType]: { value: state.select('EFS:DEDICATED') },
         [CREATE_BLOCKS.storageUri]: { value: state.text('192.168.0.5:/share') },
-        [CREATE_BLOCKS.storageId]: { value: state.text('efs-123') },
+        [CREATE_BLOCKS.storageId]: { value: state.text(EFS_ID) },
         [CREATE_BLOCKS.description]: { value: state.text('For the demo') },
         [CREATE_BLOCKS.sshKeys]: { value: state.text('KeyPair-a, KeyPair-b') },
         [CREATE_BLOCKS.sshIps]: { value: state.text('203.0.113.7 198.51.100.2') },
@@ -222,7 +224,7 @@ describe('create form', () => {
     if (!v.ok) return;
     expect(v.request).toMatchObject({
       description: 'For the demo',
-      volume: { category: 'EFS', ownership: 'DEDICATED', uri: '192.168.0.5:/share', id: 'efs-123' },
+      volume: { category: 'EFS', ownership: 'DEDICATED', uri: '192.168.0.5:/share', id: EFS_ID },
       endpoints: [
         {
           service: 'SSH',
@@ -308,6 +310,38 @@ describe('create form', () => {
       expect(Object.keys(issuesToErrors(shown.issues)).sort()).toEqual(
         [CREATE_BLOCKS.storageId, CREATE_BLOCKS.storageUri].sort(),
       );
+  });
+
+  it('asks an OBS volume for its obs:// path and the DEW secret of its access keys, in the advanced options', () => {
+    const reading = readCreateForm(
+      formValues({
+        [CREATE_BLOCKS.storageType]: { value: state.select('OBS:DEDICATED') },
+        [CREATE_BLOCKS.storageUri]: { value: state.text('bucket/dir/') },
+      }) as never,
+      DEFAULTS,
+    );
+    const v = validateCreateDraft(reading.draft, reading.issues, true);
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    const errors = issuesToErrors(v.issues);
+    expect(errors[CREATE_BLOCKS.storageDewSecret]).toContain('DEW secret');
+    expect(errors[CREATE_BLOCKS.storageUri]).toContain('obs://');
+
+    const fixed = readCreateForm(
+      formValues({
+        [CREATE_BLOCKS.storageType]: { value: state.select('OBS:DEDICATED') },
+        [CREATE_BLOCKS.storageUri]: { value: state.text('obs://bucket/dir/') },
+        [CREATE_BLOCKS.storageDewSecret]: { value: state.text('obs-keys') },
+      }) as never,
+      DEFAULTS,
+    );
+    const ok = validateCreateDraft(fixed.draft, fixed.issues, true);
+    expect(ok.ok && ok.request.volume).toEqual({
+      category: 'OBS',
+      ownership: 'DEDICATED',
+      uri: 'obs://bucket/dir/',
+      dew_secret_name: 'obs-keys',
+    });
   });
 
   it('allows at most 5 IPs', () => {

@@ -117,9 +117,39 @@ export const VolumeReqSchema = z
       .max(MAX_CAPACITY_GB, { message: `capacity must be at most ${MAX_CAPACITY_GB} GB` })
       .optional(),
     uri: z.string().trim().min(1).max(1024).optional(),
-    id: z.string().trim().min(1).max(128).optional(),
+    /** The SFS Turbo (EFS) file system id: a UUID (`model_volume_req.go` Id). */
+    id: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+        message: 'the file system id is a UUID (SFS Turbo console > file system > ID)',
+      })
+      .optional(),
+    /**
+     * The DEW (Data Encryption Workshop) secret holding the AK/SK an OBS mount uses; required for
+     * OBS ("当category为OBS时必填", huaweicloud-sdk-go-v3 `model_volume_req.go`).
+     */
+    dew_secret_name: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'the DEW secret name is 1-64 letters, digits, "-" and "_"' })
+      .optional(),
   })
   .superRefine((v, ctx) => {
+    if (v.category === 'OBS' && !v.dew_secret_name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dew_secret_name'],
+        message: 'an OBS volume needs the name of the DEW secret that holds its access keys',
+      });
+    }
+    if (v.uri && (v.category === 'OBS' || v.category === 'OBSFS') && !v.uri.startsWith('obs://')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uri'],
+        message: 'an OBS path starts with obs://, e.g. obs://bucket/dir/',
+      });
+    }
     if (v.ownership === 'DEDICATED') {
       if (v.category !== 'EFS' && v.category !== 'OBS' && v.category !== 'OBSFS') {
         ctx.addIssue({

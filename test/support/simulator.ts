@@ -53,7 +53,7 @@ export function simulatorUnderTest(): SimulatorUnderTest {
     async boot(options = {}) {
       await stop();
       const clock = options.clock ?? new ManualClock(Date.now());
-      const sim = createSimulator({ notFound: '404', ...options, clock });
+      const sim = createSimulator({ ...options, clock });
       await sim.start();
       current = { sim, clock };
     },

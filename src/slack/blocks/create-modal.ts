@@ -22,6 +22,7 @@ export const CREATE_BLOCKS = {
   workspace: 'nb_workspace',
   storageUri: 'nb_storage_uri',
   storageId: 'nb_storage_id',
+  storageDewSecret: 'nb_storage_dew_secret',
   preStartType: 'nb_pre_start_type',
   preStartScript: 'nb_pre_start_script',
   postStartType: 'nb_post_start_type',
@@ -238,6 +239,10 @@ function advancedBlocks(): KnownBlock[] {
       hint: 'Needed for SFS Turbo / EFS and OBS storage.',
     }),
     text(CREATE_BLOCKS.storageId, 'SFS Turbo / EFS file system id', { max: 128 }),
+    text(CREATE_BLOCKS.storageDewSecret, 'DEW secret for OBS', {
+      max: 64,
+      hint: 'OBS storage only: the DEW secret that holds the access keys the mount uses.',
+    }),
     ...hookBlocks(CREATE_BLOCKS.preStartType, CREATE_BLOCKS.preStartScript, 'Pre-start'),
     ...hookBlocks(CREATE_BLOCKS.postStartType, CREATE_BLOCKS.postStartScript, 'Post-start'),
   ];

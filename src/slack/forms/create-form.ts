@@ -81,8 +81,10 @@ export function readCreateForm(values: ViewValues, defaults: CreateDefaults): Cr
   } else {
     const uri = textValue(values, CREATE_BLOCKS.storageUri);
     const id = textValue(values, CREATE_BLOCKS.storageId);
+    const dewSecret = textValue(values, CREATE_BLOCKS.storageDewSecret);
     if (uri) volume['uri'] = uri;
     if (id) volume['id'] = id;
+    if (dewSecret && category === 'OBS') volume['dew_secret_name'] = dewSecret;
   }
   draft['volume'] = volume;
 
@@ -157,6 +159,10 @@ export function blockForIssuePath(
         return advanced ? { blockId: CREATE_BLOCKS.storageUri } : { blockId: CREATE_BLOCKS.storageType, ...hidden };
       if (b === 'id')
         return advanced ? { blockId: CREATE_BLOCKS.storageId } : { blockId: CREATE_BLOCKS.storageType, ...hidden };
+      if (b === 'dew_secret_name')
+        return advanced
+          ? { blockId: CREATE_BLOCKS.storageDewSecret }
+          : { blockId: CREATE_BLOCKS.storageType, ...hidden };
       return { blockId: CREATE_BLOCKS.storageType };
     case 'endpoints':
       return { blockId: c === 'allowed_access_ips' ? CREATE_BLOCKS.sshIps : CREATE_BLOCKS.sshKeys };
