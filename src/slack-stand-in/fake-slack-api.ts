@@ -7,10 +7,35 @@ export interface RecordedCall {
   args: Record<string, unknown>;
   token: string | undefined;
   at: number;
+  /** What the fake answered (a posted message's `ts` is `response.ts`). */
+  response?: Record<string, unknown>;
 }
 
 /** A handler may answer a method itself; returning undefined falls back to the default answer. */
 export type MethodHandler = (args: Record<string, unknown>, call: RecordedCall) => Record<string, unknown> | undefined;
+
+/**
+ * One injected failure rule: the next `count` calls to `method` (matching `when`, if given) fail.
+ * `error: 'ratelimited'` answers HTTP 429 with `Retry-After: retryAfterSec` (as Slack does);
+ * any other error answers `{ok: false, error}` with HTTP `status` (Slack's own answers are 200,
+ * a 5xx is what a proxy or an outage gives).
+ */
+export interface SlackFault {
+  error: string;
+  /** Default 1. */
+  count?: number;
+  /** HTTP status of a non-429 failure. Default 200. */
+  status?: number;
+  /** Seconds, for `ratelimited`. Default 1. */
+  retryAfterSec?: number;
+  /** Only calls whose arguments match (e.g. thread replies: `(a) => a['thread_ts'] !== undefined`). */
+  when?: (args: Record<string, unknown>) => boolean;
+}
+
+interface ArmedFault extends Required<Omit<SlackFault, 'when'>> {
+  method: string;
+  when?: ((args: Record<string, unknown>) => boolean) | undefined;
+}
 
 export interface FakeSlackApiOptions {
   /** Tokens accepted; any other gets `invalid_auth`. Empty = accept any token. */
@@ -23,14 +48,15 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata', 'optio
 
 /**
  * A stand-in for Slack's Web API on loopback: it records every call, answers like Slack does
- * (ts values, view ids, ok/error), and can inject 429s. Used by tests, the demo and benchmarks
- * with `slackApiUrl` pointed at `apiUrl`. Also accepts `response_url` posts at `/response/*`.
+ * (ts values, view ids, ok/error), and can inject failures (`fail`: 429s with Retry-After,
+ * `internal_error`, 5xx). Used by tests, the demo and benchmarks with `slackApiUrl` pointed at
+ * `apiUrl`. Also accepts `response_url` posts at `/response/*`.
  */
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
   private server: Server | undefined;
   private readonly handlers = new Map<string, MethodHandler>();
-  private readonly rateLimits = new Map<string, { remaining: number; retryAfterSec: number }>();
+  private faults: ArmedFault[] = [];
   private readonly waiters = new Set<() => void>();
   private tsCounter = 0;
   private viewCounter = 0;
@@ -85,7 +111,28 @@ export class FakeSlackApi {
 
   /** The next `count` calls to `method` get HTTP 429 with `Retry-After: retryAfterSec`. */
   rateLimit(method: string, count: number, retryAfterSec = 1): void {
-    this.rateLimits.set(method, { remaining: count, retryAfterSec });
+    this.fail(method, { error: 'ratelimited', count, retryAfterSec });
+  }
+
+  /**
+   * Arms a failure of `method` (see SlackFault). Rules apply in the order they were armed; a
+   * failed call is recorded as `<method>#<error>` (`chat.update#429` for a rate limit), so
+   * `callsTo(method)` lists only the calls Slack accepted.
+   */
+  fail(method: string, fault: SlackFault): void {
+    this.faults.push({
+      method,
+      error: fault.error,
+      count: fault.count ?? 1,
+      status: fault.status ?? 200,
+      retryAfterSec: fault.retryAfterSec ?? 1,
+      when: fault.when,
+    });
+  }
+
+  /** Disarms every injected failure. */
+  clearFaults(): void {
+    this.faults = [];
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -165,12 +212,19 @@ export class FakeSlackApi {
     delete args['token'];
     const call: RecordedCall = { method, args, token, at: Date.now() };
 
-    const limit = this.rateLimits.get(method);
-    if (limit && limit.remaining > 0) {
-      limit.remaining -= 1;
-      this.calls.push({ ...call, method: `${method}#429` });
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfterSec) });
-      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+    const fault = this.faults.find((f) => f.method === method && f.count > 0 && (!f.when || f.when(args)));
+    if (fault) {
+      fault.count -= 1;
+      this.faults = this.faults.filter((f) => f.count > 0);
+      if (fault.error === 'ratelimited') {
+        this.calls.push({ ...call, method: `${method}#429` });
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(fault.retryAfterSec) });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      } else {
+        this.calls.push({ ...call, method: `${method}#${fault.error}` });
+        res.writeHead(fault.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: fault.error }));
+      }
       this.notify();
       return;
     }
@@ -183,7 +237,8 @@ export class FakeSlackApi {
 
     this.calls.push(call);
     const custom = this.handlers.get(method)?.(args, call);
-    this.send(res, custom ?? this.defaultAnswer(method, args));
+    call.response = custom ?? this.defaultAnswer(method, args);
+    this.send(res, call.response);
   }
 
   private send(res: ServerResponse, body: Record<string, unknown>): void {
