@@ -383,14 +383,15 @@ describe('create modal submission', () => {
     expect(h.enqueued[0]?.requester.channelId).toBe(post?.args['channel']);
   });
 
-  it('when posting the status fails after the ack, the user hears what happened and can retry', async () => {
+  it('when Slack refuses the status for good after the ack, the user hears what happened and can retry', async () => {
+    // A passing failure (fatal_error, 429…) queues the create anyway: test/jobs-slack-faults.test.ts.
     await start();
     const view = await openCreateModal();
-    h.slack.on('chat.postMessage', () => ({ ok: false, error: 'fatal_error' }));
+    h.slack.on('chat.postMessage', () => ({ ok: false, error: 'invalid_blocks' }));
     await h.sender.viewSubmission({ user: ALICE, view, values: createFormValues('nb-created') });
     const eph = await h.slack.waitFor((calls) => calls.find((c) => c.method === 'chat.postEphemeral'));
     expect(String(eph.args['text'])).toContain('could not create');
-    expect(String(eph.args['text'])).toContain('fatal_error');
+    expect(String(eph.args['text'])).toContain('invalid_blocks');
     expect(h.enqueued).toHaveLength(0);
     // The dedupe key was released: the same submit can go through once Slack works again.
     h.slack.on('chat.postMessage', () => undefined);

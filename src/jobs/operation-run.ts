@@ -16,11 +16,12 @@ import {
   stepsFromActionProgress,
 } from '../slack/blocks/status.js';
 import { formatDuration } from '../slack/format.js';
+import { decodeSlackError } from '../slack-errors.js';
 import type { NotebookOrigin, NotebookRecord } from '../store/notebooks.js';
 import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
 import { nextPollDelay, type ReadyApproach, throttleDelay, transientRetryDelay } from './polling.js';
-import { messageDigest, type StatusMessageTarget, slackPlatformError, slackRetryAfterMs } from './slack-notifier.js';
+import { messageDigest, SLACK_MAX_RETRY_DELAY_MS, type StatusMessageTarget } from './slack-notifier.js';
 import { renderThreadRecord } from './thread-record.js';
 import type { Operation, OperationJobData, OperationKind, OperationProgress, OperationResult } from './types.js';
 
@@ -104,6 +105,7 @@ export class OperationRun<O extends Operation = Operation> {
 
   /** Where progress replies go: the notebook's existing thread, else the status message's. */
   replyThreadTs(): string | undefined {
+    if (this.progressState.statusChannel) return this.statusTs();
     return this.op.threadTs ?? this.statusTs();
   }
 
@@ -112,32 +114,64 @@ export class OperationRun<O extends Operation = Operation> {
   }
 
   /**
+   * The conversation of the status message and of its replies: the requester's channel, or the
+   * direct message the worker moved to when it could not post there.
+   */
+  get statusChannel(): string {
+    return this.progressState.statusChannel ?? this.op.requester.channelId;
+  }
+
+  /**
    * True when the status message stands in `threadTs` of `channelId`: the web side says where it
    * posted it; one this worker posted went in `op.threadTs`.
    */
   private statusMessageIn(channelId: string, threadTs: string): boolean {
     const { op } = this;
-    const thread = op.statusTs ? op.statusThreadTs : op.threadTs;
-    return op.requester.channelId === channelId && (thread === threadTs || this.statusTs() === threadTs);
+    const thread = op.statusTs ? op.statusThreadTs : this.progressState.statusChannel ? undefined : op.threadTs;
+    return this.statusChannel === channelId && (thread === threadTs || this.statusTs() === threadTs);
   }
 
   /**
    * The status message of this operation: the one the web side posted, or one this worker
-   * posts now (its ts saved in the job immediately, so a re-run never posts a second one).
+   * posts now (its ts saved in the job immediately, so a re-run never posts a second one). The
+   * web side queues an operation without one when Slack did not take it (a 429, an
+   * `internal_error`): it is posted here once Slack does. Where the bot may not post (the channel
+   * is gone, the bot is not in it; or only a user id is known, from App Home), it goes to a
+   * direct message with the requester. Transient Slack failures are thrown (the job retries).
    */
   async ensureStatusMessage(): Promise<StatusMessageTarget> {
-    const channel = this.op.requester.channelId;
+    const userId = this.op.requester.userId;
     const existing = this.statusTs();
-    if (existing) return { channel, ts: existing };
+    if (existing) return { channel: this.statusChannel, ts: existing, userId };
+    const { notifier } = this.ctx;
     const rendered = renderOperationStatus(this.status('working'));
-    const ts = await this.ctx.notifier.postNow({
-      channel,
-      text: rendered.text,
-      blocks: rendered.blocks,
-      ...(this.op.threadTs ? { threadTs: this.op.threadTs } : {}),
+    const message = { text: rendered.text, blocks: rendered.blocks };
+    let channel = this.statusChannel;
+    let threadTs = this.progressState.statusChannel ? undefined : this.op.threadTs;
+    if (isUserId(channel)) {
+      channel = await notifier.openDm(channel);
+      threadTs = undefined;
+    }
+    let posted: { channel: string; ts: string };
+    try {
+      posted = await notifier.postMessage({ channel, ...message, ...(threadTs ? { threadTs } : {}) });
+    } catch (err) {
+      const failure = decodeSlackError(err);
+      if (failure?.kind !== 'permanent' || (failure.scope !== 'channel' && failure.scope !== 'thread')) throw err;
+      if (failure.scope === 'thread' && threadTs) {
+        this.log.warn({ code: failure.code }, 'notebook thread gone; posting the status message in the channel');
+        posted = await notifier.postMessage({ channel, ...message });
+      } else {
+        this.log.warn({ code: failure.code, channel }, 'cannot post in the channel; status message goes to a DM');
+        posted = await notifier.postMessage({ channel: await notifier.openDm(userId), ...message });
+      }
+    }
+    await this.save({
+      statusTs: posted.ts,
+      slackFailures: undefined,
+      ...(posted.channel !== this.op.requester.channelId ? { statusChannel: posted.channel } : {}),
     });
-    await this.save({ statusTs: ts });
-    return { channel, ts };
+    return { channel: posted.channel, ts: posted.ts, userId };
   }
 
   private status(phase: OperationPhase, nb?: Notebook, extra: Partial<OperationStatus> = {}): OperationStatus {
@@ -207,7 +241,7 @@ export class OperationRun<O extends Operation = Operation> {
         await this.publish('slow', nb, extra, true);
         const thread = this.replyThreadTs();
         await this.ctx.notifier.postOnce(`${this.jobId}-slow`, {
-          channel: this.op.requester.channelId,
+          channel: this.statusChannel,
           text: renderSlowReply(this.op.kind, this.op.requester.userId, this.name, waited),
           ...(thread ? { threadTs: thread } : {}),
         });
@@ -232,7 +266,7 @@ export class OperationRun<O extends Operation = Operation> {
     await this.publish('ready', nb, url ? { url } : {}, true);
     const thread = this.replyThreadTs();
     await this.ctx.notifier.postOnce(`${this.jobId}-ready`, {
-      channel: this.op.requester.channelId,
+      channel: this.statusChannel,
       text: renderReadyReply(this.op.requester.userId, nb.name || this.name),
       ...(thread ? { threadTs: thread } : {}),
     });
@@ -265,7 +299,7 @@ export class OperationRun<O extends Operation = Operation> {
     const { op } = this;
     if (!notebookId || op.kind === 'create' || op.kind === 'delete') return;
     if (op.kind === 'stop' && this.progressState.step !== 'poll') return;
-    if (op.kind === 'extend' && this.progressState.targetLeaseMs === undefined) return;
+    if (op.kind === 'extend' && this.progressState.leaseEndAt === undefined) return;
     const record = await this.ctx.store.get(notebookId);
     if (!record?.threadTs || !record.channelId) return;
     if (this.statusMessageIn(record.channelId, record.threadTs)) return;
@@ -275,9 +309,8 @@ export class OperationRun<O extends Operation = Operation> {
       ...(op.kind === 'start' ? { durationMs: op.durationMs } : {}),
       ...(op.kind === 'extend'
         ? {
-            leaseTotalMs: this.progressState.targetLeaseMs,
+            leaseEndAt: this.progressState.leaseEndAt,
             capped: this.progressState.leaseCapped ?? false,
-            ...(record.leaseCreateAt !== undefined ? { leaseCreateAt: record.leaseCreateAt } : {}),
           }
         : {}),
     });
@@ -369,7 +402,7 @@ export class OperationRun<O extends Operation = Operation> {
         name: nb.name || this.name,
         ownerId: this.op.requester.userId,
         ...(this.op.requester.teamId ? { teamId: this.op.requester.teamId } : {}),
-        channelId: this.op.requester.channelId,
+        channelId: this.statusChannel,
         ...(thread ? { threadTs: thread } : {}),
         origin,
         createdAt: now,
@@ -421,6 +454,11 @@ export class OperationRun<O extends Operation = Operation> {
   }
 }
 
+/** A Slack user id (`U…`, `W…`) where a channel id is expected: App Home has no channel. */
+function isUserId(id: string): boolean {
+  return /^[UW][A-Z0-9]{2,}$/.test(id);
+}
+
 /** The JupyterLab address to show: never one that carries the instance's token. */
 function jupyterUrl(nb: Notebook): string | undefined {
   const url = safeNotebookUrl(nb.url);
@@ -460,7 +498,10 @@ function isQueueControl(err: unknown): boolean {
  *   not count as an attempt.
  * - 5xx, timeouts, no answer: this job alone is delayed with exponential backoff; after
  *   `maxTransientFailures` in a row the user is told and the job fails.
- * - A Slack 429 while posting the status message: the job is delayed by Retry-After.
+ * - Slack did not take the status message (a 429, `internal_error`, 5xx, no answer): the job
+ *   is delayed (Retry-After, or backoff) and posts it when Slack recovers, before acting on the
+ *   cloud: an instance nobody hears about is worse than a late one. Only when nobody can be told
+ *   at all (the token is refused, even a direct message fails) is the operation dropped.
  * - Other ModelArts and bot errors (4xx, not found, validation): the user gets the error's
  *   explanation and the job fails without retry (`UnrecoverableError`).
  * - Anything else (a bug, Redis trouble): BullMQ retries with backoff; the last attempt tells
@@ -496,20 +537,36 @@ export function createOperationProcessor(
         run.log.warn({ err, failures, delay }, 'ModelArts call failed; retrying this step later');
         return run.sleep(delay, { transientFailures: failures });
       }
-      const slackRetry = slackRetryAfterMs(err);
-      if (slackRetry !== undefined) {
-        run.log.warn({ delay: slackRetry }, 'Slack rate limited the status message; retrying later');
-        return run.sleep(slackRetry);
-      }
-      const slackError = slackPlatformError(err);
-      if (slackError !== undefined) {
-        // The status message cannot be posted (channel gone, bot not in channel): nobody would
-        // hear about this operation, so do not act on the cloud either.
-        run.log.error({ error: slackError }, 'cannot post the status message; operation dropped');
+      const slack = decodeSlackError(err);
+      if (slack?.kind === 'permanent') {
+        // Neither the channel nor a DM took the status message (the token is refused, the
+        // requester cannot be messaged): nobody would hear about this operation, so do not act
+        // on the cloud either.
+        run.log.error({ code: slack.code, scope: slack.scope }, 'cannot post the status message; operation dropped');
         return run.fail({
-          reason: `Slack refused the status message (${slackError}).`,
+          reason: `Slack refused the status message (${slack.code}).`,
           hint: 'Invite the bot to the channel (`/invite @notebook-bot`) or run the command in a DM with it, then try again.',
         });
+      }
+      if (slack) {
+        const failures = (run.progress.slackFailures ?? 0) + 1;
+        const waited = ctx.clock.now() - run.op.requestedAt;
+        if (waited > ctx.timing.watchLimitMs) {
+          run.log.error(
+            { code: slack.code, failures, waited },
+            'Slack never took the status message; operation dropped',
+          );
+          return run.fail({ reason: `Slack kept failing (${slack.code}).`, hint: 'Try again.' });
+        }
+        const delay =
+          slack.kind === 'rate_limited'
+            ? slack.retryAfterMs
+            : transientRetryDelay(failures, undefined, SLACK_MAX_RETRY_DELAY_MS);
+        run.log.warn(
+          { code: slack.code, failures, delay },
+          'Slack did not take the status message; trying again later',
+        );
+        return run.sleep(delay, { slackFailures: failures });
       }
       if (err instanceof ModelArtsError || err instanceof BotError) return run.fail(explainFailure(err));
       const attempts = job.opts.attempts ?? 1;

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
-import { ErrorCode, type WebClient, WebClient as WebClientImpl, type WebClientOptions } from '@slack/web-api';
+import { type WebClient, WebClient as WebClientImpl, type WebClientOptions } from '@slack/web-api';
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RenderedMessage } from '../slack/blocks/status.js';
 import { slackLogger } from '../slack/logger-adapter.js';
+import { decodeSlackError, type SlackFailure } from '../slack-errors.js';
 import { transientRetryDelay } from './polling.js';
 
 /** Name of the queue that carries every Slack Web API call a worker makes. */
@@ -66,6 +67,17 @@ export function slackPacingFromEnv(
 export interface StatusMessageTarget {
   channel: string;
   ts: string;
+  /**
+   * Who the message is for (the requester): when its channel is gone, an outcome (ready, failed)
+   * reaches them as a direct message instead.
+   */
+  userId?: string;
+}
+
+/** Where a posted message landed. */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
 }
 
 /** A one-shot message (a thread reply). */
@@ -122,28 +134,38 @@ export interface SlackWorkerOptions {
   lockDuration?: number;
   stalledInterval?: number;
   maxStalledCount?: number;
-  /** Consecutive network/5xx failures of one message before it is dropped. Default 10. */
-  maxFailures?: number;
+  /**
+   * How long one message keeps being retried through transient Slack failures (5xx,
+   * `internal_error`, network) before it is given up. Default 24 h: a Slack outage delays a
+   * message, it does not lose it; past a day the message would only be noise.
+   */
+  giveUpAfterMs?: number;
 }
 
-interface RenderJobData {
+/** Longest backoff between two tries of a message through transient Slack failures. */
+export const SLACK_MAX_RETRY_DELAY_MS = 60_000;
+
+/** Consecutive transient failures of a Slack job, and since when (epoch ms): the retry budget. */
+interface Failures {
+  failures?: number;
+  failingSince?: number;
+}
+
+interface RenderJobData extends Failures {
   /** Message key (the operation's job id). */
   key: string;
   /** Ownership generation this job serves (see PUBLISH_LUA). */
   owner: string;
-  failures?: number;
 }
 
-interface PostJobData extends OneShotMessage {
+interface PostJobData extends OneShotMessage, Failures {
   key: string;
-  failures?: number;
   /** A reserved send time in the channel's budget (epoch ms): at or after it, send without asking again. */
   slotAt?: number;
 }
 
-interface HomeJobData {
+interface HomeJobData extends Failures {
   userId: string;
-  failures?: number;
 }
 
 type SlackJobData = RenderJobData | PostJobData | HomeJobData;
@@ -194,7 +216,10 @@ const DAY_MS = 86_400_000;
  * updates), and a state written while a job is busy is never lost (the job sees `dirty`).
  * When no job owns the message and the state is what Slack already shows (`sentHash`), nothing
  * is recorded and nothing needs enqueueing: returns ''.
- * KEYS[1] message hash. ARGV: channel, ts, text, blocks JSON, urgent (0/1), ttl ms, digest.
+ * A message that `moved` (the original could not be edited, so an outcome was posted as a new
+ * message) keeps the new channel and ts: later states edit the new one.
+ * KEYS[1] message hash. ARGV: channel, ts, text, blocks JSON, urgent (0/1), ttl ms, digest,
+ * user to direct-message when the channel is gone ('' for none).
  * Returns the owner generation to enqueue (a no-op add when that job already exists), or ''.
  */
 const PUBLISH_LUA = `
@@ -204,7 +229,9 @@ if (not owner) and redis.call('HGET', KEYS[1], 'sentHash') == ARGV[7] then
   return ''
 end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2], 'text', ARGV[3], 'blocks', ARGV[4], 'hash', ARGV[7], 'dirty', '1')
+redis.call('HSET', KEYS[1], 'text', ARGV[3], 'blocks', ARGV[4], 'hash', ARGV[7], 'dirty', '1')
+if redis.call('HGET', KEYS[1], 'moved') ~= '1' then redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'ts', ARGV[2]) end
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'user', ARGV[8]) end
 if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'urgent', '1') end
 if not owner then
   owner = tostring(redis.call('HINCRBY', KEYS[1], 'seq', 1))
@@ -218,7 +245,9 @@ return owner
  * Called by the owning render job. Returns {'stale'} (another generation owns the message),
  * {'done'} (nothing to send, or only what Slack already shows: ownership released),
  * {'wait', ms, urgent} (coalescing, Retry-After, or the chat.update budget), or
- * {'send', version, channel, ts, text, blocks, digest} after clearing `dirty`.
+ * {'send', version, channel, ts, text, blocks, digest, urgent, mode, user} after clearing
+ * `dirty`; `mode` is '' (edit the message), 'post' (post it anew in the channel) or 'dm' (post
+ * it to `user` directly), set by RESTORE_LUA when Slack refused the edit for good.
  *
  * The budget (KEYS[2], a GCRA "theoretical arrival time"): a call may go when the budget is at
  * most `tolerance` ms ahead of now, and moves it `interval` ms on. When it is further ahead, an
@@ -240,7 +269,7 @@ local blocked = tonumber(redis.call('HGET', KEYS[1], 'blockedUntil') or '0')
 if blocked > now then return {'wait', tostring(blocked - now), flag} end
 local nextAt = tonumber(redis.call('HGET', KEYS[1], 'nextAt') or '0')
 if (not urgent) and nextAt > now then return {'wait', tostring(nextAt - now), flag} end
-local f = redis.call('HMGET', KEYS[1], 'version', 'channel', 'ts', 'text', 'blocks', 'hash', 'sentHash')
+local f = redis.call('HMGET', KEYS[1], 'version', 'channel', 'ts', 'text', 'blocks', 'hash', 'sentHash', 'mode', 'user')
 if f[6] and f[6] == f[7] then
   redis.call('HSET', KEYS[1], 'dirty', '0')
   redis.call('HDEL', KEYS[1], 'owner', 'urgent', 'slotAt')
@@ -266,7 +295,7 @@ if interval > 0 then
 end
 redis.call('HSET', KEYS[1], 'dirty', '0')
 redis.call('HDEL', KEYS[1], 'urgent', 'slotAt')
-return {'send', f[1], f[2], f[3], f[4], f[5], f[6] or ''}
+return {'send', f[1], f[2], f[3], f[4], f[5], f[6] or '', flag, f[8] or '', f[9] or ''}
 `;
 
 /**
@@ -294,11 +323,17 @@ if tat < untilMs then redis.call('SET', KEYS[1], tostring(untilMs), 'PX', math.m
 return 1
 `;
 
-/** Puts a taken state back (the send failed) unless a newer one arrived. ARGV: owner, blockedUntil. */
+/**
+ * Puts a taken state back after its send failed (a newer state, if any, wins the next send):
+ * still urgent if it was, and with how to send it next (`mode`, '' keeps the current one).
+ * ARGV: owner, blockedUntil (0: none), urgent (0/1), mode.
+ */
 const RESTORE_LUA = `
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'dirty', '1')
 if tonumber(ARGV[2]) > 0 then redis.call('HSET', KEYS[1], 'blockedUntil', ARGV[2]) end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'urgent', '1') end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'mode', ARGV[4]) end
 return 1
 `;
 
@@ -328,30 +363,6 @@ export function createWorkerSlackClient(
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });
-}
-
-/** A Slack 429: `retryAfterMs` from Retry-After. */
-export function slackRetryAfterMs(err: unknown): number | undefined {
-  if (!isSlackError(err, ErrorCode.RateLimitedError)) return undefined;
-  const seconds = (err as { retryAfter?: number }).retryAfter;
-  return Math.max(1, typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : 1) * 1000;
-}
-
-/** Network failures and Slack 5xx: worth retrying later. */
-export function isSlackTransient(err: unknown): boolean {
-  if (isSlackError(err, ErrorCode.RequestError)) return true;
-  if (isSlackError(err, ErrorCode.HTTPError)) return ((err as { statusCode?: number }).statusCode ?? 0) >= 500;
-  return false;
-}
-
-/** Slack's `error` string of a platform error (`channel_not_found`, `message_not_found`, …). */
-export function slackPlatformError(err: unknown): string | undefined {
-  if (!isSlackError(err, ErrorCode.PlatformError)) return undefined;
-  return (err as { data?: { error?: string } }).data?.error ?? 'unknown_error';
-}
-
-function isSlackError(err: unknown, code: ErrorCode): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
 
 /**
@@ -443,6 +454,11 @@ export class SlackNotifier {
    * coalescing delay (not Slack's Retry-After) and goes before every progress update. `key`
    * identifies the message (the operation's job id). Safe to repeat: the same state sent twice is
    * one update at most, and a state Slack already shows is no update at all.
+   *
+   * Delivery: transient Slack failures are retried with backoff (for `giveUpAfterMs`), a 429
+   * after its Retry-After. An urgent state whose message cannot be edited any more is posted as
+   * a new message in the channel (later states edit that one); when the channel itself is gone,
+   * as a direct message to `target.userId`. A state counts as sent only once Slack accepted it.
    */
   async publishStatus(
     key: string,
@@ -461,6 +477,7 @@ export class SlackNotifier {
         options.urgent ? '1' : '0',
         this.stateTtlMs,
         options.digest ?? messageDigest(message),
+        target.userId ?? '',
       ),
     );
     if (!owner) return;
@@ -513,6 +530,11 @@ export class SlackNotifier {
 
   /** Posts a message right away and returns its ts. Throws Slack errors (a 429 included). */
   async postNow(message: OneShotMessage): Promise<string> {
+    return (await this.postMessage(message)).ts;
+  }
+
+  /** Posts a message right away; where it landed. Throws Slack errors (a 429 included). */
+  async postMessage(message: OneShotMessage): Promise<PostedMessage> {
     const res = await this.slack.chat.postMessage({
       channel: message.channel,
       text: message.text,
@@ -520,12 +542,20 @@ export class SlackNotifier {
       ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
     });
     if (!res.ts) throw new Error('chat.postMessage answered without a ts');
-    return res.ts;
+    return { channel: res.channel ?? message.channel, ts: res.ts };
+  }
+
+  /** The direct-message channel with `userId` (conversations.open, scope `im:write`). Throws Slack errors. */
+  async openDm(userId: string): Promise<string> {
+    const res = await this.slack.conversations.open({ users: userId });
+    const id = res.channel?.id;
+    if (!id) throw new Error('conversations.open answered without a channel');
+    return id;
   }
 
   /** Starts a worker for the Slack queue; close it (and then this notifier) on shutdown. */
   createWorker(options: SlackWorkerOptions = {}): SlackWorker {
-    const maxFailures = options.maxFailures ?? 10;
+    const giveUpAfterMs = options.giveUpAfterMs ?? DAY_MS;
     const paced =
       options.pacing === false
         ? undefined
@@ -550,8 +580,9 @@ export class SlackNotifier {
         else await this.processHome(job as Job<HomeJobData>, token, pacing);
       } catch (err) {
         if (err instanceof DelayedError || (err as Error | undefined)?.name === 'DelayedError') throw err;
-        const retryAfterMs = slackRetryAfterMs(err);
-        if (retryAfterMs !== undefined) {
+        const failure = decodeSlackError(err);
+        if (failure?.kind === 'rate_limited') {
+          const retryAfterMs = failure.retryAfterMs;
           // Pause the whole Slack queue, and keep this method's budget shut until Retry-After.
           this.logger.warn({ retryAfterMs, job: job.id }, 'slack rate limited; pausing the slack queue');
           const budget = this.budgetFor(job);
@@ -562,17 +593,30 @@ export class SlackNotifier {
           await job.moveToDelayed(Date.now() + retryAfterMs, token);
           throw new DelayedError();
         }
-        if (isSlackTransient(err)) {
+        if (failure?.kind === 'transient') {
           const failures = (job.data.failures ?? 0) + 1;
-          if (failures <= maxFailures) {
+          const failingSince = job.data.failingSince ?? Date.now();
+          if (Date.now() - failingSince < giveUpAfterMs) {
             const { slotAt: _slot, ...rest } = job.data as PostJobData;
-            await job.updateData({ ...rest, failures } as SlackJobData);
-            const delay = transientRetryDelay(failures, undefined, 60_000);
-            this.logger.warn({ err, failures, delay, job: job.id }, 'slack call failed; retrying later');
+            await job.updateData({ ...rest, failures, failingSince } as SlackJobData);
+            const delay = transientRetryDelay(failures, undefined, SLACK_MAX_RETRY_DELAY_MS);
+            this.logger.warn({ code: failure.code, failures, delay, job: job.id }, 'slack call failed; retrying later');
             await job.moveToDelayed(Date.now() + delay, token);
             throw new DelayedError();
           }
-          this.logger.error({ err, job: job.id }, 'slack call kept failing; giving the message up');
+          this.logger.error(
+            { code: failure.code, failures, job: job.id },
+            'slack call kept failing for too long; giving the message up',
+          );
+          if (job.name === 'render') await this.releaseRender(job as Job<RenderJobData>);
+          return;
+        }
+        if (failure?.kind === 'permanent') {
+          // The processors handle the permanent failures they can go around; this one they could not.
+          this.logger.error(
+            { code: failure.code, scope: failure.scope, job: job.id },
+            'slack refused the call; given up',
+          );
           if (job.name === 'render') await this.releaseRender(job as Job<RenderJobData>);
           return;
         }
@@ -615,12 +659,19 @@ export class SlackNotifier {
     await this.script('nbSlackRelease', [this.msgKey(job.data.key)], job.data.owner);
   }
 
+  /** A job that got through clears its failure count (the next outage starts a fresh budget). */
+  private async succeeded(job: Job<SlackJobData>): Promise<void> {
+    if (job.data.failures === undefined && job.data.failingSince === undefined) return;
+    const { failures: _f, failingSince: _s, ...rest } = job.data;
+    await job.updateData(rest as SlackJobData);
+  }
+
   private async processRender(job: Job<RenderJobData>, token: string, pacing: Pacing): Promise<void> {
     const key = this.msgKey(job.data.key);
     const owner = job.data.owner;
     const budget = pacing.update;
     // One send per activation, so budgets pace Slack calls; the loop only continues for an
-    // urgent state that arrived during the send.
+    // urgent state that arrived during the send, or one that must go another way.
     for (;;) {
       const taken = (await this.script(
         'nbSlackTake2',
@@ -647,34 +698,52 @@ export class SlackNotifier {
         }
         throw new DelayedError();
       }
-      const [, , channel, ts, text, blocks, digest] = taken;
+      const [, , channel, ts, text, blocks, digest, urgentFlag, mode, user] = taken;
       if (!channel || !ts) {
         await this.script('nbSlackRelease', [key], owner);
         return;
       }
+      const urgent = urgentFlag === '1';
+      const message = { text: text ?? '', blocks: JSON.parse(blocks ?? '[]') as KnownBlock[] };
+      let movedTo: PostedMessage | undefined;
       try {
-        await this.slack.chat.update({
-          channel,
-          ts,
-          text: text ?? '',
-          blocks: JSON.parse(blocks ?? '[]') as KnownBlock[],
-        });
+        if (mode === 'post') movedTo = await this.postMessage({ channel, ...message });
+        else if (mode === 'dm' && user)
+          movedTo = await this.postMessage({ channel: await this.openDm(user), ...message });
+        else await this.slack.chat.update({ channel, ts, ...message });
       } catch (err) {
-        const retryAfterMs = slackRetryAfterMs(err);
-        const platform = slackPlatformError(err);
-        if (platform !== undefined) {
-          // message_not_found, channel_not_found, not_in_channel, invalid_blocks…: retrying will
+        const failure = decodeSlackError(err);
+        if (failure?.kind === 'permanent') {
+          const next = urgent ? fallbackMode(mode ?? '', failure, user) : undefined;
+          if (next) {
+            // The outcome must reach the person: a new message in the channel when this one
+            // cannot be edited, a direct message when the channel itself is gone.
+            this.logger.warn(
+              { code: failure.code, channel, ts, via: next },
+              'status message cannot be updated; sending the outcome another way',
+            );
+            await this.script('nbSlackRestore', [key], owner, 0, '1', next);
+            continue;
+          }
+          // message_not_found on a progress update, invalid_blocks, invalid_auth…: retrying will
           // not help; a later publish tries again with fresh content.
-          this.logger.warn({ error: platform, channel, ts }, 'chat.update refused; giving this state up');
+          const line = { code: failure.code, scope: failure.scope, channel, ts };
+          if (urgent) this.logger.error(line, 'Slack refused the outcome of an operation; giving it up');
+          else this.logger.warn(line, 'Slack refused a progress update; giving this state up');
           await this.script('nbSlackRelease', [key], owner);
           return;
         }
-        await this.script('nbSlackRestore', [key], owner, retryAfterMs !== undefined ? Date.now() + retryAfterMs : 0);
+        const blockedUntil = failure?.kind === 'rate_limited' ? Date.now() + failure.retryAfterMs : 0;
+        await this.script('nbSlackRestore', [key], owner, blockedUntil, urgent ? '1' : '0', '');
         throw err;
       }
-      if (job.data.failures) await job.updateData({ ...job.data, failures: 0 });
-      await this.redis
-        .multi()
+      await this.succeeded(job);
+      const tx = this.redis.multi();
+      if (movedTo) {
+        tx.hset(key, 'channel', movedTo.channel, 'ts', movedTo.ts, 'moved', '1').hdel(key, 'mode');
+        this.logger.info({ channel: movedTo.channel, ts: movedTo.ts }, 'status message moved to a new message');
+      }
+      await tx
         .hset(key, 'nextAt', String(Date.now() + this.minUpdateIntervalMs), 'sentHash', digest ?? '')
         .pexpire(key, this.stateTtlMs)
         .exec();
@@ -699,16 +768,32 @@ export class SlackNotifier {
       }
     }
     try {
-      await this.postNow(job.data);
+      await this.postMessage(job.data);
     } catch (err) {
-      const platform = slackPlatformError(err);
-      if (platform !== undefined) {
-        this.logger.warn({ error: platform, channel: job.data.channel }, 'chat.postMessage refused; reply dropped');
-        return;
+      const failure = decodeSlackError(err);
+      if (failure?.kind !== 'permanent') throw err;
+      if (job.data.threadTs && (failure.scope === 'thread' || failure.scope === 'message')) {
+        // The thread is gone: the reply matters more than where it sits.
+        this.logger.warn(
+          { code: failure.code, channel: job.data.channel },
+          'thread gone; posting the reply in the channel',
+        );
+        const { threadTs: _thread, ...topLevel } = job.data;
+        await job.updateData(topLevel);
+        return this.processPost(job, token, pacing);
       }
-      throw err;
+      // The channel is gone or the token is bad: every try would fail the same way. The
+      // operation's outcome still reaches the person through its status message (see
+      // processRender); this reply is only its companion.
+      this.logger.warn(
+        { code: failure.code, scope: failure.scope, channel: job.data.channel },
+        'chat.postMessage refused; reply dropped',
+      );
+      return;
     }
+    // Marked posted only once Slack accepted it.
     await this.redis.set(marker, '1', 'PX', this.stateTtlMs);
+    await this.succeeded(job);
   }
 
   private async processHome(job: Job<HomeJobData>, token: string, pacing: Pacing): Promise<void> {
@@ -730,14 +815,34 @@ export class SlackNotifier {
     try {
       await refresh(job.data.userId);
     } catch (err) {
-      const platform = slackPlatformError(err);
-      if (platform === undefined) throw err;
-      this.logger.warn({ error: platform, userId: job.data.userId }, 'views.publish refused; App Home not refreshed');
+      const failure = decodeSlackError(err);
+      if (failure?.kind !== 'permanent') throw err;
+      this.logger.warn(
+        { code: failure.code, userId: job.data.userId },
+        'views.publish refused; App Home not refreshed',
+      );
+      return;
     }
+    await this.succeeded(job);
   }
 
   /** Closes the producer side (workers from `createWorker` are closed by their owner). */
   async close(): Promise<void> {
     await this.queue.close();
   }
+}
+
+/**
+ * How an urgent state goes next after Slack refused it for good (`undefined`: it cannot go):
+ * an edit of a message that is gone or too old becomes a new message in the channel; a message
+ * to a channel that is gone becomes a direct message to the requester.
+ */
+function fallbackMode(
+  mode: string,
+  failure: Extract<SlackFailure, { kind: 'permanent' }>,
+  user: string | undefined,
+): 'post' | 'dm' | undefined {
+  if (failure.scope === 'channel') return mode !== 'dm' && user ? 'dm' : undefined;
+  if (failure.scope === 'message' || failure.scope === 'thread') return mode === '' ? 'post' : undefined;
+  return undefined;
 }

@@ -84,14 +84,24 @@ export interface OperationProgress {
   readyNotified?: boolean;
   statusTs?: string;
   /**
+   * The conversation the worker posted the status message in, when not `requester.channelId`
+   * (a direct message: the bot could not post in the channel, or the web side knew no channel).
+   */
+  statusChannel?: string;
+  /** Consecutive times Slack did not take the status message (429, 5xx, no answer); reset once it did. */
+  slackFailures?: number;
+  /**
    * Clock time just before the first create POST was sent. Present means a POST may have reached
    * ModelArts, so a re-run looks the instance up by name (created at/after this, minus a skew)
    * before it may POST again. Absent means no POST was ever sent.
    */
   createAttemptedAt?: number;
-  /** Extend: the absolute lease duration to set, computed once so a re-run does not add twice. */
-  targetLeaseMs?: number;
-  /** Extend: the 72 h cap reduced the extension. */
+  /**
+   * Extend: when the lease is to end (epoch ms), computed once and saved before the renewal, so a
+   * re-run sends `end − now` for the same end instead of adding again.
+   */
+  leaseEndAt?: number;
+  /** Extend: the 72 h limit reduced the extension. */
   leaseCapped?: boolean;
   /** Consecutive transient ModelArts failures (5xx, timeouts, connection); reset on success. */
   transientFailures?: number;

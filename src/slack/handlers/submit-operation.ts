@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AccessRequest, Decision } from '../../access/types.js';
 import type { Operation } from '../../jobs/types.js';
+import { decodeSlackError } from '../../slack-errors.js';
 import { operationNotebookName, queuedOperationStatus, renderOperationStatus } from '../blocks/status.js';
 import type { SlackDeps } from '../deps.js';
 import { escapeMrkdwn } from '../escape.js';
@@ -37,7 +38,10 @@ export type SubmitOutcome = 'queued' | 'duplicate' | 'refused' | 'approval' | 'f
  * 4. one status message where the request was made (DM fallback), naming the requester;
  * 5. enqueue with that message's ts, so the worker updates it in place.
  *
- * Any failure after that reaches the user as a private message saying what to do; the status
+ * When Slack does not take the status message for a passing reason (a 429, `internal_error`, a
+ * 5xx, no answer), the operation is queued all the same, without it: the worker posts it once
+ * Slack recovers (and acts on the cloud only then), and the requester is told so privately.
+ * Any other failure reaches the user as a private message saying what to do; the status
  * message, if posted, shows the failure and the dedupe key is released so they can retry.
  */
 export async function submitOperation(deps: SlackDeps, client: WebClient, req: SubmitRequest): Promise<SubmitOutcome> {
@@ -89,30 +93,37 @@ export async function submitOperation(deps: SlackDeps, client: WebClient, req: S
   let posted: Awaited<ReturnType<typeof postStatusMessage>> | undefined;
   try {
     const message = renderOperationStatus(queuedOperationStatus(op, deps.clock.now()));
-    posted = await postStatusMessage(client, { ...req.where, userId: op.requester.userId }, message);
-    if (posted.movedToDm) {
+    let slackDown: string | undefined;
+    try {
+      posted = await postStatusMessage(client, { ...req.where, userId: op.requester.userId }, message);
+    } catch (err) {
+      const failure = decodeSlackError(err);
+      if (!failure || failure.kind === 'permanent') throw err;
+      // Slack hiccuped: queue it anyway; the worker posts the status message when Slack is back.
+      slackDown = failure.code;
+      log.warn({ code: failure.code }, 'Slack did not take the status message; queued without it');
+    }
+    if (posted?.movedToDm) {
       await reply({
         text: `I can't post in this channel (invite me with \`/invite\`), so I'll keep you posted about *${escapeMrkdwn(name)}* in our DM.`,
       });
     }
-    // A DM fallback has no notebook thread: the worker must not reply into a thread elsewhere.
-    const { threadTs, ...rest } = op;
-    const inThread = req.where.threadTs && posted.channelId === req.where.channelId ? req.where.threadTs : undefined;
-    const queued = {
-      ...rest,
-      requester: { ...op.requester, channelId: posted.channelId },
-      statusTs: posted.ts,
-      ...(inThread ? { statusThreadTs: inThread } : {}),
-      ...(threadTs && !posted.movedToDm ? { threadTs } : {}),
-    } as Operation;
+    const queued = posted ? queuedWithStatus(op, req.where, posted) : queuedWithoutStatus(op, req.where);
     const result = await deps.queue.enqueue(queued);
     if (result.duplicate) {
-      log.info({ jobId: result.jobId }, 'queue already had this operation; removing the extra status message');
-      await client.chat.delete({ channel: posted.channelId, ts: posted.ts }).catch(() => undefined);
+      if (posted) {
+        log.info({ jobId: result.jobId }, 'queue already had this operation; removing the extra status message');
+        await client.chat.delete({ channel: posted.channelId, ts: posted.ts }).catch(() => undefined);
+      }
       return 'duplicate';
     }
     await deps.access.audit({ ...auditBase, outcome: 'allowed' });
-    log.info({ jobId: result.jobId, channel: posted.channelId, ts: posted.ts }, 'operation queued');
+    log.info({ jobId: result.jobId, channel: posted?.channelId, ts: posted?.ts }, 'operation queued');
+    if (slackDown) {
+      await reply({
+        text: `:hourglass_flowing_sand: Slack is having trouble right now (\`${escapeMrkdwn(slackDown)}\`), so I could not post the status of *${escapeMrkdwn(name)}* yet. Your request is queued: the status message appears, and the work starts, as soon as Slack takes it. Nothing to do on your side.`,
+      });
+    }
     return 'queued';
   } catch (err) {
     const ref = errorRef();
@@ -130,4 +141,37 @@ export async function submitOperation(deps: SlackDeps, client: WebClient, req: S
     await reply({ text: `:warning: I could not ${op.kind} *${escapeMrkdwn(name)}*. ${what}` });
     return 'failed';
   }
+}
+
+/** The operation as queued once its status message is posted: the worker updates that message. */
+function queuedWithStatus(
+  op: Operation,
+  where: SubmitRequest['where'],
+  posted: Awaited<ReturnType<typeof postStatusMessage>>,
+): Operation {
+  // A DM fallback has no notebook thread: the worker must not reply into a thread elsewhere.
+  const { threadTs, ...rest } = op;
+  const inThread = where.threadTs && posted.channelId === where.channelId ? where.threadTs : undefined;
+  return {
+    ...rest,
+    requester: { ...op.requester, channelId: posted.channelId },
+    statusTs: posted.ts,
+    ...(inThread ? { statusThreadTs: inThread } : {}),
+    ...(threadTs && !posted.movedToDm ? { threadTs } : {}),
+  } as Operation;
+}
+
+/**
+ * The operation as queued when Slack did not take its status message: the worker posts it where
+ * this one would have gone (the channel, in the notebook's thread), or in a DM with the requester
+ * when there is no channel (App Home: the requester's user id stands for it).
+ */
+function queuedWithoutStatus(op: Operation, where: SubmitRequest['where']): Operation {
+  const { threadTs, ...rest } = op;
+  const thread = where.channelId ? (where.threadTs ?? threadTs) : undefined;
+  return {
+    ...rest,
+    requester: { ...op.requester, channelId: where.channelId || op.requester.userId },
+    ...(thread ? { threadTs: thread } : {}),
+  } as Operation;
 }
