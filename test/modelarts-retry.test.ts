@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.js';
 import {
   ModelArtsApiError,
   ModelArtsAuthError,
@@ -10,6 +11,8 @@ import {
 import { mayHaveReachedService, parseErrorBody, parseRetryAfter, prepareRequest } from '../src/modelarts/http.js';
 import { tokenLifetimeMs } from '../src/modelarts/iam.js';
 import { retryDelayMs, shouldRetry } from '../src/modelarts/retry.js';
+import { createSimulator, type Simulator } from '../src/simulator/index.js';
+import { simulatorClient } from './support/stack.js';
 
 const base = { baseMs: 500, maxMs: 20_000 };
 const apiDetails = { method: 'GET', url: '/v1/p/notebooks' };
@@ -35,11 +38,12 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs({ ...base, attempt: 5000, random: () => 0 })).toBe(10_000);
   });
 
-  it('honours Retry-After as a floor, still capped at maxMs', () => {
+  it('never comes back before Retry-After, even past maxMs (shouldRetry gives such a call up)', () => {
     expect(retryDelayMs({ ...base, attempt: 1, retryAfterMs: 3000, random: () => 0 })).toBe(3000);
     // The backoff wins when it is longer than Retry-After.
     expect(retryDelayMs({ ...base, attempt: 6, retryAfterMs: 1000, random: () => 0.99 })).toBeGreaterThan(1000);
-    expect(retryDelayMs({ ...base, attempt: 1, retryAfterMs: 86_400_000, random: () => 0 })).toBe(20_000);
+    expect(retryDelayMs({ ...base, attempt: 1, retryAfterMs: 30_000, random: () => 0 })).toBe(30_000);
+    expect(retryDelayMs({ ...base, attempt: 1, retryAfterMs: 2500.4, random: () => 0 })).toBe(2501);
   });
 
   it('tolerates a broken random source', () => {
@@ -69,6 +73,12 @@ describe('shouldRetry', () => {
       expect(shouldRetry({ ...base, error })).toBe(false);
       expect(shouldRetry({ ...base, error, mayHaveReachedService: false })).toBe(false);
     }
+  });
+
+  it('gives up rather than retry before a Retry-After longer than the caller may wait', () => {
+    expect(shouldRetry({ ...base, error: throttled, retryAfterMs: 3000, maxDelayMs: 20_000 })).toBe(true);
+    expect(shouldRetry({ ...base, error: throttled, retryAfterMs: 30_000, maxDelayMs: 20_000 })).toBe(false);
+    expect(shouldRetry({ ...base, error: server, retryAfterMs: 30_000 })).toBe(true);
   });
 
   it('re-sends a non-idempotent call only when it never reached the service', () => {
@@ -175,5 +185,68 @@ describe('tokenLifetimeMs', () => {
     expect(tokenLifetimeMs(body, wall)).toBe(5 * 3_600_000);
     expect(tokenLifetimeMs('{}', wall)).toBe(24 * 3_600_000);
     expect(tokenLifetimeMs('not json', wall)).toBe(24 * 3_600_000);
+  });
+});
+
+describe('Retry-After against the simulator (the client retry loop, waits recorded by an injected sleep)', () => {
+  let sim: Simulator;
+  let clock: ManualClock;
+  beforeAll(async () => {
+    clock = new ManualClock(Date.now());
+    sim = createSimulator({ clock });
+    await sim.start();
+  });
+  afterAll(() => sim.stop());
+  beforeEach(() => sim.reset());
+
+  function client(overrides: { retryMaxMs?: number } = {}) {
+    const sleeps: number[] = [];
+    const c = simulatorClient(sim, clock, {
+      retryBaseMs: 1,
+      random: () => 0,
+      // The injected sleep records each wait and moves the shared clock on by it.
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+      },
+      ...overrides,
+    });
+    return { c, sleeps };
+  }
+
+  it('two 429s with Retry-After: 3: every retry waits at least 3 s (a list, and a poll)', async () => {
+    const [id] = sim.instances.seed({ count: 1, status: 'RUNNING', namePrefix: 'ra' });
+    const { c, sleeps } = client();
+    try {
+      sim.faults.throttle({ count: 2, retryAfterSec: 3, operations: ['list'] });
+      await c.listNotebooks({});
+      sim.faults.throttle({ count: 2, retryAfterSec: 3, operations: ['show'] });
+      await c.showNotebook(id!);
+      expect(sim.stats.byStatus['429']).toBe(4);
+      expect(sleeps).toHaveLength(4);
+      for (const ms of sleeps) expect(ms).toBeGreaterThanOrEqual(3000);
+      // And on the simulator's side (the same clock): each retry arrived ≥ 3 s after its 429.
+      const log = sim.stats.log;
+      for (const [i, entry] of log.entries()) {
+        if (entry.status !== 429) continue;
+        expect(log[i + 1]!.at - entry.at).toBeGreaterThanOrEqual(3000);
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a Retry-After beyond the longest wait is not retried early: the error goes to the caller with it', async () => {
+    const { c, sleeps } = client({ retryMaxMs: 20_000 });
+    try {
+      sim.faults.throttle({ count: 1, retryAfterSec: 30, operations: ['list'] });
+      const err = await c.listNotebooks({}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelArtsThrottledError);
+      expect((err as ModelArtsThrottledError).retryAfterMs).toBe(30_000);
+      expect(sleeps).toEqual([]);
+      expect(sim.stats.calls.list).toBe(1);
+    } finally {
+      await c.close();
+    }
   });
 });

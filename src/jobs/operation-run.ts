@@ -1,4 +1,4 @@
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { AuditEntry } from '../access/types.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -494,7 +494,7 @@ function isQueueControl(err: unknown): boolean {
 /**
  * Wraps a kind's handler with the failure policy shared by every operation:
  * - ModelArts throttling (429 / APIG.0308): the whole ops queue pauses for Retry-After (the
- *   limit is per account, so every job would hit it) and the job returns to the queue; it does
+ *   limit is per account, so every job would hit it) and the job parks for Retry-After; it does
  *   not count as an attempt.
  * - 5xx, timeouts, no answer: this job alone is delayed with exponential backoff; after
  *   `maxTransientFailures` in a row the user is told and the job fails.
@@ -522,8 +522,10 @@ export function createOperationProcessor(
         const delay = throttleDelay(err.retryAfterMs);
         ctx.hooks.metrics?.modelartsThrottled?.(run.op.kind);
         run.log.warn({ delay, requestId: err.requestId }, 'ModelArts throttled; pausing the ops queue');
+        // Every other job waits out the queue-wide limit; this one parks itself for Retry-After,
+        // so its own retry never comes sooner whatever the queue does (no attempt spent either way).
         await ctx.rateLimit(delay);
-        throw Worker.RateLimitError();
+        return run.sleep(delay);
       }
       if (isRetryable(err)) {
         const failures = (run.progress.transientFailures ?? 0) + 1;

@@ -70,6 +70,14 @@ export interface OperationWorkerDeps extends OperationHooks {
   slackWorker?: SlackWorkerOptions;
 }
 
+/**
+ * BullMQ's queue-wide rate limit (`worker.rateLimit`, what a ModelArts 429 sets) is only honoured
+ * by a worker that has a `limiter`: without one, the job handed back by a 429 was taken again by
+ * the next free slot within milliseconds, well before Retry-After. This limit is far above any
+ * real rate, so it never limits anything by itself.
+ */
+const OPS_LIMITER = { max: 1_000_000, duration: 1000 } as const;
+
 /** A running pair of workers (`ops` and `slack`) in this process. */
 export interface OperationWorkerHandle {
   readonly worker: Worker<OperationJobData, OperationResult, OperationKind>;
@@ -145,6 +153,7 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
     prefix,
     concurrency: deps.concurrency ?? 32,
     maxStalledCount: deps.maxStalledCount ?? 5,
+    limiter: OPS_LIMITER,
     ...(deps.lockDuration !== undefined ? { lockDuration: deps.lockDuration } : {}),
     ...(deps.stalledInterval !== undefined ? { stalledInterval: deps.stalledInterval } : {}),
     ...keepJobs({ ...DEFAULT_RETENTION, ...deps.retention }),

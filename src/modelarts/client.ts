@@ -525,11 +525,28 @@ export class ModelArtsClient implements ModelArtsApi {
         continue;
       }
       const reached = outcome.sent && mayHaveReachedService(error);
-      if (!shouldRetry({ error, idempotent: op.idempotent, mayHaveReachedService: reached, retriesDone, maxRetries })) {
+      const retryAfterMs = this.retryFloor(error);
+      if (
+        !shouldRetry({
+          error,
+          idempotent: op.idempotent,
+          mayHaveReachedService: reached,
+          retriesDone,
+          maxRetries,
+          retryAfterMs,
+          maxDelayMs: this.settings.retryMaxMs,
+        })
+      ) {
         throw error;
       }
       retriesDone++;
-      const waitMs = this.retryDelay(error, retriesDone);
+      const waitMs = retryDelayMs({
+        attempt: retriesDone,
+        retryAfterMs,
+        baseMs: this.settings.retryBaseMs,
+        maxMs: this.settings.retryMaxMs,
+        random: this.random,
+      });
       this.logger?.debug(
         { operation: op.name, attempt, retryInMs: waitMs, err: errorSummary(error) },
         'modelarts retry',
@@ -582,19 +599,12 @@ export class ModelArtsClient implements ModelArtsApi {
     }
   }
 
-  private retryDelay(error: unknown, retryNumber: number): number {
+  /** The least wait before retrying after `error`: its `Retry-After`, and after throttling at least the advised minimum. */
+  private retryFloor(error: unknown): number | undefined {
     const retryAfterMs = error instanceof ModelArtsApiError ? error.retryAfterMs : undefined;
-    const floorMs =
-      error instanceof ModelArtsThrottledError
-        ? Math.max(retryAfterMs ?? 0, this.settings.throttleMinDelayMs)
-        : retryAfterMs;
-    return retryDelayMs({
-      attempt: retryNumber,
-      retryAfterMs: floorMs,
-      baseMs: this.settings.retryBaseMs,
-      maxMs: this.settings.retryMaxMs,
-      random: this.random,
-    });
+    return error instanceof ModelArtsThrottledError
+      ? Math.max(retryAfterMs ?? 0, this.settings.throttleMinDelayMs)
+      : retryAfterMs;
   }
 
   /** The per-attempt debug line and metrics hook: no headers, no bodies. */

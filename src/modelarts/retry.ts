@@ -4,11 +4,11 @@ import { isRetryable } from './errors.js';
 export interface RetryDelayInput {
   /** 1 for the first retry, 2 for the second, … */
   attempt: number;
-  /** The server's `Retry-After` (or another floor), in ms. */
+  /** The server's `Retry-After` (or another floor), in ms: the delay is never shorter. */
   retryAfterMs?: number | undefined;
   /** Backoff before the first retry, before jitter. */
   baseMs: number;
-  /** No delay ever exceeds this. */
+  /** The backoff never exceeds this (a `Retry-After` may: see `shouldRetry`). */
   maxMs: number;
   /** A number in [0, 1); `Math.random` in production, a constant in tests. */
   random: () => number;
@@ -22,17 +22,18 @@ export interface RetryDelayInput {
  * gateway at once is exactly what Huawei asks clients not to do; half the backoff is kept as a
  * floor while the other half still spreads concurrent workers apart.
  *
- * `retryAfterMs` is a floor: we never come back earlier than the server asked. The result is
- * still capped at `maxMs`, so a bogus or hostile `Retry-After: 86400` cannot park a job worker
- * for a day; the retry budget then decides whether to keep trying.
+ * `retryAfterMs` is a floor: we never come back earlier than the server asked, not even when it
+ * asks for more than `maxMs`. Capping it instead (the earlier behaviour) sent retries before
+ * Retry-After; a bogus or hostile `Retry-After: 86400` is kept from parking a worker for a day
+ * by `shouldRetry`, which gives such a call up (its caller retries later, e.g. a delayed job).
  */
 export function retryDelayMs(input: RetryDelayInput): number {
   const attempt = Math.max(1, Math.floor(input.attempt));
   // 2^(attempt-1) overflows to Infinity for large attempts; Math.min still yields maxMs.
   const backoff = Math.min(input.maxMs, input.baseMs * 2 ** (attempt - 1));
   const jittered = backoff / 2 + (backoff / 2) * clampUnit(input.random());
-  const floored = Math.max(jittered, input.retryAfterMs ?? 0);
-  return Math.round(Math.max(0, Math.min(input.maxMs, floored)));
+  const floor = Math.max(0, input.retryAfterMs ?? 0);
+  return Math.ceil(Math.max(Math.round(jittered), floor));
 }
 
 function clampUnit(x: number): number {
@@ -55,6 +56,10 @@ export interface RetryDecisionInput {
   /** Retries already made for this call. */
   retriesDone: number;
   maxRetries: number;
+  /** The least wait before a retry (`Retry-After`, or the throttling floor), in ms. */
+  retryAfterMs?: number | undefined;
+  /** The longest this caller may wait between attempts; a longer `retryAfterMs` gives up instead. */
+  maxDelayMs?: number | undefined;
 }
 
 /**
@@ -64,9 +69,12 @@ export interface RetryDecisionInput {
  * `isRetryable`). Auth failures never are: five bad signatures in a row lock the AK for five
  * minutes. A non-idempotent request (create) is re-sent only when it never reached the service;
  * after a timeout, a reset or a 5xx the instance may exist, and the caller must look it up.
+ * A server that asks to wait longer than `maxDelayMs` is not retried here: the error goes to the
+ * caller with its `Retry-After`, rather than the retry going early.
  */
 export function shouldRetry(input: RetryDecisionInput): boolean {
   if (input.retriesDone >= input.maxRetries) return false;
   if (!isRetryable(input.error)) return false;
+  if (input.maxDelayMs !== undefined && (input.retryAfterMs ?? 0) > input.maxDelayMs) return false;
   return input.idempotent || !input.mayHaveReachedService;
 }
