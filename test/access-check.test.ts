@@ -250,7 +250,7 @@ describe('access control', () => {
           notebook: { id: 'a', name: 'a', ownerId: 'U0ALICE' },
         }),
       );
-      expect(ext.message).toContain('This extension would bring the lease to 9 h');
+      expect(ext.message).toContain('This extension would keep it running for another 9 h');
       expect(await ac.check({ userId: 'U0BOB', action: 'create', durationMs: 48 * HOUR })).toEqual({ allowed: true });
       expect(await ac.leaseCapMs('U0BOB')).toBe(48 * HOUR);
       expect(await ac.leaseCapMs('U0ADMIN')).toBe(72 * HOUR);

@@ -195,7 +195,7 @@ describe('the notebook thread', () => {
     await finish(2);
     await waitUntil(() => threadLines().some((t) => t.includes('extended the lease')));
     expect(threadLines().find((t) => t.includes('extended the lease'))).toMatch(
-      new RegExp(`^<@${ALICE.id}> extended the lease to 3 h in total, ending <!date\\^\\d+\\^`),
+      new RegExp(`^<@${ALICE.id}> extended the lease: it now stops <!date\\^\\d+\\^`),
     );
 
     // Stopped by an admin from the notebook's channel: the status message is at the channel's top

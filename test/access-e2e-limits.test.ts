@@ -125,7 +125,7 @@ describe('rule `lease_cap`', () => {
     expect(startText).toContain(ASK_ADMIN);
     const extend = await h.command('extend warm-0 6h', ALICE);
     const extendText = await h.privateReply(extend.responseUrl);
-    expect(extendText).toContain('This extension would bring the lease to 10 h');
+    expect(extendText).toContain('This extension would keep it running for another 10 h');
     expect(extendText).toContain('(rule `lease_cap`)');
 
     const view = await h.openCreateModal(ALICE);

@@ -134,7 +134,9 @@ describe('rule `ownership`: only the owner or an admin changes a notebook', () =
     }
     h.expectNothingChanged();
     // The name had to be resolved (a read); nothing else was asked of ModelArts.
-    expect(h.webModelArtsCalls.every((m) => m === 'listNotebooks' || m === 'showLease')).toBe(true);
+    expect(
+      h.webModelArtsCalls.every((m) => m === 'listNotebooks' || m === 'listAllNotebooks' || m === 'showLease'),
+    ).toBe(true);
     await expectAuditedRefusal(BOB.id, 'ownership', 'stop');
 
     await h.command('stop own-0', ADMIN);

@@ -111,7 +111,8 @@ describe('simulator admin endpoints', () => {
     expect(forced.body).toMatchObject({ status: 'ERROR', fail_reason: 'Host failure.' });
     expect((await admin('DELETE', `/instances/${id}`)).status).toBe(200);
     expect((await admin('GET', `/instances/${id}`)).body).toMatchObject({ error_code: 'SIM.0404' });
-    expect((await api({ path: `${nb}/${id}` })).status).toBe(404);
+    // Gone: Huawei answers not-found as HTTP 400 ModelArts.6404.
+    expect(await api({ path: `${nb}/${id}` })).toMatchObject({ status: 400, body: { error_code: 'ModelArts.6404' } });
   });
 
   it('resets instances, faults, stats and tokens', async () => {

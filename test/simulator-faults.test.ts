@@ -109,7 +109,7 @@ describe('simulator lifecycle faults', () => {
     expect(v.action_progress.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'PROCESSING']);
     await api({ method: 'DELETE', path: `${nb}/${id}` });
     t.clock.advance(DEFAULT_TIMINGS.delete);
-    expect((await api({ path: `${nb}/${id}` })).status).toBe(404);
+    expect(await api({ path: `${nb}/${id}` })).toMatchObject({ status: 400, body: { error_code: 'ModelArts.6404' } });
   });
 
   it('hangs a start in STARTING until stopped', async () => {
