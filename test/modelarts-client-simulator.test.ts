@@ -146,6 +146,32 @@ describe('ModelArtsClient against the simulator', () => {
     expect((running as ModelArtsApiError).requestId).toBeTruthy();
   });
 
+  it('speaks Huawei’s contract: every create field the form can send, pages ModelArts accepts, English messages', async () => {
+    const { client } = makeClient();
+    // The strict simulator refuses unknown keys, out-of-range enums and OBS volumes without their
+    // DEW secret: a create with every field the create form can fill passes.
+    const full = await client.createNotebook({
+      ...createInput('sim-full'),
+      description: 'every field',
+      workspace_id: '0',
+      endpoints: [{ service: 'ssh', key_pair_names: ['KeyPair-a'], allowed_access_ips: ['203.0.113.7'] }],
+      hooks: { container_hooks: { post_start: { type: 'command', script: 'ZWNobyBoaQ==' } } },
+    });
+    expect(full.endpoints).toEqual([expect.objectContaining({ service: 'SSH', key_pair_names: ['KeyPair-a'] })]);
+    await client.createNotebook({
+      ...createInput('sim-obs'),
+      volume: { category: 'obs', ownership: 'dedicated', uri: 'obs://bucket/dir/', dew_secret_name: 'obs-keys' },
+    });
+    // X-Language: en-us on every call, so the service explains itself in English.
+    clock.advance(15 * MINUTE);
+    const running = await rejection(client.deleteNotebook(full.id));
+    expect(running).toBeInstanceOf(ModelArtsApiError);
+    expect((running as ModelArtsApiError).message).not.toMatch(/[\u4e00-\u9fff]/);
+    expect(sim.stats.calls.list).toBe(0);
+    await client.listNotebooks({ limit: 50 });
+    expect(sim.stats.calls.list).toBe(1);
+  });
+
   it('walks every page of a long list', async () => {
     const { client } = makeClient();
     const ids = sim.instances.seed({ count: 230, namePrefix: 'paged' });
