@@ -40,6 +40,12 @@ interface ArmedFault extends Required<Omit<SlackFault, 'when'>> {
 export interface FakeSlackApiOptions {
   /** Tokens accepted; any other gets `invalid_auth`. Empty = accept any token. */
   validTokens?: readonly string[];
+  /**
+   * App-level tokens (`xapp-…`): given, only they may call `apps.connections.open`, and, like
+   * Slack, any other token there (a bot token) gets `not_allowed_token_type`, as does an app
+   * token on any other method. Empty = no such distinction.
+   */
+  appTokens?: readonly string[];
   teamId?: string;
   botUserId?: string;
 }
@@ -70,12 +76,14 @@ export class FakeSlackApi {
   readonly teamId: string;
   readonly botUserId: string;
   private readonly validTokens: ReadonlySet<string>;
+  private readonly appTokens: ReadonlySet<string>;
   baseUrl = '';
 
   constructor(options: FakeSlackApiOptions = {}) {
     this.teamId = options.teamId ?? 'T0TEAM001';
     this.botUserId = options.botUserId ?? 'U0BOT0001';
     this.validTokens = new Set(options.validTokens ?? []);
+    this.appTokens = new Set(options.appTokens ?? []);
   }
 
   /** Base URL for `slackApiUrl` (ends in `/api/`). */
@@ -229,9 +237,10 @@ export class FakeSlackApi {
       return;
     }
 
-    if (!isResponseUrl && this.validTokens.size > 0 && (!token || !this.validTokens.has(token))) {
+    const refused = isResponseUrl ? undefined : this.tokenError(method, token);
+    if (refused) {
       this.calls.push(call);
-      this.send(res, { ok: false, error: token ? 'invalid_auth' : 'not_authed' });
+      this.send(res, { ok: false, error: refused });
       return;
     }
 
@@ -239,6 +248,23 @@ export class FakeSlackApi {
     const custom = this.handlers.get(method)?.(args, call);
     call.response = custom ?? this.defaultAnswer(method, args);
     this.send(res, call.response);
+  }
+
+  /** Slack's answer to a call with this token, when it refuses it. */
+  private tokenError(method: string, token: string | undefined): string | undefined {
+    if (this.appTokens.size > 0) {
+      const appMethod = method === 'apps.connections.open';
+      if (!token) return 'not_authed';
+      if (appMethod && this.appTokens.has(token)) return undefined;
+      if (appMethod ? this.validTokens.has(token) || /^xox[a-z]-/.test(token) : this.appTokens.has(token)) {
+        return 'not_allowed_token_type';
+      }
+      if (appMethod) return 'invalid_auth';
+    }
+    if (this.validTokens.size > 0 && (!token || !this.validTokens.has(token))) {
+      return token ? 'invalid_auth' : 'not_authed';
+    }
+    return undefined;
   }
 
   private send(res: ServerResponse, body: Record<string, unknown>): void {

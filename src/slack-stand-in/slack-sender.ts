@@ -45,6 +45,8 @@ export interface SendOptions {
   /** Adds `X-Slack-Retry-Num` / `X-Slack-Retry-Reason`, as Slack does when an ack was late. */
   retryNum?: number;
   retryReason?: string;
+  /** Socket Mode (SocketModeSender): the envelope id; a redelivery reuses the first one's. */
+  envelopeId?: string;
 }
 
 /** What the receiver answered. `json` when the body was JSON. */
