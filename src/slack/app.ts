@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { WebClient, WebClientOptions } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { INPUT_LIMITS } from '../access/input-guard.js';
@@ -21,12 +21,19 @@ import {
 } from './deps.js';
 import { installErrorHandler } from './error-handler.js';
 import { createPublishHome, type PublishHome } from './home.js';
+import { createHttpReceiver, EVENTS_PATH } from './http-receiver.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerCommands } from './listeners/commands/index.js';
 import { register as registerEvents } from './listeners/events/index.js';
 import { register as registerOptions } from './listeners/options/index.js';
 import { register as registerViews } from './listeners/views/index.js';
 import { slackLogger } from './logger-adapter.js';
+import {
+  createSocketModeReceiver,
+  type SocketModeConnection,
+  type SocketModeSettings,
+  type SocketModeStatus,
+} from './socket-mode.js';
 
 export interface CreateSlackAppOptions {
   /** Bot token (`xoxb-…`). */
@@ -41,14 +48,18 @@ export interface CreateSlackAppOptions {
   clientOptions?: WebClientOptions | undefined;
   /**
    * HTTP mode: the port of `/slack/events` and the custom routes (0 = any free port; see
-   * `start()`'s result). Socket Mode: the port of a small HTTP server for the custom routes only,
-   * started when there are any. Default 3000.
+   * `start()`'s result). Default 3000.
    */
   port?: number | undefined;
   /** Interface to listen on (HTTP mode). Default all. */
   host?: string | undefined;
-  /** Extra HTTP routes (/healthz, /readyz, /metrics), served by the same server. */
+  /**
+   * HTTP mode: extra routes (/healthz, /readyz, /metrics) on the same server. Socket Mode has no
+   * server: the caller serves them.
+   */
   customRoutes?: CustomRoute[] | undefined;
+  /** Socket Mode: connect deadline, retry pauses and ping timeouts (tests shorten them). */
+  socketMode?: SocketModeSettings | undefined;
   /** Slash command name; default `/notebook`. */
   commandName?: string | undefined;
 
@@ -77,9 +88,15 @@ export interface SlackApp {
   /** Bot Web API client (also what the job pipeline may reuse). */
   client: WebClient;
   mode: 'socket' | 'http';
+  /** Socket Mode: the connection's state (for `/readyz`); HTTP mode: undefined. */
+  socketStatus(): SocketModeStatus | undefined;
   /** Re-renders a user's App Home (for the job pipeline's onNotebookChanged). Never throws. */
   publishHome: PublishHome;
-  /** Starts receiving. HTTP mode resolves with the port actually bound (useful with port 0). */
+  /**
+   * Checks the bot token (`auth.test`), then starts receiving. HTTP mode resolves with the port
+   * actually bound (useful with port 0). Socket Mode resolves once Slack said `hello`, and rejects
+   * with a `SlackConnectionError` naming the cause when no connection opens in time.
+   */
   start(): Promise<{ port?: number }>;
   stop(): Promise<void>;
 }
@@ -103,26 +120,32 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
   // From the root logger: the adapter sets `component` itself. The receiver gets its own, since
   // Socket Mode renames the logger it is given (`setName`).
   const log = slackLogger(options.logger, 'bolt');
-  const receiverLog = slackLogger(options.logger, 'bolt-receiver');
   const port = options.port ?? 3000;
   const customRoutes = options.customRoutes ?? [];
-  const receiver =
-    mode === 'socket'
-      ? new SocketModeReceiver({
-          appToken: options.appToken!,
-          logger: receiverLog,
-          customRoutes,
-          installerOptions: { port },
-        })
-      : new HTTPReceiver({
-          signingSecret: options.signingSecret!,
-          endpoints: '/slack/events',
-          customRoutes,
-          logger: receiverLog,
-          port,
-          processBeforeResponse: false,
-          bodyLimit: INPUT_LIMITS.payloadBytes,
-        });
+  if (mode === 'socket' && customRoutes.length > 0) {
+    throw new ConfigError('customRoutes need HTTP mode: in Socket Mode, serve them on a server of your own');
+  }
+  let socket: SocketModeConnection | undefined;
+  let receiver: Receiver;
+  if (mode === 'socket') {
+    const built = createSocketModeReceiver({
+      appToken: options.appToken!,
+      slackApiUrl: options.slackApiUrl,
+      logger: options.logger,
+      settings: options.socketMode,
+    });
+    receiver = built.receiver;
+    socket = built.connection;
+  } else {
+    receiver = createHttpReceiver({
+      signingSecret: options.signingSecret!,
+      customRoutes,
+      port,
+      bodyLimit: INPUT_LIMITS.payloadBytes,
+      boltLogger: slackLogger(options.logger, 'bolt-receiver'),
+      logger: options.logger,
+    });
+  }
 
   const app = new App({
     token: options.botToken,
@@ -181,21 +204,24 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
     app,
     client: app.client,
     mode,
+    socketStatus: () => socket?.status(),
     publishHome,
     async start() {
       await app.init();
-      if (mode === 'socket') {
-        await app.start();
+      if (socket) {
+        // Not app.start(): the connection is the supervisor's (socket-mode.ts), retries included.
+        await socket.open();
         logger.info({ mode }, 'Slack app connected (Socket Mode)');
         return {};
       }
       const server = (await app.start({ port, ...(options.host ? { host: options.host } : {}) })) as Server;
       const bound = (server.address() as AddressInfo | null)?.port ?? port;
-      logger.info({ mode, port: bound }, 'Slack app listening on /slack/events');
+      logger.info({ mode, port: bound }, `Slack app listening on ${EVENTS_PATH}`);
       return { port: bound };
     },
     async stop() {
-      await app.stop();
+      if (socket) await socket.close();
+      else await app.stop();
     },
   };
 }
