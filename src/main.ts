@@ -21,6 +21,7 @@ import { runDoctor } from './doctor/run-doctor.js';
 import { ConfigError } from './errors.js';
 import { redactSecrets } from './logger.js';
 import { RedisServerMissingError } from './ops/local-redis.js';
+import { SlackConnectionError } from './slack/socket-mode.js';
 
 const USAGE = `Usage: node dist/main.js [run|demo|doctor] [options]   (npm start / npm run demo / npm run doctor)
 
@@ -155,7 +156,9 @@ async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
 
 /** Errors a person can act on are printed as they are; anything else with its stack. */
 function explain(err: unknown): string {
-  if (err instanceof ConfigError || err instanceof RedisServerMissingError) return err.message;
+  if (err instanceof ConfigError || err instanceof RedisServerMissingError || err instanceof SlackConnectionError) {
+    return err.message;
+  }
   const slackCode = (err as { code?: unknown } | undefined)?.code;
   if (slackCode === ErrorCode.RequestError) {
     return `could not reach Slack's Web API (${(err as Error).message}): check the network, a proxy, or SLACK_API_URL. npm run doctor checks the connection.`;

@@ -5,7 +5,9 @@
  *                       the simulator), clock, metrics, store, queue, access control, approvals
  *   2. roles            web (Bolt app), worker (BullMQ processors), scheduler (lease scan,
  *                       approvals expiry): any subset per process, any number of replicas of each
- *   3. ops HTTP         /healthz, /readyz, /metrics on Bolt's server (HTTP mode) or a small one
+ *   3. ops HTTP         /healthz, /readyz, /metrics on Bolt's server (HTTP mode) or a small one;
+ *                       in Socket Mode that one starts before the connection opens, so probes
+ *                       answer while it does (/readyz 503 until Slack said hello)
  *
  * `stop()` undoes it in reverse: stop receiving, drain the workers, close every connection.
  */
@@ -17,12 +19,20 @@ import type { LeaseNoticeEvent, LeaseWatcher } from '../leases/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { SlackApp } from '../slack/index.js';
+import type { SocketModeSettings } from '../slack/socket-mode.js';
 import { type Correlation, createCorrelation } from './correlation.js';
-import { createReadiness, modelartsCheck, opsRoutes, redisCheck } from './health.js';
+import {
+  createReadiness,
+  modelartsCheck,
+  opsRoutes,
+  type ReadinessCheck,
+  redisCheck,
+  slackConnectionCheck,
+} from './health.js';
 import { createAppLogger } from './logging.js';
 import type { ModelArtsConnection } from './modelarts.js';
-import { startOpsServer } from './ops-server.js';
-import { startSchedulerRole, startWebRole, startWorkerRole } from './roles.js';
+import { type OpsServer, startOpsServer } from './ops-server.js';
+import { prepareWebRole, startSchedulerRole, startWorkerRole } from './roles.js';
 import { buildServices } from './services.js';
 import { Teardown } from './teardown.js';
 
@@ -36,6 +46,13 @@ export interface BotOptions {
   onLeaseNotice?: (event: LeaseNoticeEvent) => void;
   /** How often the scheduler sweeps expired approvals (default 60 s). */
   approvalSweepMs?: number;
+  /** Socket Mode: connect deadline (default 30 s), retry pauses, ping timeouts. */
+  socketMode?: SocketModeSettings;
+  /**
+   * Told the port of `/healthz`, `/readyz` and `/metrics` as soon as it listens: in Socket Mode
+   * before the connection to Slack opens (startBot has not returned yet).
+   */
+  onOpsListening?: (port: number) => void;
 }
 
 /** A started bot. */
@@ -70,7 +87,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   try {
     // 1. Shared services.
     const s = await buildServices(config, { logger, correlation, teardown, clock: options.clock });
-    const readiness = createReadiness([
+    const socketMode = config.roles.has('web') && s.slack.mode === 'socket';
+    let slackApp: SlackApp | undefined;
+    const checks: ReadinessCheck[] = [
       {
         name: 'process',
         run: async () => {
@@ -79,26 +98,40 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       },
       redisCheck(s.redis),
       modelartsCheck(s.modelarts.client),
-    ]);
+    ];
+    if (socketMode) checks.push(slackConnectionCheck(() => slackApp?.socketStatus()));
+    const readiness = createReadiness(checks);
     const routes = opsRoutes({
       readiness,
       metrics: s.metrics,
       onError: (err) => logger.error({ err }, 'ops route failed'),
     });
+    const serveOps = async (): Promise<OpsServer> => {
+      const ops = await startOpsServer({ port: config.env.PORT, host: config.env.HOST, routes, logger });
+      teardown.add('ops server', () => ops.close());
+      options.onOpsListening?.(ops.port);
+      return ops;
+    };
 
-    // 2. Roles.
-    const web = config.roles.has('web') ? await startWebRole(s, routes) : undefined;
+    // 2. Roles. Socket Mode: the ops server first, so probes answer while the connection opens.
+    const web = config.roles.has('web')
+      ? prepareWebRole(s, routes, options.socketMode ? { socketMode: options.socketMode } : {})
+      : undefined;
+    slackApp = web?.app;
+    let ops = socketMode ? await serveOps() : undefined;
+    const webPort = web ? (await web.start()).httpPort : undefined;
     const worker = config.roles.has('worker') ? await startWorkerRole(s) : undefined;
     const scheduler = config.roles.has('scheduler')
       ? startSchedulerRole(s, { onLeaseNotice: options.onLeaseNotice, approvalSweepMs: options.approvalSweepMs })
       : undefined;
 
-    // 3. Ops HTTP, unless Bolt's HTTP receiver already serves it.
-    let httpPort = web?.httpPort;
+    // 3. Ops HTTP, unless already up or Bolt's HTTP receiver serves it.
+    let httpPort = webPort;
     if (httpPort === undefined) {
-      const ops = await startOpsServer({ port: config.env.PORT, host: config.env.HOST, routes, logger });
-      teardown.add('ops server', () => ops.close());
+      ops ??= await serveOps();
       httpPort = ops.port;
+    } else {
+      options.onOpsListening?.(httpPort);
     }
 
     logger.info(

@@ -118,6 +118,28 @@ export function modelartsCheck(api: ModelArtsApi, cacheMs = 15_000): ReadinessCh
   };
 }
 
+/** What the Socket Mode connection reports (src/slack/socket-mode.ts `SocketModeStatus`). */
+export interface SocketConnectionStatus {
+  state: string;
+  lastError?: string | undefined;
+}
+
+/**
+ * Socket Mode: ready only while a connection to Slack is open (Slack said `hello`). While the
+ * bot connects, reconnects or has given up, `/readyz` says so, with the last failure.
+ */
+export function slackConnectionCheck(status: () => SocketConnectionStatus | undefined): ReadinessCheck {
+  return {
+    name: 'slack',
+    timeoutMs: 500,
+    async run() {
+      const s = status() ?? { state: 'connecting' };
+      if (s.state === 'connected') return;
+      throw new Error(`Socket Mode ${s.state}${s.lastError ? ` (last attempt: ${s.lastError})` : ''}`);
+    },
+  };
+}
+
 /** A route served by Bolt's HTTP receiver (`customRoutes`) or by the ops server. */
 export interface HttpRoute {
   path: string;

@@ -25,6 +25,7 @@ import { slackRequestKind } from '../ops/metrics.js';
 // DEFAULT_TIMING is not part of src/slack's public API yet; App Home rendering needs it here.
 import { DEFAULT_TIMING } from '../slack/deps.js';
 import { createHomeRefresher, createSlackApp, type HomeDeps, type SlackApp } from '../slack/index.js';
+import type { SocketModeSettings } from '../slack/socket-mode.js';
 import { NotebookStore } from '../store/notebooks.js';
 import { newRequestId } from './correlation.js';
 import type { HttpRoute } from './health.js';
@@ -41,11 +42,23 @@ export interface WebRole {
   httpPort: number | undefined;
 }
 
+/** A web role built but not yet receiving: nothing has touched the network. */
+export interface PreparedWebRole {
+  app: SlackApp;
+  /** Checks the bot token, then listens (HTTP mode) or connects (Socket Mode). */
+  start(): Promise<WebRole>;
+}
+
 /**
- * Starts the Bolt app. In HTTP mode the ops routes are served by the same server (Bolt's
- * `customRoutes`); in Socket Mode the caller serves them on PORT.
+ * Builds the Bolt app with every listener. In HTTP mode the ops routes are served by the same
+ * server (Bolt's `customRoutes`); in Socket Mode the caller serves them on PORT, and starts that
+ * server first, so health probes answer while the connection opens.
  */
-export async function startWebRole(s: Services, routes: readonly HttpRoute[]): Promise<WebRole> {
+export function prepareWebRole(
+  s: Services,
+  routes: readonly HttpRoute[],
+  options: { socketMode?: SocketModeSettings | undefined } = {},
+): PreparedWebRole {
   const { slack, approvals } = s;
   const env = s.config.env;
   const app = createSlackApp({
@@ -56,6 +69,7 @@ export async function startWebRole(s: Services, routes: readonly HttpRoute[]): P
     port: env.PORT,
     host: env.HOST,
     ...(slack.mode === 'http' ? { customRoutes: [...routes] } : {}),
+    ...(options.socketMode ? { socketMode: options.socketMode } : {}),
     commandName: COMMAND_NAME,
     modelarts: s.modelarts.client,
     queue: s.queue,
@@ -89,9 +103,15 @@ export async function startWebRole(s: Services, routes: readonly HttpRoute[]): P
   if (approvals) registerApprovalActions(app.app, { approvals, access: s.access, logger: s.logger });
   instrumentSlack(app.client, s.metrics);
 
-  const started = await app.start();
-  s.teardown.add('slack app', () => app.stop());
-  return { app, httpPort: slack.mode === 'http' ? started.port : undefined };
+  return {
+    app,
+    async start() {
+      // A Socket Mode connection that cannot open closes itself before start() rejects.
+      const started = await app.start();
+      s.teardown.add('slack app', () => app.stop());
+      return { app, httpPort: slack.mode === 'http' ? started.port : undefined };
+    },
+  };
 }
 
 /**

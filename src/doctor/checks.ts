@@ -21,6 +21,7 @@ import {
 } from '../modelarts/errors.js';
 import { startLocalRedis } from '../ops/local-redis.js';
 import { slackLogger } from '../slack/logger-adapter.js';
+import { createSocketModeReceiver } from '../slack/socket-mode.js';
 
 /** ✓ passed, ✗ failed (exit 1), ! worth knowing but not a failure, – not applicable. */
 export type Verdict = 'pass' | 'fail' | 'warn' | 'skip';
@@ -126,7 +127,11 @@ const SLACK_AUTH_WORDS: Readonly<Record<string, string>> = {
   invalid_token: 'the token is malformed (invalid_token): copy it again without spaces or quotes',
 };
 
-/** `auth.test` with the bot token (at SLACK_API_URL when set); in Socket Mode also the app token. */
+/**
+ * `auth.test` with the bot token (at SLACK_API_URL when set). In Socket Mode, also opens a Socket
+ * Mode connection exactly as the bot does (the same receiver, the same URL), passes only when
+ * Slack says `hello`, and closes it at once.
+ */
 export async function checkSlack(config: Config, timeoutMs = 10_000): Promise<CheckResult> {
   const name = 'Slack';
   const slack = config.slack;
@@ -149,17 +154,24 @@ export async function checkSlack(config: Config, timeoutMs = 10_000): Promise<Ch
     const auth = await new WebClient(slack.botToken, options).auth.test();
     const who = `bot @${auth.user ?? '?'} in workspace ${auth.team ?? '?'} (${auth.team_id ?? '?'})`;
     if (slack.mode === 'socket') {
+      const { connection } = createSocketModeReceiver({
+        appToken: slack.appToken,
+        slackApiUrl: slack.apiUrl,
+        logger: quietLogger(),
+        settings: { connectTimeoutMs: timeoutMs },
+      });
       try {
-        await new WebClient(slack.appToken, options).apps.connections.open();
+        await connection.open();
       } catch (err) {
-        const code = slackErrorCode(err);
         return result(
           name,
           'fail',
-          `the bot token works (${who}), but the app-level token was rejected (${code}): create one with the connections:write scope (Basic Information > App-Level Tokens) and set SLACK_APP_TOKEN`,
+          `the bot token works (${who}), but ${(err as Error).message.replace(/^Could not/, 'the bot could not')}`,
         );
+      } finally {
+        await connection.close();
       }
-      return result(name, 'pass', `${who}; the app-level token opens Socket Mode connections`);
+      return result(name, 'pass', `${who}; Socket Mode connection opened${api} (Slack said hello)`);
     }
     return result(name, 'pass', `${who}; HTTP mode (the signing secret is checked on every request, not here)`);
   } catch (err) {
