@@ -106,7 +106,7 @@ export function modelartsCheck(api: ModelArtsApi, cacheMs = 15_000): ReadinessCh
     cacheMs,
     async run() {
       try {
-        await api.listNotebooks({ limit: 1 }, { timeoutMs: 5000, maxRetries: 0 });
+        await api.listNotebooks({ limit: 10 }, { timeoutMs: 5000, maxRetries: 0 });
       } catch (err) {
         if (err instanceof ModelArtsThrottledError) return;
         if (err instanceof ModelArtsAuthError) {

@@ -230,7 +230,7 @@ export async function checkModelArts(config: Config, timeoutMs = 10_000): Promis
   let connection: Awaited<ReturnType<typeof connectModelArts>> | undefined;
   try {
     connection = await connectModelArts(config, { clock: clockFor(config), logger: quietLogger() });
-    const page = await connection.client.listNotebooks({ limit: 1 }, { timeoutMs, maxRetries: 0 });
+    const page = await connection.client.listNotebooks({ limit: 10 }, { timeoutMs, maxRetries: 0 });
     const total = page.total ?? page.data.length;
     const what =
       config.modelarts.auth.kind === 'simulator'
