@@ -1,7 +1,7 @@
 import type { AccessRequest } from '../../access/types.js';
 import type { Operation } from '../../jobs/types.js';
-import { isNotFound } from '../../modelarts/errors.js';
 import { leaseFromApi, planExtension } from '../../leases/lease-math.js';
+import { isNotFound } from '../../modelarts/errors.js';
 import { type LeaseType, MAX_LEASE_MS, TRANSITIONAL_STATUSES } from '../../modelarts/schemas.js';
 import type { NotebookRecord } from '../../store/notebooks.js';
 import { buildStatusMessage } from '../blocks/notebook-blocks.js';
@@ -122,9 +122,7 @@ export async function extendNotebook(
   const lease =
     leaseFromApi(ref.lease) ??
     leaseFromApi(
-      await ctx.deps.modelarts
-        .showLease(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs })
-        .catch(() => undefined),
+      await ctx.deps.modelarts.showLease(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs }).catch(() => undefined),
     );
   // What a lease cap limits is the run time from now that the renewal asks for; with the lease
   // unknown, the worker decides, and the cap is checked against the extension alone.
