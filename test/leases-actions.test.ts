@@ -3,9 +3,9 @@ import { createOperationWorker, jobIdForOp, type Operation } from '../src/jobs/i
 import { leaseOpId } from '../src/leases/actions.js';
 import { ACTIONS_BLOCK_PREFIX, LEASE_ACTION_IDS, OUTCOME_BLOCK_PREFIX } from '../src/leases/blocks.js';
 import { leaseKey } from '../src/leases/lease-math.js';
-import { slackDate } from '../src/slack/format.js';
 import type { LeaseNoticeEvent } from '../src/leases/watcher.js';
 import { createLogger } from '../src/logger.js';
+import { slackDate } from '../src/slack/format.js';
 import { ADMIN, CHANNEL, createHarness, DEFAULT_CHANNEL, H, type Harness, M, OTHER, OWNER } from './leases-harness.js';
 import { newRedis } from './support/redis.js';
 

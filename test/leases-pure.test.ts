@@ -17,8 +17,8 @@ import {
   leaseFromApi,
   leaseKey,
   planExtension,
-  renewalDurationMs,
   planWarning,
+  renewalDurationMs,
   timeLeftMs,
 } from '../src/leases/lease-math.js';
 import { classifySlackError } from '../src/leases/slack-post.js';

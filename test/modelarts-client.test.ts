@@ -829,7 +829,13 @@ describe('ModelArtsClient: pagination over HTTP', () => {
       const limit = Number(q['limit'] ?? 10);
       const offset = Number(q['offset'] ?? 0);
       const data = items.slice(offset, offset + limit);
-      return ok({ current: Math.floor(offset / limit), data, pages: Math.ceil(items.length / limit), size: data.length, total: items.length });
+      return ok({
+        current: Math.floor(offset / limit),
+        data,
+        pages: Math.ceil(items.length / limit),
+        size: data.length,
+        total: items.length,
+      });
     };
 
   it('listAllNotebooks walks every page, 50 records at a time, offset advanced by records', async () => {

@@ -124,7 +124,6 @@ const NotebookIdSchema = z
   .max(128, { message: 'id must be at most 128 characters' })
   .refine((v) => !v.includes('/') && v !== '.' && v !== '..', { message: 'id must be a notebook id, not a path' });
 
-
 const ListAllNotebooksQuerySchema = ListNotebooksQuerySchema.omit({ offset: true, limit: true });
 const ListAllFlavorsQuerySchema = ListFlavorsQuerySchema.omit({ offset: true, limit: true });
 const ListAllImagesQuerySchema = ListImagesQuerySchema.omit({ offset: true, limit: true });

@@ -53,9 +53,9 @@ const SLACK_DATE_TOKEN = /(<!date\^\d+\^[{}a-z_ ]+\|\d{4}-\d{2}-\d{2} \d{2}:\d{2
  * Escapes a sentence of ours for mrkdwn, keeping the date tokens {@link slackDate} put in it
  * (escaped, they would show as raw `<!date^…>` text instead of each reader's local time).
  */
-export function escapeKeepingDates(text: string, escape: (s: string) => string): string {
+export function escapeKeepingDates(text: string, escapeText: (s: string) => string): string {
   return text
     .split(SLACK_DATE_TOKEN)
-    .map((part, i) => (i % 2 === 1 ? part : escape(part)))
+    .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
     .join('');
 }
