@@ -46,6 +46,8 @@ export interface OperationContext {
   hooks: OperationHooks;
   /** Pauses the whole ops queue (ModelArts throttling is per account): BullMQ's `worker.rateLimit`. */
   rateLimit(ms: number): Promise<void>;
+  /** True once the worker is shutting down: an aborted step then hands its job back. */
+  isClosing?(): boolean;
 }
 
 /** Runs the `beforeStop` hook; a failing hook is logged and never fails the operation. */

@@ -502,6 +502,8 @@ function isQueueControl(err: unknown): boolean {
  *   is delayed (Retry-After, or backoff) and posts it when Slack recovers, before acting on the
  *   cloud: an instance nobody hears about is worse than a late one. Only when nobody can be told
  *   at all (the token is refused, even a direct message fails) is the operation dropped.
+ * - The worker is shutting down (the job's signal aborted while its lock is still held): the job
+ *   goes straight back to the queue for another worker, without spending an attempt.
  * - Other ModelArts and bot errors (4xx, not found, validation): the user gets the error's
  *   explanation and the job fails without retry (`UnrecoverableError`).
  * - Anything else (a bug, Redis trouble): BullMQ retries with backoff; the last attempt tells
@@ -518,6 +520,13 @@ export function createOperationProcessor(
       return await handler(run);
     } catch (err) {
       if (isQueueControl(err)) throw err;
+      if (signal?.aborted && ctx.isClosing?.()) {
+        // Graceful shutdown cut this step short (the call in flight was aborted): hand the job
+        // back at once, so another worker resumes it now rather than after the lock expires.
+        // Every step re-checks the live state, and a create re-run looks up before any POST.
+        run.log.info('worker shutting down; job handed back to the queue');
+        return run.sleep(0);
+      }
       if (err instanceof ModelArtsThrottledError) {
         const delay = throttleDelay(err.retryAfterMs);
         ctx.hooks.metrics?.modelartsThrottled?.(run.op.kind);

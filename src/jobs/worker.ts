@@ -41,10 +41,18 @@ export interface OperationWorkerDeps extends OperationHooks {
    * serve ~300 polls a second. Default 32.
    */
   concurrency?: number;
-  /** BullMQ lock duration; a crashed worker's job is picked up after it. Default 30 s. */
+  /**
+   * BullMQ lock duration of a step (renewed every half of it while the step runs); a crashed
+   * worker's job is picked up once it expires. Default `STEP_LOCK_DURATION_MS` (8 s).
+   */
   lockDuration?: number;
-  /** BullMQ stalled-job check interval. Default 30 s. */
+  /** BullMQ stalled-job check interval. Default `STALLED_CHECK_INTERVAL_MS` (2 s). */
   stalledInterval?: number;
+  /**
+   * On `close()`, how long running steps may take to finish before they are cut short (their
+   * ModelArts call aborted) and handed back to the queue. Default 5 s.
+   */
+  shutdownGraceMs?: number;
   /** Stalls (worker crashes mid-job) tolerated per job before it fails. Default 5: every step is replay-safe. */
   maxStalledCount?: number;
   /** Finished-job retention (the worker-side fallback to the producer's job options). */
@@ -71,6 +79,23 @@ export interface OperationWorkerDeps extends OperationHooks {
 }
 
 /**
+ * Lock duration of every job of the ops and Slack queues. A job is one short step (one or two
+ * ModelArts calls, or one Slack call; waits are delayed jobs, not held locks), and BullMQ renews
+ * the lock every half of this while the step runs, so it only bounds how long a crashed worker's
+ * job stays locked: with BullMQ's 30 s default, a SIGKILL mid-poll left the watch dark for about
+ * a minute. 8 s still tolerates an event loop stalled for seconds; a false stall is harmless
+ * (every step re-checks the live state first).
+ */
+export const STEP_LOCK_DURATION_MS = 8000;
+
+/**
+ * How often a worker looks for jobs whose lock expired (a crashed worker's): a crashed step is
+ * resumed within about `STEP_LOCK_DURATION_MS` + this. One cheap script per queue per interval,
+ * run by one worker of the fleet.
+ */
+export const STALLED_CHECK_INTERVAL_MS = 2000;
+
+/**
  * BullMQ's queue-wide rate limit (`worker.rateLimit`, what a ModelArts 429 sets) is only honoured
  * by a worker that has a `limiter`: without one, the job handed back by a 429 was taken again by
  * the next free slot within milliseconds, well before Retry-After. This limit is far above any
@@ -87,7 +112,9 @@ export interface OperationWorkerHandle {
   waitUntilReady(): Promise<void>;
   /**
    * Graceful stop (SIGTERM): no new jobs, waits for the active ones (each is a short step: polls
-   * are delayed jobs, not held workers), then closes the queues. Does not close `connection`.
+   * are delayed jobs, not held workers); a step still running after `shutdownGraceMs` has its
+   * ModelArts call aborted and its job handed back to the queue, so another worker resumes it
+   * at once instead of after the lock expires. Then closes the queues. Does not close `connection`.
    */
   close(): Promise<void>;
 }
@@ -111,6 +138,7 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
   });
 
   const holder: { worker?: Worker<OperationJobData, OperationResult, OperationKind> } = {};
+  let closing: Promise<void> | undefined;
   const ctx: OperationContext = {
     modelarts: deps.modelarts,
     store: deps.store ?? new NotebookStore({ redis: deps.connection, prefix }),
@@ -130,6 +158,7 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
       if (!holder.worker) throw new Error('ops worker not constructed yet');
       await holder.worker.rateLimit(ms);
     },
+    isClosing: () => closing !== undefined,
   };
 
   const processors: Record<OperationKind, OperationProcessor> = {
@@ -148,14 +177,16 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
     return processor(job, token, signal);
   };
 
+  const lockDuration = deps.lockDuration ?? STEP_LOCK_DURATION_MS;
+  const stalledInterval = deps.stalledInterval ?? STALLED_CHECK_INTERVAL_MS;
   const worker = new Worker<OperationJobData, OperationResult, OperationKind>(OPS_QUEUE, dispatch, {
     connection: deps.connection,
     prefix,
     concurrency: deps.concurrency ?? 32,
     maxStalledCount: deps.maxStalledCount ?? 5,
+    lockDuration,
+    stalledInterval,
     limiter: OPS_LIMITER,
-    ...(deps.lockDuration !== undefined ? { lockDuration: deps.lockDuration } : {}),
-    ...(deps.stalledInterval !== undefined ? { stalledInterval: deps.stalledInterval } : {}),
     ...keepJobs({ ...DEFAULT_RETENTION, ...deps.retention }),
   });
   holder.worker = worker;
@@ -164,13 +195,9 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
     ctx.logger.warn({ jobId: job?.id, kind: job?.name, reason: err.message }, 'operation job failed');
   });
 
-  const slackWorker = notifier.createWorker({
-    ...(deps.lockDuration !== undefined ? { lockDuration: deps.lockDuration } : {}),
-    ...(deps.stalledInterval !== undefined ? { stalledInterval: deps.stalledInterval } : {}),
-    ...deps.slackWorker,
-  });
+  const slackWorker = notifier.createWorker({ lockDuration, stalledInterval, ...deps.slackWorker });
 
-  let closing: Promise<void> | undefined;
+  const graceMs = deps.shutdownGraceMs ?? 5000;
   return {
     worker,
     slackWorker,
@@ -180,7 +207,16 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
     },
     close(): Promise<void> {
       closing ??= (async () => {
-        await Promise.all([worker.close(), slackWorker.close()]);
+        const closed = Promise.all([worker.close(), slackWorker.close()]);
+        // Steps still running after the grace period (a slow ModelArts call) are cut short: the
+        // processor sees its signal aborted while closing and hands the job back (see
+        // createOperationProcessor), with the lock still held so the move is ours to make.
+        const cut = setTimeout(() => worker.cancelAllJobs('worker shutting down'), graceMs);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(cut);
+        }
         await notifier.close();
       })();
       return closing;

@@ -1,10 +1,13 @@
 /**
  * A worker process for the crash test (test/jobs-crash.test.ts): the real worker over the real
- * client, simulator and fake Slack, configured by environment, with two hooks that park the
- * process at the worst moments so the test can SIGKILL it there:
+ * client, simulator and fake Slack, configured by environment, with the production lock and
+ * stalled-check settings (no test knobs: recovery time is what production gets), and two hooks
+ * that park the process at the worst moments so the test can SIGKILL (or SIGTERM) it there:
  * - HANG_AFTER_CREATE=1: after the create POST answered, before the id is saved in the job;
- * - HANG_AFTER_SHOW=1: in the middle of a poll (a GET answered, nothing saved yet).
- * It prints one line per hook (`CREATED`, `SHOWN`) so the parent knows when to kill it.
+ * - HANG_AFTER_SHOW=1: in the middle of a poll (a GET answered, nothing saved yet). The hang
+ *   ends like a slow call would when the worker aborts it (graceful shutdown).
+ * It prints one line per hook (`CREATED`, `SHOWN`) so the parent knows when to kill it. SIGTERM
+ * closes the worker gracefully, as `npm start` does.
  */
 import { Redis } from 'ioredis';
 import { ScaledClock } from '../../src/clock.js';
@@ -32,6 +35,12 @@ const client = new ModelArtsClient({
 
 const parkForever = (): Promise<never> => new Promise<never>(() => undefined);
 
+/** Parks until `signal` aborts (a worker shutting down cuts its steps short), then rejects like an aborted call. */
+const parkUntilAborted = (signal: AbortSignal | undefined): Promise<never> =>
+  new Promise<never>((_, reject) => {
+    signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+  });
+
 // A hook around the real client: the worker cannot tell the difference.
 const modelarts: ModelArtsApi = new Proxy(client, {
   get(target, prop, receiver) {
@@ -47,7 +56,7 @@ const modelarts: ModelArtsApi = new Proxy(client, {
       return async (...args: Parameters<ModelArtsApi['showNotebook']>) => {
         await target.showNotebook(...args);
         process.stdout.write('SHOWN\n');
-        return parkForever();
+        return parkUntilAborted(args[1]?.signal);
       };
     }
     return typeof value === 'function' ? value.bind(target) : value;
@@ -63,8 +72,6 @@ const worker = createOperationWorker({
   clock,
   logger: createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
   timing: { initialMs: 100, maxMs: 300, slowPollMs: 300, maxRetryDelayMs: 300 },
-  lockDuration: 1000,
-  stalledInterval: 500,
   slackMinUpdateIntervalMs: 250,
   slackWorker: { limiter: { max: 50, duration: 1000 } },
 });
