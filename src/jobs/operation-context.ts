@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
 import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
-import type { PollTiming } from './polling.js';
+import type { PollTiming, ReadyApproach } from './polling.js';
 import type { SlackNotifier } from './slack-notifier.js';
 import type { OperationKind } from './types.js';
 
@@ -15,6 +15,11 @@ export interface OperationMetrics {
   modelartsThrottled?(kind: OperationKind): void;
   /** A 5xx, timeout or connection failure was retried later. */
   modelartsTransientFailure?(kind: OperationKind): void;
+  /**
+   * A watch scheduled its next poll `delayMs` from now, after seeing `status` (`approach`: how
+   * close to RUNNING a create/start looked; `far` for the other operations).
+   */
+  pollScheduled?(kind: OperationKind, delayMs: number, seen: { status: string; approach: ReadyApproach }): void;
 }
 
 /** Side effects the composition root wires to other parts of the bot. None may fail a job. */

@@ -253,10 +253,12 @@ export class OperationRun<O extends Operation = Operation> {
       } else {
         await this.publish('slow', nb, extra);
       }
+      this.ctx.hooks.metrics?.pollScheduled?.(this.op.kind, timing.slowPollMs, { status: nb.status, approach });
       return this.sleep(timing.slowPollMs, { ...base, pollDelayMs: timing.slowPollMs });
     }
     await this.publish('working', nb, extra);
     const delay = nextPollDelay(this.progressState.pollDelayMs, timing, approach);
+    this.ctx.hooks.metrics?.pollScheduled?.(this.op.kind, delay, { status: nb.status, approach });
     return this.sleep(delay, { ...base, pollDelayMs: delay });
   }
 
