@@ -49,7 +49,7 @@ async function submitCreate(stack: SlackHarness, name: string): Promise<void> {
   const view = stack.slack.openedViews().at(-1) as unknown as ViewPayload;
   const res = await stack.sender.viewSubmission({ user: ALICE, view, values: createFormValues(name) });
   expect(res.status).toBe(200);
-  await waitUntil(() => stack.enqueued.length === 1);
+  await waitUntil(() => stack.enqueueResults.length === 1);
 }
 
 /** Top-level messages Slack accepted in `channel`. */
