@@ -6,6 +6,7 @@ import { MAX_LEASE_MS } from '../modelarts/schemas.js';
 import { formatDuration } from '../slack/format.js';
 import type { NotebookStore } from '../store/notebooks.js';
 import { type AuditTrail, createAuditTrail } from './audit.js';
+import { createIdentityDirectory, type IdentityDirectory } from './identities.js';
 import { mention, mrkdwnCode } from './input-guard.js';
 import { createMembershipResolver, type MembershipResolver } from './membership.js';
 import {
@@ -31,12 +32,14 @@ export const RULES = {
   approvalFlavor: 'approval_flavor',
   approvalLease: 'approval_lease',
   approvalNotebooks: 'approval_notebooks',
+  /** A person asking to be linked to an IAM user: always an admin's decision. */
+  approvalIdentityLink: 'approval_identity_link',
   /** Not a policy rule: the check itself could not run (Slack or Redis down). Fails closed. */
   unavailable: 'check_unavailable',
 } as const;
 
 /** Actions only admins may take. */
-const ADMIN_ONLY: ReadonlySet<AccessAction> = new Set(['adopt', 'audit', 'approve']);
+const ADMIN_ONLY: ReadonlySet<AccessAction> = new Set(['adopt', 'audit', 'approve', 'link', 'who']);
 /** Actions that change a notebook: only its owner (or an admin) may take them. */
 const OWNER_ONLY: ReadonlySet<AccessAction> = new Set(['start', 'stop', 'delete', 'extend']);
 /** Actions that pick compute (flavor rules apply). */
@@ -61,8 +64,8 @@ export interface AccessControlOptions {
   prefix: string;
   /** For membership lookups (`usergroups.users.list`, `conversations.members`). */
   slack: WebClient;
-  /** Notebook counts per owner. */
-  store: Pick<NotebookStore, 'countByOwner'>;
+  /** Notebook counts per owner; the records a removed identity link releases. */
+  store: Pick<NotebookStore, 'countByOwner' | 'listAll' | 'remove'>;
   logger: Logger;
   clock?: Clock;
   /** Flavor id → category for `GPU`/`ASCEND`/`CPU` rules; default guesses from the id. */
@@ -73,6 +76,7 @@ export interface AccessControlOptions {
   membership?: MembershipResolver;
   auditTrail?: AuditTrail;
   rateLimiter?: RateLimiter;
+  identities?: IdentityDirectory;
 }
 
 const ALLOW: Decision = { allowed: true };
@@ -129,6 +133,16 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       logger: options.logger,
     });
 
+  const identities =
+    options.identities ??
+    createIdentityDirectory({
+      redis: options.redis,
+      prefix: options.prefix,
+      policyLinks: policy.identities,
+      store: options.store,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+
   const contact =
     policy.admins.length > 0
       ? policy.admins.map(mention).join(', ')
@@ -177,8 +191,13 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
 
     // 3. admin-only actions
     if (ADMIN_ONLY.has(action)) {
-      const what =
-        action === 'adopt' ? 'adopt notebooks' : action === 'audit' ? 'read the audit trail' : 'approve requests';
+      const what = {
+        adopt: 'adopt notebooks',
+        audit: 'read the audit trail',
+        approve: 'approve requests',
+        link: 'link other people to IAM users (ask for your own link with `/notebook link <iam-user>`)',
+        who: 'see who owns which IAM user',
+      }[action as 'adopt' | 'audit' | 'approve' | 'link' | 'who'];
       return refuse(RULES.adminOnly, `Only admins can ${what}. Ask ${contact}.`);
     }
 
@@ -186,6 +205,12 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     if (OWNER_ONLY.has(action) && req.notebook) {
       const nb = req.notebook;
       if (!nb.ownerId) {
+        if (nb.creator) {
+          return refuse(
+            RULES.unowned,
+            `${mrkdwnCode(nb.name)} was created in ModelArts by IAM user ${mrkdwnCode(nb.creator)}, who is not linked to anyone in Slack, so it is read-only here. If ${mrkdwnCode(nb.creator)} is you, ask to be linked with ${mrkdwnCode(`/notebook link ${nb.creator}`)} (an admin approves it); otherwise ask ${contact} to adopt it for its owner (${mrkdwnCode(`/notebook adopt ${nb.name} @owner`)}).`,
+          );
+        }
         return refuse(
           RULES.unowned,
           `${mrkdwnCode(nb.name)} was not created through the bot, so it is read-only until an admin adopts it (${mrkdwnCode(`/notebook adopt ${nb.name}`)}). Ask ${contact}.`,
@@ -269,6 +294,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
   const service: AccessControlService = {
     policy,
     membership,
+    identities,
 
     async check(req) {
       try {

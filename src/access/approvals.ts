@@ -8,6 +8,7 @@ import type { EnqueueResult, Operation, OperationQueue, Requester } from '../job
 import type { Logger } from '../logger.js';
 import { formatDuration, slackDate } from '../slack/format.js';
 import type { AccessControlService } from './access-control.js';
+import type { LinkResult } from './identities.js';
 import { escapeMrkdwn, guardActionValue, mention, mrkdwnCode } from './input-guard.js';
 import { RedisScript } from './redis-script.js';
 import type { Decision } from './types.js';
@@ -21,14 +22,32 @@ export const APPROVAL_BLOCK_ID = 'nbbot_approval';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
+/**
+ * A person asking to be linked to an IAM user (`/notebook link <iam-user>`): held like an
+ * operation until an admin decides, then applied to the identity links, never queued.
+ */
+export interface LinkRequest {
+  kind: 'link';
+  opId: string;
+  requester: Requester;
+  requestedAt: number;
+  /** The IAM user's name or id. */
+  iam: string;
+  /** Link requests have no status message. */
+  statusTs?: undefined;
+}
+
+/** What an approval holds: an operation to enqueue, or a link to make. */
+export type HeldRequest = Operation | LinkRequest;
+
 /** A decision from `check` that asks for approval. */
 export type ApprovalDecision = Extract<Decision, { approval: { rule: string } }>;
 
 /** A request waiting for (or past) an admin's answer, as stored in Redis. */
 export interface ApprovalRecord {
   id: string;
-  /** The full operation, enqueued unchanged when approved. */
-  op: Operation;
+  /** The full operation, enqueued unchanged when approved (a link request: linked). */
+  op: HeldRequest;
   requester: Requester;
   rule: string;
   reason: string;
@@ -43,7 +62,7 @@ export interface ApprovalRecord {
 }
 
 export interface RequestApprovalInput {
-  op: Operation;
+  op: HeldRequest;
   decision: ApprovalDecision;
   /** Defaults to `op.requester`. */
   requester?: Requester;
@@ -61,6 +80,8 @@ export interface RequestApprovalResult {
 /** What happened to a click (or a sweep). */
 export type DecideResult =
   | { kind: 'approved'; record: ApprovalRecord; enqueue: EnqueueResult }
+  /** A link request approved: `result` says whether the link was made (or the IAM user was taken meanwhile). */
+  | { kind: 'linked'; record: ApprovalRecord; result: LinkResult }
   | { kind: 'denied'; record: ApprovalRecord }
   /** It was past its expiry: now marked expired (the requester was told). */
   | { kind: 'expired'; record: ApprovalRecord }
@@ -100,7 +121,7 @@ export interface ApprovalsOptions {
   prefix: string;
   /** Bot-token client for the approvals channel and messages to requesters. */
   client: WebClient;
-  access: Pick<AccessControlService, 'isAdmin' | 'audit' | 'adminContact' | 'policy'>;
+  access: Pick<AccessControlService, 'isAdmin' | 'audit' | 'adminContact' | 'policy' | 'identities'>;
   queue: OperationQueue;
   logger: Logger;
   clock?: Clock;
@@ -311,9 +332,12 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
       // message to `requester.channelId`, and a user id there means "the DM with the bot".
       const given = input.requester ?? input.op.requester;
       const requester: Requester = { ...given, channelId: given.channelId || given.userId };
-      const op: Operation = input.op.requester.channelId
+      const op: HeldRequest = input.op.requester.channelId
         ? input.op
-        : { ...input.op, requester: { ...input.op.requester, channelId: input.op.requester.userId } };
+        : ({
+            ...input.op,
+            requester: { ...input.op.requester, channelId: input.op.requester.userId },
+          } as HeldRequest);
       const id = approvalIdFor(op.opId);
       const now = clock.now();
       const expiresAt = now + approvals.expiryMs;
@@ -426,6 +450,8 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
         return { kind: 'denied', record };
       }
 
+      if (record.op.kind === 'link') return approveLink(record, record.op, userId);
+
       // Approved. With a status message, say so before enqueueing: the worker updates that same
       // message as soon as it starts, and our "approved" must not land on top of its progress.
       const approvedText = `:white_check_mark: ${mention(userId)} approved your request to ${what}. It is on its way.`;
@@ -479,6 +505,41 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
     },
   };
   return service;
+
+  /** An approved link request: make the link (unless someone else got the IAM user meanwhile). */
+  async function approveLink(record: ApprovalRecord, req: LinkRequest, adminId: string): Promise<DecideResult> {
+    const result = await access.identities.link({ slackUserId: req.requester.userId, iam: req.iam, by: adminId });
+    const iam = mrkdwnCode(req.iam);
+    if (result.kind === 'taken') {
+      await updateRequestMessage(
+        record,
+        `:warning: Approved by ${mention(adminId)}, but IAM user ${iam} is already linked to ${mention(result.link.slackUserId)}. Nothing changed.`,
+      );
+      await tellRequester(
+        record,
+        `:warning: ${mention(adminId)} approved your request, but IAM user ${iam} is linked to ${mention(result.link.slackUserId)} already, so nothing changed. Ask ${access.adminContact()} to sort it out.`,
+        'outcome',
+      );
+    } else {
+      await updateRequestMessage(
+        record,
+        `:white_check_mark: Approved by ${mention(adminId)} ${slackDate(record.decidedAt ?? clock.now())}: ${mention(req.requester.userId)} is linked to IAM user ${iam}.`,
+      );
+      await tellRequester(
+        record,
+        `:white_check_mark: ${mention(adminId)} linked you to IAM user ${iam}. Notebooks it created are yours now: ${mrkdwnCode('/notebook list')} shows them.`,
+        'outcome',
+      );
+    }
+    await access.audit({
+      userId: adminId,
+      action: 'link',
+      outcome: result.kind === 'taken' ? 'failed' : 'approved',
+      rule: record.rule,
+      detail: `approval ${record.id}: ${req.requester.userId} -> IAM user ${req.iam}${result.kind === 'taken' ? ` (already linked to ${result.link.slackUserId})` : ''}`,
+    });
+    return { kind: 'linked', record, result };
+  }
 
   function requestBlocks(record: ApprovalRecord, outcomeLine?: string): KnownBlock[] {
     const blocks: KnownBlock[] = [
@@ -592,6 +653,7 @@ function replyText(result: DecideResult, adminContact: string): string | undefin
   switch (result.kind) {
     case 'approved':
     case 'denied':
+    case 'linked':
       return undefined;
     case 'not_admin':
       return `Only admins can approve or deny requests (rule \`admin_only\`). Admins: ${adminContact}.`;
@@ -614,9 +676,11 @@ function replyText(result: DecideResult, adminContact: string): string | undefin
 // ------------------------------------------------------------------ helpers
 
 /** "create notebook `nb` (flavor `x`, lease 8 h)" — escaped mrkdwn, or plain for notification text. */
-export function describeOperation(op: Operation, options: { plain?: boolean } = {}): string {
+export function describeOperation(op: HeldRequest, options: { plain?: boolean } = {}): string {
   const code = (s: string) => (options.plain ? escapeMrkdwn(s) : mrkdwnCode(s));
   switch (op.kind) {
+    case 'link':
+      return `be linked to IAM user ${code(op.iam)} (notebooks it created become theirs in Slack)`;
     case 'create': {
       const lease = op.request.lease?.duration ?? op.request.duration;
       const details = [
@@ -636,7 +700,8 @@ export function describeOperation(op: Operation, options: { plain?: boolean } = 
   }
 }
 
-function notebookFields(op: Operation): { notebookId?: string; notebookName?: string } {
+function notebookFields(op: HeldRequest): { notebookId?: string; notebookName?: string } {
+  if (op.kind === 'link') return {};
   if (op.kind === 'create') return { notebookName: op.request.name };
   return { notebookId: op.notebookId, notebookName: op.name };
 }

@@ -4,7 +4,8 @@
  *
  * Where it is used: every Slack entry point asks `check` before any cloud call (src/slack:
  * `handlers/access-gate.ts` before a lookup, `submitOperation` once the notebook is known; the
- * lease buttons in src/leases). A refusal's `message` names who to ask and ends with the rule it
+ * lease buttons in src/leases). Ownership: the bot's record, else the notebook creator's identity
+ * link (`identities.ownerOf`; links from the policy's `identities:` or `/notebook link`). A refusal's `message` names who to ask and ends with the rule it
  * applied, e.g. "(rule `ownership`)"; refusals are audited. `/notebook adopt` uses
  * `adoptNotebook`; `/notebook audit` renders `readAudit` with `renderAuditBlocks`. The
  * composition root (src/app) builds `createApprovals`, passes it to the Slack app as
@@ -25,6 +26,8 @@ export {
   DENY_ACTION_ID,
   type DecideResult,
   describeOperation,
+  type HeldRequest,
+  type LinkRequest,
   type RegisterApprovalActionsDeps,
   type RequestApprovalInput,
   type RequestApprovalResult,
@@ -40,6 +43,20 @@ export {
   renderAuditBlocks,
   type StoredAuditEntry,
 } from './audit.js';
+export {
+  createIdentityDirectory,
+  describeIamUser,
+  IAM_USER_PATTERN,
+  type IamUser,
+  type IdentityDirectory,
+  type IdentityDirectoryOptions,
+  type IdentityLink,
+  isIamUser,
+  type LinkResolver,
+  type LinkResult,
+  type Ownership,
+  type UnlinkResult,
+} from './identities.js';
 export {
   clipText,
   escapeMrkdwn,

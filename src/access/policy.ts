@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { MAX_LEASE_MS } from '../modelarts/schemas.js';
+import { IAM_USER_PATTERN } from './identities.js';
 
 /**
  * The access policy: who may use the bot, where, with which flavors, for how long, how many
@@ -72,6 +73,11 @@ export interface Policy {
   rateLimit: { perMinute: number };
   /** How long membership lookups (user groups, channel members) are cached. */
   membershipCacheMs: number;
+  /**
+   * Identity links from the file: Slack user id → the Huawei IAM users (ids or names) that are
+   * this person. Notebooks those IAM users created belong to them (see identities.ts).
+   */
+  identities: Readonly<Record<string, readonly string[]>>;
 }
 
 export const DEFAULT_EXPIRY_HOURS = 24;
@@ -84,6 +90,7 @@ const USER_OR_GROUP = /^(?:[UW]|S)[A-Z0-9]{2,}$/;
 const PRINCIPAL = /^[UWSCG][A-Z0-9]{2,}$/;
 const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
 const FLAVOR_PATTERN = /^[A-Za-z0-9._*?-]{1,128}$/;
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 
 const adminId = z
   .string()
@@ -100,6 +107,9 @@ const flavorPattern = z
     message: 'must be a flavor id, a glob such as modelarts.vm.gpu.*, or a category (CPU, GPU, ASCEND)',
   })
   .transform((v) => (FLAVOR_CATEGORIES.includes(v.toUpperCase() as FlavorCategory) ? v.toUpperCase() : v));
+const iamUser = z.string().trim().regex(IAM_USER_PATTERN, {
+  message: 'must be an IAM user name or id (letters, digits, ".", "_", "-"; at most 64 characters)',
+});
 const hours = (what: string, min: number, max: number) =>
   z
     .number({ message: `${what} must be a number of hours` })
@@ -177,6 +187,14 @@ const PolicyFileSchema = z.strictObject({
     .min(10, { message: 'must be at least 10 s (Slack rate limits membership lookups)' })
     .max(86_400, { message: 'must be at most 86400 s' })
     .default(DEFAULT_MEMBERSHIP_CACHE_SECONDS),
+  identities: z
+    .record(
+      z.string().regex(SLACK_USER, { message: 'must be a Slack user id (U…/W…)' }),
+      z.union([iamUser.transform((v) => [v]), z.array(iamUser).min(1, { message: 'list at least one IAM user' })], {
+        message: 'must be an IAM user name or id, or a list of them',
+      }),
+    )
+    .default({}),
 });
 
 type PolicyFile = z.output<typeof PolicyFileSchema>;
@@ -313,6 +331,18 @@ function crossChecks(p: PolicyFile): string[] {
       `approvals.notebooks_over: ${a.notebooks_over} is not below max_notebooks_per_user (${p.max_notebooks_per_user}), so it can never apply`,
     );
   }
+  const linkedTo = new Map<string, string>();
+  for (const [slackUser, iams] of Object.entries(p.identities)) {
+    for (const iam of iams) {
+      const other = linkedTo.get(iam);
+      if (other && other !== slackUser) {
+        out.push(
+          `identities: IAM user "${iam}" is linked to both ${other} and ${slackUser}; one IAM user is one person`,
+        );
+      }
+      linkedTo.set(iam, slackUser);
+    }
+  }
   return out;
 }
 
@@ -350,6 +380,7 @@ function normalise(p: PolicyFile, source: string, extraAdmins: readonly string[]
     ...(approvals ? { approvals } : {}),
     rateLimit: { perMinute: p.rate_limit.per_minute },
     membershipCacheMs: p.membership_cache_seconds * 1000,
+    identities: Object.fromEntries(Object.entries(p.identities).map(([u, iams]) => [u, [...new Set(iams)]])),
   };
 }
 

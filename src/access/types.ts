@@ -1,4 +1,5 @@
 import type { AuditQuery, StoredAuditEntry } from './audit.js';
+import type { IdentityDirectory } from './identities.js';
 
 /**
  * The contract of access control (src/access/). Every entry point (commands, modals, buttons,
@@ -15,6 +16,10 @@ export const ACTIONS = [
   'adopt',
   'audit',
   'approve',
+  /** Link or unlink a Slack user and an IAM user (admins; a user's own request goes to approval). */
+  'link',
+  /** `/notebook who`: IAM users, their links, unowned notebooks (admins). */
+  'who',
 ] as const;
 export type AccessAction = (typeof ACTIONS)[number];
 
@@ -23,8 +28,11 @@ export interface AccessRequest {
   teamId?: string;
   channelId?: string;
   action: AccessAction;
-  /** The notebook acted on, when there is one; `ownerId` undefined = not owned through the bot. */
-  notebook?: { id: string; name: string; ownerId?: string };
+  /**
+   * The notebook acted on, when there is one; `ownerId` undefined = nobody owns it in Slack (see
+   * `identities.ownerOf`). `creator`: its IAM user's name (or id), for the refusal's wording.
+   */
+  notebook?: { id: string; name: string; ownerId?: string; creator?: string };
   flavor?: string;
   /** Requested lease (create/start), or the run time from now an extension asks for, in ms. */
   durationMs?: number;
@@ -66,4 +74,6 @@ export interface AccessControl {
   readAudit(query?: AuditQuery): Promise<StoredAuditEntry[]>;
   /** "<@U1>, <!subteam^S2>": who to ask, for messages. */
   adminContact(): string;
+  /** Slack user ↔ IAM user links, and who owns a notebook because of them. */
+  readonly identities: IdentityDirectory;
 }

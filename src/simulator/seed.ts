@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Catalog } from './catalog.js';
@@ -64,6 +65,20 @@ export const SeedSpecSchema = z.object({
   hang: z.boolean().optional(),
   /** `fail_reason` of failed statuses. */
   failReason: z.string().optional(),
+  /**
+   * The creator (`user`, `user_id`) of every seeded instance, as if that IAM user had made them
+   * in the console: `name`, and `id` (32 lowercase letters and digits; default derived from the
+   * name). Default: the simulator's own user, as for instances created through the API.
+   */
+  user: z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'user.name: letters, digits, ".", "_", "-"' }),
+      id: z
+        .string()
+        .regex(/^[a-z0-9]{32}$/, { message: 'user.id: 32 lowercase letters and digits' })
+        .optional(),
+    })
+    .optional(),
   /** Gap between consecutive `create_at` values, newest last (default 1000 ms). */
   spacingMs: z.number().int().min(0).optional(),
 });
@@ -116,7 +131,13 @@ export function seedInstances(input: SeedSpec, deps: SeedDeps): string[] {
       workspaceId: spec.workspaceId ?? '0',
       ...(spec.poolId !== undefined ? { poolId: spec.poolId } : {}),
       volume: { category: 'EVS', ownership: 'MANAGED', capacity: 5 },
-      user: deps.user,
+      user: spec.user
+        ? {
+            id: spec.user.id ?? createHash('sha256').update(spec.user.name).digest('hex').slice(0, 32),
+            name: spec.user.name,
+            domain: deps.user.domain,
+          }
+        : deps.user,
       lease: {
         duration: spec.lease?.duration ?? DEFAULT_LEASE_MS,
         type: spec.lease?.type ?? 'TIMING',

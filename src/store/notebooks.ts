@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis';
 
-/** How the bot came to know a notebook. `external` ones are read-only until an admin adopts them. */
-export type NotebookOrigin = 'created' | 'started' | 'adopted' | 'external';
+/**
+ * How the bot came to know a notebook. `external` ones are read-only until an admin adopts them;
+ * `linked` ones were made outside the bot by an IAM user linked to a Slack user (src/access
+ * identities): their owner is that link's, judged again on every read.
+ */
+export type NotebookOrigin = 'created' | 'started' | 'adopted' | 'external' | 'linked';
 
 /**
  * What the bot remembers about a notebook, beyond what ModelArts says: who owns it in Slack,
@@ -27,6 +31,9 @@ export interface NotebookRecord {
   leaseCreateAt?: number;
   leaseDurationMs?: number;
   leaseType?: string;
+  /** The creator's IAM user (`origin: 'linked'`): what the owner is derived from. */
+  iamUserId?: string;
+  iamUserName?: string;
 }
 
 const NUMERIC: ReadonlySet<keyof NotebookRecord> = new Set([

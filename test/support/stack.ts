@@ -92,6 +92,8 @@ export interface SeedOptions {
   leaseElapsedMs?: number;
   owner?: string;
   threadTs?: string;
+  /** The IAM user that created them in the console (default: the simulator's own). */
+  creator?: { name: string; id?: string };
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -164,6 +166,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         status: o.status ?? 'RUNNING',
         namePrefix,
         ...(o.flavor ? { flavor: o.flavor } : {}),
+        ...(o.creator ? { user: o.creator } : {}),
         ...(o.leaseMs ? { lease: { duration: o.leaseMs, elapsedMs: o.leaseElapsedMs ?? 0 } } : {}),
       });
       if (o.owner) {
