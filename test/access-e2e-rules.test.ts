@@ -145,7 +145,11 @@ describe('rule `ownership`: only the owner or an admin changes a notebook', () =
     await h.command('extend own-0 1h', ALICE);
     await waitUntil(() => h.enqueued.length === 2);
     expect(h.enqueued[1]).toMatchObject({ kind: 'extend', requester: { userId: ALICE.id } });
-    const allowed = (await h.audit()).filter((e) => e.outcome === 'allowed');
+    // The "allowed" entry is written once the queue has taken the job, a moment after it was handed over.
+    const allowed = await waitUntil(async () => {
+      const entries = (await h.audit()).filter((e) => e.outcome === 'allowed');
+      return entries.length >= 2 ? entries : undefined;
+    });
     expect(allowed.map((e) => `${e.userId}:${e.action}`).sort()).toEqual(
       [`${ADMIN.id}:stop`, `${ALICE.id}:extend`].sort(),
     );

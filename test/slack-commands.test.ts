@@ -144,12 +144,12 @@ describe('/notebook start', () => {
     expect(h.sim.stats.calls.list ?? 0).toBe(0);
   });
 
-  it('without a duration opens a modal at once, fills in the notebook, and starts it on submit', async () => {
+  it('without a duration looks the notebook up first, opens the modal with it chosen, and starts it on submit', async () => {
     const [id] = await seed('gamma', 'STOPPED');
     await command('start gamma-0');
     const view = await h.lastOpenedView();
-    expect(JSON.stringify(view)).toContain('Looking up');
-    await h.slack.waitFor((calls) => calls.find((c) => c.method === 'views.update'));
+    // Decided before the form: it opens with the notebook, no "looking up" step.
+    expect(JSON.stringify(view)).not.toContain('Looking up');
     const updated = h.view(view.id);
     expect(JSON.stringify(updated)).toContain(`"initial_option":{"text":{"type":"plain_text","text":"gamma-0"`);
 

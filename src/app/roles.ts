@@ -186,6 +186,7 @@ export function startSchedulerRole(
     logger: s.logger,
     // 429s surface at once (and are counted); the notice stays due for the next scan.
     slack: s.webClient({ rejectRateLimitedCalls: true, retryConfig: { retries: 1 } }),
+    identities: s.access.identities,
     ...leaseWatchSettings(env),
     onWarningSent: (event) => {
       s.metrics.onLeaseWarning(event.threshold, event.kind);

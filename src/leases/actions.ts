@@ -162,7 +162,9 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
     }
 
     const record = await deps.store.get(v.notebookId);
-    const ownerId = record?.ownerId;
+    // A record kept because of an identity link counts only while the link holds.
+    const ownerId =
+      record?.origin === 'linked' ? (await deps.access.identities.ownerOf(record, undefined)).ownerId : record?.ownerId;
     const name = record?.name || v.name;
     const nameMd = `*${escapeMrkdwn(name)}*`;
     const requestedMs = EXTEND_BUTTON_MS[click.actionId] ?? 0;

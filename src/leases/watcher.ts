@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import cron, { type ScheduledTask } from 'node-cron';
+import type { IdentityDirectory } from '../access/identities.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -83,6 +84,12 @@ export interface LeaseWatcherOptions {
   watchAll?: boolean;
   /** `DEFAULT_CHANNEL`: where notices for notebooks without a record go (needed with `watchAll`). */
   defaultChannel?: string;
+  /**
+   * Identity links (src/access): a notebook made outside the bot whose creator is linked to a
+   * Slack user is watched for that owner, and its notices go to the owner by DM when it has no
+   * thread of its own. Without it only the bot's own records count.
+   */
+  identities?: Pick<IdentityDirectory, 'resolver' | 'ownerOf'>;
   /** More than this many notices of one kind in one channel in one scan become one digest. Default 5. */
   digestThreshold?: number;
   /**
@@ -195,7 +202,7 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
     return watchAll && Boolean(record?.channelId || options.defaultChannel);
   }
 
-  function targetFor(nb: Notebook, record: NotebookRecord | undefined, lease: LeaseInfo): Target {
+  function targetFor(nb: Notebook, record: NotebookRecord | undefined, lease: LeaseInfo, linkedOwner?: string): Target {
     // Notebooks without a record of their own go to DEFAULT_CHANNEL, at the top level: there is
     // no thread to reply in and nobody to mention.
     const own = record?.channelId;
@@ -204,9 +211,45 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
       record,
       channelId: own || (options.defaultChannel as string),
       threadTs: own ? record?.threadTs : undefined,
-      ownerId: record?.ownerId,
+      ownerId: linkedOwner ?? record?.ownerId,
       lease,
     };
+  }
+
+  /**
+   * The owner of a notebook by its creator's identity link, when the bot recorded no owner of its
+   * own. The first time, a record is written (`origin: 'linked'`) with the owner's DM as its
+   * channel: the warning's buttons, the worker and App Home then know it like any other.
+   */
+  async function linkedOwnerOf(
+    nb: Notebook,
+    record: NotebookRecord | undefined,
+    resolve: Awaited<ReturnType<IdentityDirectory['resolver']>>,
+    now: number,
+  ): Promise<{ ownerId: string; record: NotebookRecord } | undefined> {
+    const identities = options.identities;
+    if (!identities || (record?.ownerId && record.origin !== 'linked')) return undefined;
+    const creator = nb.user ? { id: nb.user.id, name: nb.user.name } : undefined;
+    const ownership = await identities.ownerOf(record, creator, resolve);
+    if (!ownership.ownerId) return undefined;
+    if (record) return { ownerId: ownership.ownerId, record };
+    const created: NotebookRecord = {
+      notebookId: nb.id,
+      name: nb.name || nb.id,
+      ownerId: ownership.ownerId,
+      // A user id as the channel: chat.postMessage opens the DM with the bot.
+      channelId: ownership.ownerId,
+      origin: 'linked',
+      createdAt: now,
+      updatedAt: now,
+      ...(nb.flavor ? { flavor: nb.flavor } : {}),
+      lastStatus: nb.status,
+      ...(creator?.id ? { iamUserId: creator.id } : {}),
+      ...(creator?.name ? { iamUserName: creator.name } : {}),
+    };
+    await options.store.put(created);
+    log.info({ notebookId: nb.id }, 'watching a notebook made outside the bot for its linked owner');
+    return { ownerId: ownership.ownerId, record: created };
   }
 
   async function leaseOf(nb: Notebook): Promise<LeaseInfo | undefined> {
@@ -258,12 +301,17 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
     const runningIds = new Set(runningList.map((n) => n.id));
 
     // 1. What we watch now, and the "last seen RUNNING" state for the next scan.
+    const resolve = options.identities ? await options.identities.resolver() : undefined;
     const targets: Target[] = [];
     for (const nb of runningList) {
-      const record = recordById.get(nb.id);
-      if (!isWatched(record)) continue;
+      let record = recordById.get(nb.id);
+      const linked = resolve ? await linkedOwnerOf(nb, record, resolve, now) : undefined;
+      if (linked) record = linked.record;
+      // A record kept because of a link that is gone no longer makes its notebook watched.
+      else if (record?.origin === 'linked' && resolve) record = undefined;
+      if (!linked && !isWatched(record)) continue;
       const lease = await leaseOf(nb);
-      if (lease) targets.push(targetFor(nb, record, lease));
+      if (lease) targets.push(targetFor(nb, record, lease, linked?.ownerId));
     }
     const targetIds = new Set(targets.map((t) => t.notebook.id));
     const updates = new Map<string, RunningEntry>();

@@ -1,3 +1,4 @@
+import { isIamUser } from '../access/identities.js';
 import { NOTEBOOK_STATUSES } from '../modelarts/schemas.js';
 
 /** Longest `/notebook` text accepted; longer input is refused with a message before any work. */
@@ -20,6 +21,15 @@ export type ParsedCommand =
   | { kind: 'adopt'; target: string; ownerId: string }
   /** Admins: the latest audit entries, optionally about one notebook. */
   | { kind: 'audit'; target?: string }
+  /**
+   * Link a Slack user to an IAM user (name or id). With `slackUserId`: an admin linking someone;
+   * without: the caller asking for their own link (an admin approves it).
+   */
+  | { kind: 'link'; iam: string; slackUserId?: string }
+  /** Admins: remove a link (`slackUserId`, when given, must be the one linked). */
+  | { kind: 'unlink'; iam: string; slackUserId?: string }
+  /** Admins: IAM users seen on notebooks, who each is in Slack, and the notebooks nobody owns. */
+  | { kind: 'who' }
   | { kind: 'error'; message: string };
 
 /** One line of help per subcommand, each with an example (the help message renders these). */
@@ -49,6 +59,26 @@ export const SUBCOMMANDS: ReadonlyArray<{ usage: string; example: string; what: 
     what: 'admins: make @user the owner of a notebook created outside the bot',
   },
   {
+    usage: 'link <iam-user>',
+    example: 'link alice.wang',
+    what: 'ask to be linked to your Huawei IAM user (name or id): notebooks it created become yours once an admin approves',
+  },
+  {
+    usage: 'link @user <iam-user>',
+    example: 'link @alice alice.wang',
+    what: 'admins: link @user to an IAM user, at once',
+  },
+  {
+    usage: 'unlink [@user] <iam-user>',
+    example: 'unlink alice.wang',
+    what: 'admins: remove a link; its notebooks are read-only again',
+  },
+  {
+    usage: 'who',
+    example: 'who',
+    what: 'admins: IAM users seen on notebooks, who each is in Slack, and notebooks nobody owns',
+  },
+  {
     usage: 'audit [name-or-id]',
     example: 'audit my-notebook',
     what: 'admins: show the latest audit entries (allowed and refused actions), for one notebook or all',
@@ -63,6 +93,8 @@ const NEEDS_TARGET: Record<string, string> = {
   status: 'status <name-or-id>, e.g. status my-notebook',
   extend: 'extend <name-or-id> <hours>, e.g. extend my-notebook 2h',
   adopt: 'adopt <name-or-id> @user, e.g. adopt console-notebook @alice',
+  link: 'link <iam-user> (your own, an admin approves) or link @user <iam-user> (admins), e.g. link alice.wang',
+  unlink: 'unlink [@user] <iam-user>, e.g. unlink alice.wang',
 };
 
 /**
@@ -140,6 +172,12 @@ export function parseCommand(text: string, commandName = '/notebook'): ParsedCom
       }
       return { kind: 'adopt', target, ownerId };
     }
+    case 'link':
+    case 'unlink':
+      return parseLink(sub, words.slice(1), commandName);
+    case 'who':
+      if (words.length > 1) return { kind: 'error', message: `who takes nothing after it: ${commandName} who.` };
+      return { kind: 'who' };
     case 'audit':
       if (words.length > 2) {
         return {
@@ -151,6 +189,32 @@ export function parseCommand(text: string, commandName = '/notebook'): ParsedCom
     default:
       return { kind: 'help', unknown: words[0] ?? '' };
   }
+}
+
+function parseLink(sub: 'link' | 'unlink', args: readonly string[], commandName: string): ParsedCommand {
+  const usage = `${commandName} ${NEEDS_TARGET[sub]}`;
+  if (args.length === 0 || args.length > 2) {
+    return { kind: 'error', message: `Say which IAM user: ${usage}.` };
+  }
+  let slackUserId: string | undefined;
+  if (args.length === 2) {
+    slackUserId = parseUserRef(args[0]!);
+    if (!slackUserId) {
+      return {
+        kind: 'error',
+        message: `I could not tell who "${args[0]}" is. Mention them with @ so Slack sends their member id (${usage}).`,
+      };
+    }
+  }
+  const iam = args[args.length - 1]!;
+  if (parseUserRef(iam)) return { kind: 'error', message: `Put the person first, then the IAM user: ${usage}.` };
+  if (!isIamUser(iam)) {
+    return {
+      kind: 'error',
+      message: `"${iam}" is not an IAM user name or id (letters, digits, ".", "_" and "-", at most 64 characters; IAM console > Users). ${usage}.`,
+    };
+  }
+  return { kind: sub, iam, ...(slackUserId ? { slackUserId } : {}) };
 }
 
 function parseList(arg: string | undefined, commandName: string): ParsedCommand {

@@ -1,8 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
+import type { HeldRequest } from '../access/approvals.js';
 import type { AccessControl, AccessRequest } from '../access/types.js';
 import type { Clock } from '../clock.js';
-import type { Operation, OperationQueue } from '../jobs/types.js';
+import type { OperationQueue } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { ModelArtsApi } from '../modelarts/api.js';
 import type { NotebookStore } from '../store/notebooks.js';
@@ -14,8 +15,11 @@ export type NotebookRecords = Pick<NotebookStore, 'get' | 'getMany' | 'listByOwn
 
 /** An operation that an access rule says needs an admin's approval before it may run. */
 export interface ApprovalRequest {
-  /** The operation, ready to enqueue once approved (no status message posted yet). */
-  operation: Operation;
+  /**
+   * The operation, ready to enqueue once approved (no status message posted yet), or a person's
+   * request to be linked to an IAM user (applied, not queued, once approved).
+   */
+  operation: HeldRequest;
   /** The request the access check judged. */
   access: AccessRequest;
   /** Which rule asked, and why (for the admins' message). */

@@ -19,7 +19,9 @@ export type PublishHome = (userId: string, options?: PublishHomeOptions) => Prom
 export type HomeDeps = Pick<
   SlackDeps,
   'store' | 'modelarts' | 'clock' | 'logger' | 'timing' | 'defaults' | 'commandName'
->;
+> &
+  /** With access control, a live render also lists the notebooks of the user's linked IAM users. */
+  Partial<Pick<SlackDeps, 'access'>>;
 
 /** The user's Home view; an apology view when the notebooks could not be loaded. Never throws. */
 export async function renderHome(

@@ -3,12 +3,15 @@ import type { ParsedCommand } from '../command.js';
 import { parseLeaseDuration } from '../duration.js';
 import { escapeMrkdwn } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
+import { creatorOf } from '../handlers/ownership.js';
 import { extendNotebook, showStatus, stopNotebook } from '../handlers/verbs.js';
 import { adoptCommand } from './adopt.js';
 import { auditCommand } from './audit.js';
 import { openCreateModal } from './create.js';
+import { linkCommand, unlinkCommand } from './link.js';
 import { listNotebooks } from './list.js';
 import { startWithDuration, startWithModal } from './start.js';
+import { whoCommand } from './who.js';
 import { withNotebook } from './with-notebook.js';
 
 type Work = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'error' }>;
@@ -34,7 +37,7 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       return;
     case 'stop':
       await withNotebook(ctx, parsed.target, { verb: 'stop' }, (nb) =>
-        stopNotebook(ctx, { id: nb.id, name: nb.name || nb.id, status: nb.status }),
+        stopNotebook(ctx, { id: nb.id, name: nb.name || nb.id, status: nb.status, creator: creatorOf(nb) }),
       );
       return;
     case 'delete':
@@ -52,7 +55,11 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
         return;
       }
       await withNotebook(ctx, parsed.target, { verb: 'extend', addMs: amount.ms }, (nb) =>
-        extendNotebook(ctx, { id: nb.id, name: nb.name || nb.id, status: nb.status, lease: nb.lease }, amount.ms),
+        extendNotebook(
+          ctx,
+          { id: nb.id, name: nb.name || nb.id, status: nb.status, lease: nb.lease, creator: creatorOf(nb) },
+          amount.ms,
+        ),
       );
       return;
     }
@@ -64,6 +71,15 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       return;
     case 'audit':
       await auditCommand(ctx, parsed.target);
+      return;
+    case 'link':
+      await linkCommand(ctx, parsed.iam, parsed.slackUserId);
+      return;
+    case 'unlink':
+      await unlinkCommand(ctx, parsed.iam, parsed.slackUserId);
+      return;
+    case 'who':
+      await whoCommand(ctx);
       return;
   }
 }

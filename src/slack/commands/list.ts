@@ -15,7 +15,7 @@ export async function listNotebooks(ctx: ActContext, filter: ListFilter): Promis
       await ctx.reply(
         buildListMessage('*Your notebooks*', mine, {
           showOwner: false,
-          empty: `You have none yet. Create one with ${codeSpan(`${deps.commandName} create`)}, or see everyone's with ${codeSpan(`${deps.commandName} list all`)}.`,
+          empty: `You have none yet. Create one with ${codeSpan(`${deps.commandName} create`)}, or see everyone's with ${codeSpan(`${deps.commandName} list all`)}. Made yours in the ModelArts console? Ask to be linked to your IAM user: ${codeSpan(`${deps.commandName} link <iam-user>`)}.`,
         }),
       );
       return;

@@ -1,8 +1,12 @@
+import type { Notebook } from '../../modelarts/schemas.js';
+import { buildNoticeModal } from '../blocks/notice-modal.js';
 import { buildStartModal, type StartLookup } from '../blocks/start-modal.js';
 import { parseLeaseDuration } from '../duration.js';
-import { escapeMrkdwn } from '../escape.js';
+import { codeSpan, escapeMrkdwn } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
+import { creatorOf, type Permitted, refuseUpFront, sortByPermission } from '../handlers/ownership.js';
 import { startNotebook } from '../handlers/verbs.js';
+import { within } from '../internal/timeout.js';
 import { resolveNotebook } from '../resolve.js';
 import { errorRef, userMessageFor } from '../user-error.js';
 import { withNotebook } from './with-notebook.js';
@@ -17,26 +21,84 @@ export async function startWithDuration(ctx: ActContext, target: string, duratio
   await withNotebook(ctx, target, { verb: 'start', durationMs: parsed.ms, leaseType: 'TIMING' }, (nb) =>
     startNotebook(
       ctx,
-      { id: nb.id, name: nb.name || nb.id, status: nb.status, flavor: nb.flavor, lease: nb.lease },
+      {
+        id: nb.id,
+        name: nb.name || nb.id,
+        status: nb.status,
+        flavor: nb.flavor,
+        lease: nb.lease,
+        creator: creatorOf(nb),
+      },
       parsed.ms,
       'TIMING',
     ),
   );
 }
 
+/** The notebooks a name matches, narrowed to those this user may start. */
+type StartTargets =
+  | { kind: 'choose'; candidates: Notebook[]; exact: boolean; flavors: Record<string, string> }
+  | { kind: 'none' }
+  | { kind: 'refused'; refused: Permitted['refused'] }
+  | { kind: 'error'; message: string };
+
+async function startTargets(ctx: ActContext, target: string): Promise<StartTargets> {
+  try {
+    const r = await resolveNotebook(ctx.deps.modelarts, target, { timeoutMs: ctx.deps.timing.lookupTimeoutMs });
+    const found = r.kind === 'found' ? [r.notebook] : r.kind === 'ambiguous' ? r.candidates : [];
+    if (found.length === 0) return { kind: 'none' };
+    const { allowed, refused } = await sortByPermission(ctx, 'start', found);
+    if (allowed.length === 0) return { kind: 'refused', refused };
+    const flavors: Record<string, string> = {};
+    for (const nb of allowed) if (nb.flavor) flavors[nb.id] = nb.flavor;
+    const exact = r.kind === 'found' || (r.kind === 'ambiguous' && r.exact);
+    return { kind: 'choose', candidates: allowed, exact, flavors };
+  } catch (err) {
+    const ref = errorRef();
+    ctx.deps.logger.warn({ err, ref }, 'notebook lookup failed (start modal)');
+    return { kind: 'error', message: userMessageFor(err, ref) };
+  }
+}
+
+function lookupOf(t: StartTargets): StartLookup {
+  switch (t.kind) {
+    case 'choose':
+      return { state: 'choose', candidates: t.candidates, exact: t.exact };
+    case 'none':
+      return { state: 'none' };
+    case 'error':
+      return { state: 'error', message: t.message };
+    case 'refused':
+      return { state: 'none' };
+  }
+}
+
 /**
- * `/notebook start <name>` without a duration: the start modal opens at once with the trigger_id
- * (the name lookup would not fit in the trigger's 3 s), then is updated with the matching
- * notebooks — preselected when exactly one has that name.
+ * `/notebook start <name>` without a duration. What the user may start is decided before the
+ * form opens: the name is looked up and judged within the trigger's budget (`accessWaitMs`), so
+ * a notebook they may not start is refused at once, with the reason and what to do, and no form
+ * is ever shown for it; an unknown name is answered without a form too. The form lists only the
+ * notebooks they may start (preselected when exactly one has that name).
+ *
+ * When ModelArts is slower than that budget the trigger would expire, so the form opens with
+ * "looking up…" and is updated with the same narrowed list, or replaced by the refusal.
  */
 export async function startWithModal(ctx: ActContext, target: string, triggerId: string): Promise<void> {
   const metadata = { ...(ctx.channelId ? { channelId: ctx.channelId } : {}), query: target };
   const leaseHours = ctx.deps.defaults.leaseHours;
+  const lookup = startTargets(ctx, target);
+  const early = await within(lookup, ctx.deps.timing.accessWaitMs);
+  if (early && early.kind !== 'choose') {
+    await answerWithoutForm(ctx, target, early);
+    return;
+  }
   let opened: { id?: string; hash?: string } | undefined;
   try {
     const res = await ctx.client.views.open({
       trigger_id: triggerId,
-      view: buildStartModal({ metadata, lookup: { state: 'loading' }, leaseHours }),
+      view: early
+        ? buildStartModal({ metadata: { ...metadata, flavors: early.flavors }, lookup: lookupOf(early), leaseHours })
+        : buildStartModal({ metadata, lookup: { state: 'loading' }, leaseHours }),
     });
     opened = res.view ?? undefined;
   } catch (err) {
@@ -47,29 +109,42 @@ export async function startWithModal(ctx: ActContext, target: string, triggerId:
     });
     return;
   }
-  if (!opened?.id) return;
+  if (early || !opened?.id) return;
 
-  let lookup: StartLookup;
-  const flavors: Record<string, string> = {};
+  const late = await lookup;
   try {
-    const r = await resolveNotebook(ctx.deps.modelarts, target, { timeoutMs: ctx.deps.timing.lookupTimeoutMs });
-    const candidates = r.kind === 'found' ? [r.notebook] : r.kind === 'ambiguous' ? r.candidates : [];
-    for (const nb of candidates) if (nb.flavor) flavors[nb.id] = nb.flavor;
-    lookup = candidates.length
-      ? { state: 'choose', candidates, exact: r.kind === 'found' || (r.kind === 'ambiguous' && r.exact) }
-      : { state: 'none' };
-  } catch (err) {
-    const ref = errorRef();
-    ctx.deps.logger.warn({ err, ref }, 'notebook lookup failed (start modal)');
-    lookup = { state: 'error', message: userMessageFor(err, ref) };
-  }
-  try {
-    await ctx.client.views.update({
-      view_id: opened.id,
-      ...(opened.hash ? { hash: opened.hash } : {}),
-      view: buildStartModal({ metadata: { ...metadata, flavors }, lookup, leaseHours }),
-    });
+    const view =
+      late.kind === 'refused'
+        ? buildNoticeModal('Start notebook', `:no_entry: ${late.refused.map((r) => r.decision.message).join('\n')}`)
+        : buildStartModal({
+            metadata: { ...metadata, flavors: late.kind === 'choose' ? late.flavors : {} },
+            lookup: lookupOf(late),
+            leaseHours,
+          });
+    await ctx.client.views.update({ view_id: opened.id, ...(opened.hash ? { hash: opened.hash } : {}), view });
   } catch (err) {
     ctx.deps.logger.warn({ err }, 'could not update the start modal with the lookup');
+  }
+  if (late.kind === 'refused') await refuseUpFront(ctx, 'start', late.refused);
+}
+
+/** A start that needs no form: the name matches nothing, the user may start none of it, or the lookup failed. */
+async function answerWithoutForm(
+  ctx: ActContext,
+  target: string,
+  t: Exclude<StartTargets, { kind: 'choose' }>,
+): Promise<void> {
+  switch (t.kind) {
+    case 'refused':
+      await refuseUpFront(ctx, 'start', t.refused);
+      return;
+    case 'none':
+      await ctx.reply({
+        text: `No notebook is named ${codeSpan(target)}. ${codeSpan(`${ctx.deps.commandName} list`)} shows yours; you can also give its id.`,
+      });
+      return;
+    case 'error':
+      await ctx.reply({ text: `:warning: I could not look up ${codeSpan(target)}. ${t.message}` });
+      return;
   }
 }

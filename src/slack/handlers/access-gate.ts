@@ -1,6 +1,7 @@
 import type { AccessAction, AccessRequest } from '../../access/types.js';
 import type { PickValue } from '../forms/pick-value.js';
 import type { ActContext } from './context.js';
+import { accessNotebook } from './ownership.js';
 
 /**
  * Asks access control before any lookup: the rules that need no cloud call (who may use the bot,
@@ -40,17 +41,18 @@ export async function passesGate(
 
 /**
  * The gate for a button that names a notebook by id (picker, delete confirmation, App Home):
- * judged on the bot's own record of the notebook, before the button's refresh from ModelArts.
+ * judged on the bot's own record of the notebook, before the button's refresh from ModelArts. A
+ * notebook the bot has no owner for is judged after the refresh, by its creator's link.
  */
 export async function passesPickGate(ctx: ActContext, value: PickValue): Promise<boolean> {
   if (value.verb === 'status') return true; // showStatus checks `view` itself, before its lookup
   const record = await ctx.deps.store.get(value.notebookId);
+  // No owner on record: its creator's identity link decides, once the refresh has read it.
+  if (!record?.ownerId) return true;
+  const creator = record.origin === 'linked' ? { id: record.iamUserId, name: record.iamUserName } : undefined;
+  const ownership = await ctx.deps.access.identities.ownerOf(record, creator);
   return passesGate(ctx, {
     action: value.verb,
-    notebook: {
-      id: value.notebookId,
-      name: record?.name || value.name,
-      ...(record?.ownerId ? { ownerId: record.ownerId } : {}),
-    },
+    notebook: accessNotebook({ id: value.notebookId, name: record.name || value.name }, ownership, creator),
   });
 }

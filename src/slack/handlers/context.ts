@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { IamUser } from '../../access/identities.js';
 import type { Lease } from '../../modelarts/schemas.js';
 import type { SlackDeps } from '../deps.js';
 import type { Replier } from '../reply.js';
@@ -23,4 +24,6 @@ export interface NotebookRef {
   status?: string | undefined;
   flavor?: string | undefined;
   lease?: Lease | undefined;
+  /** Its creator's IAM user (from ModelArts): the owner when linked, and named in refusals. */
+  creator?: IamUser | undefined;
 }

@@ -3,6 +3,7 @@ import { codeSpan, escapeMrkdwn } from '../escape.js';
 import type { PickValue } from '../forms/pick-value.js';
 import { passesPickGate } from './access-gate.js';
 import type { ActContext, NotebookRef } from './context.js';
+import { creatorOf } from './ownership.js';
 import { deleteNotebook, extendNotebook, showStatus, startNotebook, stopNotebook } from './verbs.js';
 
 const HOUR = 3_600_000;
@@ -18,7 +19,14 @@ async function refresh(ctx: ActContext, value: PickValue): Promise<NotebookRef |
       timeoutMs: ctx.deps.timing.liveStatusTimeoutMs,
       maxRetries: 0,
     });
-    return { id: nb.id, name: nb.name || value.name, status: nb.status, flavor: nb.flavor, lease: nb.lease };
+    return {
+      id: nb.id,
+      name: nb.name || value.name,
+      status: nb.status,
+      flavor: nb.flavor,
+      lease: nb.lease,
+      creator: creatorOf(nb),
+    };
   } catch (err) {
     if (isNotFound(err)) {
       await ctx.reply({

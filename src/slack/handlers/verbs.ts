@@ -10,6 +10,7 @@ import { codeSpan, escapeMrkdwn } from '../escape.js';
 import { summarize } from '../notebook-summary.js';
 import { errorRef, userMessageFor } from '../user-error.js';
 import type { ActContext, NotebookRef } from './context.js';
+import { accessNotebook, creatorOf, rememberLinked } from './ownership.js';
 import { type SubmitOutcome, submitOperation } from './submit-operation.js';
 
 /**
@@ -21,7 +22,22 @@ import { type SubmitOutcome, submitOperation } from './submit-operation.js';
 type Verb = 'start' | 'stop' | 'delete' | 'extend';
 
 async function context(ctx: ActContext, ref: NotebookRef, action: Verb) {
-  const record = await ctx.deps.store.get(ref.id);
+  let record = await ctx.deps.store.get(ref.id);
+  // Without an owner on record, the creator decides (an identity link): ask ModelArts when the
+  // request did not carry it (a form submission knows only the id).
+  const creator =
+    ref.creator ??
+    (record?.ownerId && record.origin !== 'linked'
+      ? undefined
+      : creatorOf(
+          await ctx.deps.modelarts
+            .showNotebook(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs })
+            .catch(() => undefined),
+        ));
+  const ownership = await ctx.deps.access.identities.ownerOf(record, creator);
+  record =
+    (await rememberLinked(ctx.deps, { ...ref, flavor: ref.flavor ?? record?.flavor }, creator, ownership, ctx)) ??
+    record;
   // A button on App Home has no channel: progress goes to the notebook's own thread, else a DM.
   const where = ctx.channelId
     ? { channelId: ctx.channelId }
@@ -30,7 +46,7 @@ async function context(ctx: ActContext, ref: NotebookRef, action: Verb) {
   const access: AccessRequest = {
     userId: ctx.userId,
     action,
-    notebook: { id: ref.id, name: ref.name, ...(record?.ownerId ? { ownerId: record.ownerId } : {}) },
+    notebook: accessNotebook(ref, ownership, creator),
     ...(ctx.teamId ? { teamId: ctx.teamId } : {}),
     ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
   };

@@ -3,7 +3,7 @@ import { guardCommandText } from '../../../access/input-guard.js';
 import type { AccessAction } from '../../../access/types.js';
 import { buildHelpMessage } from '../../blocks/help.js';
 import { errorMessage } from '../../blocks/message.js';
-import { parseCommand } from '../../command.js';
+import { type ParsedCommand, parseCommand } from '../../command.js';
 import { dispatchCommand } from '../../commands/dispatch.js';
 import type { SlackDeps } from '../../deps.js';
 import { escapeMrkdwn } from '../../escape.js';
@@ -62,7 +62,7 @@ export function notebookCommand(deps: SlackDeps) {
     };
     try {
       // create opens its modal first (the trigger_id expires in 3 s) and checks with it open.
-      if (parsed.kind !== 'create' && !(await passesGate(ctx, { action: gateAction(parsed.kind) }, parsed.kind)))
+      if (parsed.kind !== 'create' && !(await passesGate(ctx, { action: gateAction(parsed, ctx.userId) }, parsed.kind)))
         return;
       await dispatchCommand(ctx, parsed, command.trigger_id);
     } catch (err) {
@@ -73,7 +73,21 @@ export function notebookCommand(deps: SlackDeps) {
   };
 }
 
-/** What a subcommand is judged as before its notebook is known. */
-function gateAction(kind: string): AccessAction {
-  return kind === 'adopt' || kind === 'audit' ? kind : 'use';
+/**
+ * What a subcommand is judged as before its notebook is known. Linking someone else and
+ * unlinking are for admins; asking for one's own link is open to users (an admin approves it).
+ */
+function gateAction(parsed: ParsedCommand, userId: string): AccessAction {
+  switch (parsed.kind) {
+    case 'adopt':
+    case 'audit':
+    case 'who':
+      return parsed.kind;
+    case 'unlink':
+      return 'link';
+    case 'link':
+      return parsed.slackUserId && parsed.slackUserId !== userId ? 'link' : 'use';
+    default:
+      return 'use';
+  }
 }

@@ -7,6 +7,7 @@ import { parseLeaseDuration } from '../../duration.js';
 import { decodeMetadata } from '../../forms/metadata.js';
 import { selectedValue, textValue } from '../../forms/view-values.js';
 import type { NotebookRef } from '../../handlers/context.js';
+import { creatorOf } from '../../handlers/ownership.js';
 import { startNotebook } from '../../handlers/verbs.js';
 import { operationId } from '../../ids.js';
 import { within } from '../../internal/timeout.js';
@@ -48,7 +49,7 @@ export function startSubmission(deps: SlackDeps) {
       );
       if (late?.kind === 'found') {
         const nb = late.notebook;
-        ref = { id: nb.id, name: nb.name || nb.id, status: nb.status, flavor: nb.flavor };
+        ref = { id: nb.id, name: nb.name || nb.id, status: nb.status, flavor: nb.flavor, creator: creatorOf(nb) };
       }
     }
     if (!ref) {
