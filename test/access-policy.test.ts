@@ -153,6 +153,21 @@ colour: blue
   });
 });
 
+describe('identities', () => {
+  it('reads one IAM user or a list per Slack user, and refuses one IAM user linked to two people', () => {
+    const p = parsePolicy('identities:\n  U0ALICE: alice.wang\n  U0BOB: [bob, 0f1e2d3c4b5a69788796a5b4c3d2e1f0]\n', {
+      source: 't',
+    });
+    expect(p.identities).toEqual({ U0ALICE: ['alice.wang'], U0BOB: ['bob', '0f1e2d3c4b5a69788796a5b4c3d2e1f0'] });
+    expect(() => parsePolicy('identities:\n  U0ALICE: shared\n  U0BOB: [shared]\n', { source: 't' })).toThrow(
+      /IAM user "shared" is linked to both U0ALICE and U0BOB/,
+    );
+    expect(() => parsePolicy('identities:\n  alice: [alice]\n  U0BOB: ["has space"]\n', { source: 't' })).toThrow(
+      /must be a Slack user id[\s\S]*IAM user name or id/,
+    );
+  });
+});
+
 describe('flavor matching', () => {
   it('matches globs, exact ids and categories, case-insensitively', () => {
     expect(flavorMatches('modelarts.vm.gpu.*', 'modelarts.vm.gpu.p100')).toBe(true);

@@ -282,6 +282,9 @@ export function parsePolicyObject(raw: unknown, options: PolicySourceOptions & {
       if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((k) => `"${k}"`).join(', ');
         lines.push(`${at}: unknown setting${issue.keys.length === 1 ? '' : 's'} ${keys} (check the spelling)`);
+      } else if (issue.code === 'invalid_key') {
+        // The only keyed map is `identities`, keyed by Slack user (zod 4 drops the key's own message).
+        lines.push(`${at}: the key must be a Slack user id (U…/W…)`);
       } else if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) {
         lines.push(`${at}: is required`);
       } else {
