@@ -21,7 +21,9 @@ import { runDoctor } from './doctor/run-doctor.js';
 import { ConfigError } from './errors.js';
 import { redactSecrets } from './logger.js';
 import { RedisServerMissingError } from './ops/local-redis.js';
+import { portProblem } from './ops/port-problem.js';
 import { SlackConnectionError } from './slack/socket-mode.js';
+import { slackErrorCode } from './slack-errors.js';
 
 const USAGE = `Usage: node dist/main.js [run|demo|doctor] [options]   (npm start / npm run demo / npm run doctor)
 
@@ -111,9 +113,12 @@ async function run(keepRunning: boolean): Promise<number> {
     process.exit(1);
   });
   // Listen before starting: a SIGTERM during startup then stops the bot as soon as it is up.
-  const signalled = waitForSignal((signal) => logger.info({ signal }, 'stopping'));
+  const signalled = stopSignals({
+    first: (signal) => logger.info({ signal }, 'stopping'),
+    again: (signal) => logger.info({ signal }, 'already stopping: waiting for the shutdown to finish'),
+  });
   const bot = await startBot(config, { logger, correlation });
-  await signalled;
+  await signalled.received;
   const done = await withDeadline(bot.stop(), SHUTDOWN_DEADLINE_MS);
   if (!done) logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'graceful shutdown took too long; exiting anyway');
   logger.flush?.();
@@ -122,26 +127,53 @@ async function run(keepRunning: boolean): Promise<number> {
 
 async function demo(keepRunning: boolean): Promise<number> {
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const result = await runDemo({ env: process.env, keepRunning, signal: abort.signal });
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  return result.ok ? 0 : 1;
+  const signals = stopSignals({ first: () => abort.abort() });
+  try {
+    const result = await runDemo({ env: process.env, keepRunning, signal: abort.signal });
+    return result.ok ? 0 : 1;
+  } finally {
+    signals.dispose();
+  }
 }
 
-function waitForSignal(onSignal: (signal: NodeJS.Signals) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      onSignal(signal);
-      resolve();
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
+/** SIGTERM (docker stop, process managers) and SIGINT (Ctrl-C, `kill -INT`) alike stop the bot. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+interface StopSignals {
+  /** Settles on the first stop signal, with its name. */
+  received: Promise<NodeJS.Signals>;
+  /** Restores the default handling (a signal then ends the process at once). */
+  dispose(): void;
+}
+
+/**
+ * Handles SIGTERM and SIGINT the same way, and keeps handling them after the first: under
+ * `npm start` one Ctrl-C reaches the bot twice (from the terminal, and forwarded by npm), and the
+ * second must not kill it halfway through its graceful shutdown. Later signals only call `again`;
+ * the shutdown deadline bounds the wait.
+ */
+function stopSignals(on: { first(signal: NodeJS.Signals): void; again?(signal: NodeJS.Signals): void }): StopSignals {
+  let resolve: (signal: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((r) => {
+    resolve = r;
   });
+  let seen = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (seen) {
+      on.again?.(signal);
+      return;
+    }
+    seen = true;
+    on.first(signal);
+    resolve(signal);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, handler);
+  return {
+    received,
+    dispose: () => {
+      for (const signal of STOP_SIGNALS) process.off(signal, handler);
+    },
+  };
 }
 
 async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {
@@ -159,13 +191,14 @@ function explain(err: unknown): string {
   if (err instanceof ConfigError || err instanceof RedisServerMissingError || err instanceof SlackConnectionError) {
     return err.message;
   }
+  const port = portProblem(err);
+  if (port) return port;
   const slackCode = (err as { code?: unknown } | undefined)?.code;
   if (slackCode === ErrorCode.RequestError) {
     return `could not reach Slack's Web API (${(err as Error).message}): check the network, a proxy, or SLACK_API_URL. npm run doctor checks the connection.`;
   }
   if (slackCode === ErrorCode.PlatformError) {
-    const error = (err as { data?: { error?: string } }).data?.error ?? 'unknown_error';
-    return `Slack refused the bot at start (${error}): npm run doctor says what to fix.`;
+    return `Slack refused the bot at start (${slackErrorCode(err)}): npm run doctor says what to fix.`;
   }
   if (err instanceof Error) return err.stack ?? err.message;
   return String(err);

@@ -203,11 +203,14 @@ describe('approvals', () => {
     await waitUntil(() => h.enqueueResults.length === 1);
     expect(await h.waitForJob(h.enqueueResults[0]!.jobId)).toBe('completed');
     expect(h.sim.stats.calls.create).toBe(1);
-    // The worker's status message (it had none yet) went to the DM: a user id as the channel.
+    // The worker's status message (it had none yet) went to the DM with the requester, the
+    // conversation conversations.open gave for her.
     const status = h.slack
       .callsTo('chat.postMessage')
       .find((c) => JSON.stringify(c.args['blocks'] ?? null).includes('nb_status_head'));
-    expect(status?.args['channel']).toBe(ALICE.id);
+    const dm = h.slack.callsTo('conversations.open').find((c) => c.args['users'] === ALICE.id);
+    expect(dm).toBeDefined();
+    expect(status?.args['channel']).toBe(`D${ALICE.id.slice(1)}`);
   });
 
   it('a denied request creates nothing and the requester hears it', async () => {

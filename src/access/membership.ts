@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { decodeSlackError } from '../slack-errors.js';
 import { isSlackGroupId, isSlackUserId } from './input-guard.js';
 import type { Principal } from './policy.js';
 
@@ -49,14 +50,6 @@ export interface MembershipResolverOptions {
 const SENTINEL = '__cached__';
 /** How long a transient failure is remembered, so a Slack outage does not turn into a call storm. */
 const FAILURE_MEMORY_MS = 15_000;
-/** Platform errors that mean "this id is wrong or we may not read it": the policy needs fixing. */
-const TRANSIENT_PLATFORM_ERRORS = new Set([
-  'ratelimited',
-  'fatal_error',
-  'internal_error',
-  'request_timeout',
-  'service_unavailable',
-]);
 
 interface MemoryEntry {
   members?: ReadonlySet<string>;
@@ -141,10 +134,11 @@ export function createMembershipResolver(options: MembershipResolverOptions): Me
     try {
       members = await fetchFromSlack(p);
     } catch (err) {
-      const platformError = slackPlatformError(err);
-      if (platformError && !TRANSIENT_PLATFORM_ERRORS.has(platformError)) {
+      // A permanent answer means "this id is wrong or we may not read it": the policy needs fixing.
+      const failure = decodeSlackError(err);
+      if (failure?.kind === 'permanent') {
         log.error(
-          { principal: p, slackError: platformError },
+          { principal: p, slackError: failure.code },
           'policy names a group or channel the bot cannot read; treating it as empty (check the id, scopes usergroups:read/channels:read/groups:read, and that the bot is in private channels)',
         );
         members = new Set();
@@ -209,13 +203,4 @@ export function createMembershipResolver(options: MembershipResolverOptions): Me
     },
   };
   return resolver;
-}
-
-/** The `error` string of a Slack platform error (`{ok: false, error}`), if that is what `err` is. */
-function slackPlatformError(err: unknown): string | undefined {
-  if (err && typeof err === 'object' && (err as { code?: unknown }).code === 'slack_webapi_platform_error') {
-    const data = (err as { data?: { error?: unknown } }).data;
-    return typeof data?.error === 'string' ? data.error : 'unknown';
-  }
-  return undefined;
 }

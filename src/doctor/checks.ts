@@ -22,6 +22,7 @@ import {
 import { startLocalRedis } from '../ops/local-redis.js';
 import { slackLogger } from '../slack/logger-adapter.js';
 import { createSocketModeReceiver } from '../slack/socket-mode.js';
+import { slackErrorCode } from '../slack-errors.js';
 
 /** ✓ passed, ✗ failed (exit 1), ! worth knowing but not a failure, – not applicable. */
 export type Verdict = 'pass' | 'fail' | 'warn' | 'skip';
@@ -175,7 +176,7 @@ export async function checkSlack(config: Config, timeoutMs = 10_000): Promise<Ch
     }
     return result(name, 'pass', `${who}; HTTP mode (the signing secret is checked on every request, not here)`);
   } catch (err) {
-    const code = slackErrorCode(err);
+    const code = slackErrorCode(err) ?? (err instanceof Error ? err.message : String(err));
     const words = SLACK_AUTH_WORDS[code];
     if (words) return result(name, 'fail', words);
     if ((err as { code?: string }).code === ErrorCode.RequestError) {
@@ -187,11 +188,6 @@ export async function checkSlack(config: Config, timeoutMs = 10_000): Promise<Ch
     }
     return result(name, 'fail', `auth.test failed${api}: ${code}`);
   }
-}
-
-function slackErrorCode(err: unknown): string {
-  const data = (err as { data?: { error?: string } }).data;
-  return data?.error ?? (err instanceof Error ? err.message : String(err));
 }
 
 // ------------------------------------------------------------------------------------ ModelArts

@@ -1,4 +1,5 @@
-import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
+import { decodeSlackError } from '../slack-errors.js';
 import type { LeaseMessage } from './blocks.js';
 
 /**
@@ -12,39 +13,28 @@ export type PostOutcome =
   | { ok: false; kind: 'permanent'; error: string }
   | { ok: false; kind: 'transient'; error: string };
 
-/** Platform errors a retry cannot fix. Auth errors are not here: once fixed, warnings resume. */
-const PERMANENT_ERRORS: ReadonlySet<string> = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'restricted_action',
-  'restricted_action_read_only_channel',
-  'restricted_action_thread_only_channel',
-  'restricted_action_non_threadable_channel',
-  'cannot_reply_to_message',
-  'invalid_blocks',
-  'invalid_blocks_format',
-  'msg_too_long',
-  'too_many_attachments',
-  'no_text',
-]);
-
 /** A thread that cannot be replied to any more: post at the channel's top level instead. */
 const THREAD_ERRORS: ReadonlySet<string> = new Set(['thread_not_found', 'invalid_thread_ts', 'message_not_found']);
 
-/** Sorts a WebClient failure. Exported for tests and for the click handler's ephemeral replies. */
+/**
+ * Sorts a WebClient failure with the one Slack-error decoder (src/slack-errors.ts). An auth
+ * failure is retried on a later scan rather than given up: once the token is fixed, warnings
+ * resume. Exported for tests and for the click handler's ephemeral replies.
+ */
 export function classifySlackError(err: unknown): Exclude<PostOutcome, { ok: true }> {
-  const e = err as { code?: string; retryAfter?: number; data?: { error?: string }; message?: string };
-  if (e?.code === ErrorCode.RateLimitedError) {
-    return { ok: false, kind: 'rate_limited', retryAfterSec: e.retryAfter ?? 1, error: 'ratelimited' };
+  const failure = decodeSlackError(err);
+  if (!failure) return { ok: false, kind: 'transient', error: 'request_error' };
+  if (failure.kind === 'rate_limited') {
+    return {
+      ok: false,
+      kind: 'rate_limited',
+      retryAfterSec: Math.ceil(failure.retryAfterMs / 1000),
+      error: failure.code,
+    };
   }
-  if (e?.code === ErrorCode.PlatformError) {
-    const error = e.data?.error ?? 'unknown_error';
-    if (error === 'ratelimited') return { ok: false, kind: 'rate_limited', retryAfterSec: 1, error };
-    return { ok: false, kind: PERMANENT_ERRORS.has(error) ? 'permanent' : 'transient', error };
-  }
-  if (e?.code === ErrorCode.HTTPError) return { ok: false, kind: 'transient', error: 'http_error' };
-  return { ok: false, kind: 'transient', error: e?.code ?? 'request_error' };
+  if (failure.kind === 'permanent' && failure.scope !== 'auth')
+    return { ok: false, kind: 'permanent', error: failure.code };
+  return { ok: false, kind: 'transient', error: failure.code };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { decodeSlackError } from '../slack-errors.js';
 import type { KnownBlock } from './blocks/kit.js';
 import { openDm } from './reply.js';
 
@@ -9,17 +10,10 @@ export interface PostedStatus {
   movedToDm: boolean;
 }
 
-/** Errors that mean "the bot cannot post here", not "Slack is down": fall back to a DM. */
-const CANNOT_POST_HERE = new Set([
-  'not_in_channel',
-  'channel_not_found',
-  'is_archived',
-  'restricted_action',
-  'cannot_reply_to_message',
-]);
-
-function slackError(err: unknown): string | undefined {
-  return (err as { data?: { error?: string } } | undefined)?.data?.error;
+/** "The bot cannot post here" (not "Slack is down"): fall back to a DM. */
+function cannotPostHere(err: unknown): boolean {
+  const failure = decodeSlackError(err);
+  return failure?.kind === 'permanent' && (failure.scope === 'channel' || failure.scope === 'thread');
 }
 
 /**
@@ -42,7 +36,7 @@ export async function postStatusMessage(
       });
       if (res.ts) return { channelId: res.channel ?? where.channelId, ts: res.ts, movedToDm: false };
     } catch (err) {
-      if (!CANNOT_POST_HERE.has(slackError(err) ?? '')) throw err;
+      if (!cannotPostHere(err)) throw err;
     }
   }
   const dm = await openDm(client, where.userId);

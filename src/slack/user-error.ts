@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { BotError, ValidationError } from '../errors.js';
+import { decodeSlackError } from '../slack-errors.js';
 import { escapeMrkdwn } from './escape.js';
 
 /** A short reference that ties a message the user saw to the log line with the details. */
 export function errorRef(): string {
   return randomBytes(4).toString('hex');
-}
-
-interface SlackApiErrorShape {
-  code?: string;
-  data?: { error?: string };
 }
 
 /**
@@ -22,12 +18,10 @@ export function userMessageFor(err: unknown, ref: string): string {
     return `That request did not pass the checks:\n${lines.join('\n')}\nFix it and try again.`;
   }
   if (err instanceof BotError) return escapeMrkdwn(err.userMessage);
-  const slack = err as SlackApiErrorShape | undefined;
-  if (slack?.code === 'slack_webapi_platform_error' && slack.data?.error) {
-    return `Slack refused the bot's request (${escapeMrkdwn(slack.data.error)}). Try again; if it keeps failing, tell an admin (reference ${ref}).`;
-  }
-  if (slack?.code === 'slack_webapi_rate_limited_error') {
-    return 'Slack is rate-limiting the bot right now. Try again in a minute.';
+  const slack = decodeSlackError(err);
+  if (slack?.kind === 'rate_limited') return 'Slack is rate-limiting the bot right now. Try again in a minute.';
+  if (slack) {
+    return `Slack refused the bot's request (${escapeMrkdwn(slack.code)}). Try again; if it keeps failing, tell an admin (reference ${ref}).`;
   }
   return `Something went wrong on the bot's side. Try again in a minute; if it keeps happening, tell an admin and quote reference ${ref}.`;
 }
