@@ -17,6 +17,7 @@ import { SocketModeReceiver } from '@slack/bolt';
 import { ErrorCode } from '@slack/web-api';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { decodeSlackError } from '../slack-errors.js';
 import { slackLogger } from './logger-adapter.js';
 import { inspectEnvelope } from './receiver-guard.js';
 
@@ -285,18 +286,22 @@ interface AttemptTrace {
 }
 
 function classify(err: unknown, trace: AttemptTrace, apiUrl: string): Failure {
-  const coded = err as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown; retryAfter?: unknown };
+  const coded = err as { code?: unknown; statusCode?: unknown };
+  // The codes and Retry-After come from the one Slack-error decoder; the words here are about
+  // opening a Socket Mode connection.
+  const decoded = decodeSlackError(err);
+  if (decoded?.kind === 'rate_limited') {
+    return {
+      reason: 'ratelimited',
+      detail: 'Slack rate-limited apps.connections.open',
+      fix: 'too many connections are being opened: fewer replicas in Socket Mode (at most 10)',
+      fatal: false,
+      retryAfterMs: decoded.retryAfterMs,
+    };
+  }
   switch (coded?.code) {
     case ErrorCode.PlatformError:
-      return platformFailure(String(coded.data?.error ?? 'unknown_error'), apiUrl);
-    case ErrorCode.RateLimitedError:
-      return {
-        reason: 'ratelimited',
-        detail: 'Slack rate-limited apps.connections.open',
-        fix: 'too many connections are being opened: fewer replicas in Socket Mode (at most 10)',
-        fatal: false,
-        retryAfterMs: typeof coded.retryAfter === 'number' ? coded.retryAfter * 1000 : 1000,
-      };
+      return platformFailure(decoded?.code ?? 'unknown_error', apiUrl);
     case ErrorCode.HTTPError: {
       const status = Number(coded.statusCode);
       const client = status >= 400 && status < 500;
