@@ -15,6 +15,7 @@ import { ErrorCode } from '@slack/web-api';
 import { startBot } from './app/bot.js';
 import { createCorrelation } from './app/correlation.js';
 import { createAppLogger } from './app/logging.js';
+import { stopSignals } from './app/stop-signals.js';
 import { loadConfig } from './config.js';
 import { runDemo } from './demo/run-demo.js';
 import { runDoctor } from './doctor/run-doctor.js';
@@ -134,46 +135,6 @@ async function demo(keepRunning: boolean): Promise<number> {
   } finally {
     signals.dispose();
   }
-}
-
-/** SIGTERM (docker stop, process managers) and SIGINT (Ctrl-C, `kill -INT`) alike stop the bot. */
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
-
-interface StopSignals {
-  /** Settles on the first stop signal, with its name. */
-  received: Promise<NodeJS.Signals>;
-  /** Restores the default handling (a signal then ends the process at once). */
-  dispose(): void;
-}
-
-/**
- * Handles SIGTERM and SIGINT the same way, and keeps handling them after the first: under
- * `npm start` one Ctrl-C reaches the bot twice (from the terminal, and forwarded by npm), and the
- * second must not kill it halfway through its graceful shutdown. Later signals only call `again`;
- * the shutdown deadline bounds the wait.
- */
-function stopSignals(on: { first(signal: NodeJS.Signals): void; again?(signal: NodeJS.Signals): void }): StopSignals {
-  let resolve: (signal: NodeJS.Signals) => void = () => undefined;
-  const received = new Promise<NodeJS.Signals>((r) => {
-    resolve = r;
-  });
-  let seen = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (seen) {
-      on.again?.(signal);
-      return;
-    }
-    seen = true;
-    on.first(signal);
-    resolve(signal);
-  };
-  for (const signal of STOP_SIGNALS) process.on(signal, handler);
-  return {
-    received,
-    dispose: () => {
-      for (const signal of STOP_SIGNALS) process.off(signal, handler);
-    },
-  };
 }
 
 async function withDeadline(work: Promise<void>, ms: number): Promise<boolean> {

@@ -16,7 +16,8 @@ describe('Dockerfile', () => {
   it('runs the command behind npm start', () => {
     const cmd = /^CMD \[(.*)\]$/m.exec(dockerfile)?.[1];
     const argv = JSON.parse(`[${cmd}]`) as string[];
-    expect(argv.join(' ')).toBe(pkg.scripts['start']);
+    // `exec`: npm's shell becomes node, so a signal npm forwards (SIGINT, SIGTERM) reaches the bot.
+    expect(`exec ${argv.join(' ')}`).toBe(pkg.scripts['start']);
     // npm start compiles first; the image compiled in its build stage.
     expect(pkg.scripts['prestart']).toMatch(/build/);
     expect(dockerfile).toMatch(/RUN npm run build/);

@@ -209,16 +209,33 @@ describe('web and worker processes sharing Redis', () => {
     await waitFor('readyz to recover', async () => (await status(readyz)) === 200, 15_000);
   }, 40_000);
 
-  it('stops every process gracefully on SIGTERM with exit code 0', async () => {
+  it('logs its start once per field', () => {
+    for (const p of procs) {
+      const started = p
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"msg":"notebook bot started"'));
+      expect(started, p.output()).toBeDefined();
+      // Each key once: pino writes a key bound at creation and repeated in a call twice.
+      const keys = [...started!.matchAll(/[{,]"([^"]+)":/g)].map((m) => m[1]);
+      expect(keys.filter((k) => k === 'roles')).toHaveLength(1);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+  });
+
+  it('stops every process gracefully on SIGTERM or SIGINT, with exit code 0', async () => {
     const exits = procs.map(
       (p) =>
         new Promise<number | null>((resolve) =>
           p.child.exitCode !== null ? resolve(p.child.exitCode) : p.child.once('exit', resolve),
         ),
     );
-    for (const p of procs) p.child.kill('SIGTERM');
+    // Workers as docker stop does it; web and scheduler as Ctrl-C or a process manager's SIGINT.
+    const interrupted = procs.filter((p) => !p.name.startsWith('worker'));
+    for (const p of procs) p.child.kill(interrupted.includes(p) ? 'SIGINT' : 'SIGTERM');
     const codes = await Promise.all(exits);
     expect(codes, procs.map((p) => `--- ${p.name}\n${p.output().slice(-2000)}`).join('\n')).toEqual([0, 0, 0, 0]);
     for (const p of procs) expect(p.output()).toContain('"msg":"notebook bot stopped"');
+    for (const p of interrupted) expect(p.output()).toMatch(/"signal":"SIGINT"[^\n]*"msg":"stopping"/);
   }, 30_000);
 });

@@ -16,6 +16,7 @@ import type { Operation } from '../jobs/index.js';
 import { LEASE_ACTION_IDS, type LeaseNoticeEvent } from '../leases/index.js';
 import { createLogger } from '../logger.js';
 import { type LocalRedisHandle, startLocalRedis } from '../ops/local-redis.js';
+import { portProblem } from '../ops/port-problem.js';
 import { formatDuration } from '../slack/format.js';
 import { FakeSlackApi, type RecordedCall } from '../slack-stand-in/fake-slack-api.js';
 import { SlackSender, type UserRef, type ViewPayload } from '../slack-stand-in/slack-sender.js';
@@ -52,7 +53,7 @@ export interface DemoOptions {
   logDestination?: NodeJS.WritableStream;
   /** Keep the bot running after the script (on PORT, default 3000) until `signal` aborts. */
   keepRunning?: boolean;
-  /** Ends a kept-running demo. */
+  /** Ends a kept-running demo, or stops the script at its next step. */
   signal?: AbortSignal;
   /** Longest wait for each step. Default 30 s. */
   stepTimeoutMs?: number;
@@ -239,7 +240,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       responseBaseUrl: slack.baseUrl,
     });
     const step = <T>(what: string, check: () => Promise<T | undefined> | T | undefined) =>
-      waitUntil(what, check, stepMs);
+      waitUntil(what, check, stepMs, options.signal);
     /** The operation of `kind` that `match`es has finished; throws when it failed. */
     const operationFinished = (kind: Operation['kind'], match: (op: Operation) => boolean) => async () => {
       const jobs = await bot!.queue.queue.getJobs(['completed', 'failed'], 0, 200);
@@ -339,7 +340,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     }
   } catch (err) {
     printer.stop();
-    result.error = err instanceof Error ? err.message : String(err);
+    result.error =
+      portProblem(err, 'npm start -- --keep-running') ?? (err instanceof Error ? err.message : String(err));
     printer.write(`\n  ✗ The demo stopped: ${result.error}\n`);
   } finally {
     await bot?.stop().catch(() => undefined);
@@ -381,9 +383,12 @@ async function waitUntil<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    // Ctrl-C during the script: stop here, and let the caller tear everything down.
+    if (signal?.aborted) throw new DemoStepError(`interrupted while waiting for ${what}`);
     const value = await check();
     if (value !== undefined && value !== null && value !== false) return value;
     if (performance.now() > deadline)
