@@ -191,14 +191,16 @@ export interface CreateLoggerOptions {
  * not escape either.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const base = options.base ?? { service: 'notebook-bot' };
+  const baseKeys = new Set(Object.keys(base));
   const opts: LoggerOptions = {
     level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     formatters: {
       // Runs before pino's serializers, on every line's own object and on child bindings.
-      log: (obj) => censorSecretKeys(obj),
+      log: (obj) => censorSecretKeys(withoutKeys(obj, baseKeys)),
       bindings: (bindings) => censorSecretKeys(bindings),
     },
-    base: options.base ?? { service: 'notebook-bot' },
+    base,
     ...(options.mixin ? { mixin: options.mixin } : {}),
     hooks: {
       streamWrite: (line) => redactSecrets(line),
@@ -212,4 +214,18 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   }
   const dest = options.destination ?? pino.destination({ sync: false });
   return pino(opts, dest as pino.DestinationStream);
+}
+
+/**
+ * A line's fields without the ones the logger already writes on every line (`base`): pino would
+ * write such a key twice (`"roles":…,"roles":…`), and JSON readers disagree on which one counts.
+ */
+function withoutKeys(obj: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    if (!Object.hasOwn(obj, key)) continue;
+    copy ??= { ...obj };
+    delete copy[key];
+  }
+  return copy ?? obj;
 }
