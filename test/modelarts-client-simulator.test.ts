@@ -213,10 +213,13 @@ describe('ModelArtsClient against the simulator', () => {
   });
 
   it('leaves a timed-out create to be found by a lookup, not re-sent', async () => {
-    const { client } = makeClient({ timeoutMs: 500 });
-    // The simulator processes the create, then answers too late: the instance exists.
+    const { client } = makeClient();
+    // The simulator processes the create, then answers too late: the instance exists. Only the
+    // create has a short timeout; the lookup keeps the default, ample on a loaded machine.
     sim.faults.delay({ count: 1, ms: 5000, operations: ['create'] });
-    expect(await rejection(client.createNotebook(createInput('sim-lost')))).toBeInstanceOf(ModelArtsTimeoutError);
+    expect(await rejection(client.createNotebook(createInput('sim-lost'), { timeoutMs: 500 }))).toBeInstanceOf(
+      ModelArtsTimeoutError,
+    );
     expect(sim.stats.calls.create).toBe(1);
     const found = await client.listAllNotebooks({ name: 'sim-lost' });
     expect(found.map((n) => n.name)).toEqual(['sim-lost']);

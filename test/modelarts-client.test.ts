@@ -695,9 +695,10 @@ describe('ModelArtsClient: errors', () => {
 
   it('retries a read after a timeout, with a per-call timeout override', async () => {
     const { client, calls } = makeClient({ timeoutMs: 60_000 });
-    // Generous enough for a loaded CI machine; the first answer comes far later.
-    fake.script({ ...ok(notebook()), delayMs: 5000 }, ok(notebook()));
-    await expect(client.showNotebook(ID, { timeoutMs: 500 })).resolves.toMatchObject({ id: ID });
+    // The first answer is held far past the per-call timeout; the second, prompt one must fit in
+    // it even on a loaded machine, hence 2 s rather than a tight figure.
+    fake.script({ ...ok(notebook()), delayMs: 10_000 }, ok(notebook()));
+    await expect(client.showNotebook(ID, { timeoutMs: 2000 })).resolves.toMatchObject({ id: ID });
     expect(calls.map((c) => [c.status, c.errorCode])).toEqual([
       [0, 'modelarts_timeout'],
       [200, undefined],
@@ -739,19 +740,31 @@ describe('ModelArtsClient: errors', () => {
     expect(err).toMatchObject({ name: 'AbortError' });
     expect(fake.requests).toHaveLength(1);
 
-    // The default sleep, with a long backoff that the abort must cut short.
-    const real = makeClient({ sleep: undefined as never, retryBaseMs: 60_000 });
-    fake.requests.length = 0;
+    // The default sleep, with a long backoff (10 s and more) that the abort must cut short: had
+    // it run out, a second request and a second backoff would follow. The client logs "modelarts
+    // retry" just before it sleeps: abort on the next turn, when the backoff has surely begun.
     const backoff = new AbortController();
-    fake.handler = () => {
-      setTimeout(() => backoff.abort(), 50); // by then the client is (almost surely) in its 30 s backoff
-      return { status: 503 };
-    };
-    const started = Date.now();
+    let backoffs = 0;
+    const retryLog = new Writable({
+      write(chunk, _enc, done) {
+        if (String(chunk).includes('"msg":"modelarts retry"')) {
+          backoffs += 1;
+          setImmediate(() => backoff.abort());
+        }
+        done();
+      },
+    });
+    const real = makeClient({
+      sleep: undefined as never,
+      retryBaseMs: 60_000,
+      logger: createLogger({ level: 'debug', destination: retryLog }),
+    });
+    fake.requests.length = 0;
+    fake.handler = () => ({ status: 503 });
     expect(await rejection(real.client.showNotebook(ID, { signal: backoff.signal }))).toMatchObject({
       name: 'AbortError',
     });
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(backoffs).toBe(1);
     expect(fake.requests).toHaveLength(1);
 
     fake.requests.length = 0;

@@ -12,8 +12,10 @@ import {
 import { type SimRequestOptions, simRequest } from '../src/simulator/signed-request.js';
 
 /**
- * The simulator must carry the benchmarks: 10,000 instances and 1,000 concurrent creates. The
- * time bounds are loose (shared 2-core CI machines); they catch accidental O(n²), not jitter.
+ * The simulator must carry the benchmarks: 10,000 instances and 1,000 concurrent creates, every
+ * page and every create answered correctly. How fast is for bench/ (lease-scan.ts lists 10,000
+ * notebooks, lifecycle.ts creates 1,000), not for a test on a shared 2-core machine; an
+ * accidental O(n²) still shows here as the test's timeout.
  */
 const pid = SIMULATOR_PROJECT_ID;
 const nb = `/v1/${pid}/notebooks`;
@@ -32,8 +34,7 @@ afterAll(async () => {
 const api = (o: SimRequestOptions) => simRequest(sim.url, { date: new Date(sim.clock.now()), dispatcher: agent, ...o });
 
 describe('simulator at benchmark scale', () => {
-  it('seeds 10,000 instances over HTTP and lists them page by page quickly', async () => {
-    const t0 = performance.now();
+  it('seeds 10,000 instances over HTTP and lists them page by page', async () => {
     const seeded = await request(`${sim.url}/__sim/seed`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -41,14 +42,11 @@ describe('simulator at benchmark scale', () => {
     });
     expect(seeded.statusCode).toBe(200);
     expect(((await seeded.body.json()) as { count: number }).count).toBe(10_000);
-    const seedMs = performance.now() - t0;
-    expect(seedMs).toBeLessThan(3_000);
 
     const first = await api({ path: nb, query: { limit: 50 } });
     expect(first.body).toMatchObject({ total: 10_000, pages: 200, size: 50, current: 0 });
 
     // Walk every page the way Terraform does: limit 50, offset advanced by the items returned.
-    const t1 = performance.now();
     const seen = new Set<string>();
     let offset = 0;
     for (;;) {
@@ -61,19 +59,18 @@ describe('simulator at benchmark scale', () => {
       if (page.data.length < 50) break;
       offset += page.data.length;
     }
-    const listMs = performance.now() - t1;
     expect(seen.size).toBe(10_000);
-    // 201 full scans with sorting, 10,000 rendered items in all.
-    expect(listMs).toBeLessThan(20_000);
 
-    const t2 = performance.now();
-    for (let i = 0; i < 20; i++) await api({ path: nb, query: { limit: 10, offset: i * 10, name: 'seed-99' } });
-    expect((performance.now() - t2) / 20).toBeLessThan(250);
+    // A name filter over all of them (fuzzy: seed-99, seed-990…, seed-9900…), page by page.
+    const filtered = (await api({ path: nb, query: { limit: 10, name: 'seed-99' } })).body as { total: number };
+    expect(filtered.total).toBeGreaterThan(0);
+    expect(filtered.total).toBeLessThan(10_000);
+    for (let i = 0; i < 20; i++) {
+      expect((await api({ path: nb, query: { limit: 10, offset: i * 10, name: 'seed-99' } })).status).toBe(200);
+    }
 
-    const t3 = performance.now();
     const id = [...seen][1234]!;
     for (let i = 0; i < 100; i++) expect((await api({ path: `${nb}/${id}` })).status).toBe(200);
-    expect((performance.now() - t3) / 100).toBeLessThan(50);
   }, 60_000);
 
   it('serves 1,000 concurrent creates, each once, with unique ids', async () => {
@@ -84,15 +81,12 @@ describe('simulator at benchmark scale', () => {
       image_id: SIMULATOR_DEFAULT_IMAGE_ID,
       volume: { category: 'EVS', ownership: 'MANAGED' },
     });
-    const t0 = performance.now();
     const results = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => api({ method: 'POST', path: nb, body: body(i) })),
     );
-    const ms = performance.now() - t0;
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(new Set(results.map((r) => (r.body as NotebookView).id)).size).toBe(1000);
     expect(sim.instances.count()).toBe(1000);
     expect(sim.stats.calls.create).toBe(1000);
-    expect(ms).toBeLessThan(30_000);
   }, 60_000);
 });

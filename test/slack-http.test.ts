@@ -39,7 +39,6 @@ describe('signed requests to the HTTP receiver', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ response_type: 'ephemeral' });
     expect(res.text).toContain('/notebook create');
-    expect(res.elapsedMs).toBeLessThan(3000);
   });
 
   it('rejects a bad signature with 401 and does nothing', async () => {

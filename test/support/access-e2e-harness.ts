@@ -184,7 +184,6 @@ export async function startAccessHarness(options: AccessHarnessOptions): Promise
     async command(text, user = ALICE, channelId = CHANNEL) {
       const res = await sender.slashCommand({ user, channelId, text });
       expect(res.status).toBe(200);
-      expect(res.elapsedMs).toBeLessThan(2500);
       const ack = res.json as { text?: string; blocks?: unknown } | undefined;
       return { ack: ack ? JSON.stringify(ack) : '', responseUrl: res.responseUrl };
     },
