@@ -18,8 +18,12 @@ describe('Dockerfile', () => {
     const argv = JSON.parse(`[${cmd}]`) as string[];
     // `exec`: npm's shell becomes node, so a signal npm forwards (SIGINT, SIGTERM) reaches the bot.
     expect(`exec ${argv.join(' ')}`).toBe(pkg.scripts['start']);
-    // npm start compiles first; the image compiled in its build stage.
-    expect(pkg.scripts['prestart']).toMatch(/build/);
+    // npm start compiles first (through a script that announces the first, long compile); the
+    // image compiled in its build stage.
+    const prestart = pkg.scripts['prestart'] ?? '';
+    const script = /^sh (scripts\/[\w.-]+\.sh)$/.exec(prestart)?.[1];
+    expect(script ? read(script) : prestart).toMatch(/npm run --silent build:incremental/);
+    for (const pre of ['predemo', 'predoctor']) expect(pkg.scripts[pre]).toBe(prestart);
     expect(dockerfile).toMatch(/RUN npm run build/);
   });
 
