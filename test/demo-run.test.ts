@@ -88,7 +88,9 @@ describe('the scripted demo', () => {
     expect(out).toMatch(
       /\[Open JupyterLab → https:\/\/authoring-modelarts-cn-north-4\.huaweicloud\.com\/[0-9a-f-]+\/lab\]/,
     );
-    expect(out).toMatch(/stops in 29 min/);
+    // 29 min when the scan runs within a real second of the jump (×60): not asserted, a busy
+    // machine may read 28.
+    expect(out).toMatch(/stops in \d+ min \(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)/);
     expect(out).toContain('[Extend +1 h] [Extend +4 h] [Stop now] [Dismiss]');
     expect(out).toContain('@alice clicks [Extend +1 h]');
     expect(out).toMatch(/@alice extended by 1 h: it now stops \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
