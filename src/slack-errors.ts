@@ -69,6 +69,9 @@ const PERMANENT_CODES: ReadonlyMap<string, SlackPermanentScope> = new Map<string
     'two_factor_setup_required',
   ]),
   ...scope('request', [
+    // A user group or channel id that does not exist (a typo in the policy, say).
+    'no_such_subteam',
+    'subteam_not_found',
     'invalid_blocks',
     'invalid_blocks_format',
     'invalid_attachments',

@@ -190,6 +190,9 @@ it('SIGTERM mid-poll hands the job back at once: a fresh worker finishes it, one
   const job = await h.queue.queue.getJob(op.opId);
   expect(job?.stalledCounter).toBe(0);
   expect(job?.attemptsMade).toBe(1);
+  // The thread reply goes through the Slack queue after the job: wait for it, then count.
+  await h.slack.waitFor(() => h.replies(statusTs).length >= 1);
+  await new Promise((r) => setTimeout(r, 500));
   expect(h.replies(statusTs)).toHaveLength(1);
   expect(h.sim.stats.calls.start).toBe(1);
   await kill(second.child);
