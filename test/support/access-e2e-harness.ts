@@ -171,6 +171,8 @@ export async function startAccessHarness(options: AccessHarnessOptions): Promise
       }),
 
     async reset() {
+      // Operations a test queued but never ran (no worker) must not run in the next test's worker.
+      await stack.queue.queue.obliterate({ force: true });
       sim.reset();
       slack.reset();
       enqueued.length = 0;
