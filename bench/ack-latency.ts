@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
+import { CREATE_ACTIONS, CREATE_BLOCKS } from '../src/messages/create-modal.js';
+import { HOME_ACTIONS } from '../src/messages/home.js';
 import { startLocalRedis } from '../src/ops/local-redis.js';
 import { SIMULATOR_DEFAULT_FLAVOR } from '../src/simulator/index.js';
-import { CREATE_ACTIONS, CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
-import { HOME_ACTIONS } from '../src/slack/blocks/home.js';
 import {
   type SenderResponse,
   SlackSender,

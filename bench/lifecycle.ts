@@ -28,6 +28,7 @@ import { Redis } from 'ioredis';
 import { ScaledClock } from '../src/clock.js';
 import { createOperationQueue, DEFAULT_POLL_TIMING } from '../src/jobs/index.js';
 import type { CreateOperation } from '../src/jobs/types.js';
+import { queuedOperationStatus, renderOperationStatus } from '../src/messages/operation-status.js';
 import { startLocalRedis } from '../src/ops/local-redis.js';
 import {
   createSimulator,
@@ -35,7 +36,6 @@ import {
   SIMULATOR_DEFAULT_FLAVOR,
   SIMULATOR_DEFAULT_IMAGE_ID,
 } from '../src/simulator/index.js';
-import { queuedOperationStatus, renderOperationStatus } from '../src/slack/blocks/status.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { startChild } from './support/child.js';
 import { machineCpuMs, othersPercent, procCpuMs, procMemory } from './support/machine.js';

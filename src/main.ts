@@ -21,10 +21,10 @@ import { runDemo } from './demo/run-demo.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { ConfigError } from './errors.js';
 import { redactSecrets } from './logger.js';
+import { slackErrorCode } from './messages/slack-errors.js';
 import { RedisServerMissingError } from './ops/local-redis.js';
 import { portProblem } from './ops/port-problem.js';
 import { SlackConnectionError } from './slack/socket-mode.js';
-import { slackErrorCode } from './slack-errors.js';
 
 const USAGE = `Usage: node dist/main.js [run|demo|doctor] [options]   (npm start / npm run demo / npm run doctor)
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LEASE_ACTION_IDS } from '../src/leases/blocks.js';
-import { HOME_ACTIONS } from '../src/slack/blocks/home.js';
-import { encodePick } from '../src/slack/forms/pick-value.js';
+import { HOME_ACTIONS } from '../src/messages/home.js';
+import { LEASE_ACTION_IDS } from '../src/messages/lease-blocks.js';
+import { encodePick } from '../src/messages/pick-value.js';
 import {
   type AccessHarness,
   ADMIN,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { APPROVAL_BLOCK_ID, APPROVE_ACTION_ID, DENY_ACTION_ID } from '../src/access/approvals.js';
-import { LEASE_ACTION_IDS } from '../src/leases/blocks.js';
-import { CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
+import { CREATE_BLOCKS } from '../src/messages/create-modal.js';
+import { LEASE_ACTION_IDS } from '../src/messages/lease-blocks.js';
 import type { RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { state, type UserRef } from '../src/slack-stand-in/slack-sender.js';
 import {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { APPROVAL_BLOCK_ID, APPROVE_ACTION_ID, DENY_ACTION_ID } from '../src/access/approvals.js';
 import { createLeaseWatcher } from '../src/leases/watcher.js';
-import { START_BLOCKS } from '../src/slack/blocks/start-modal.js';
+import { START_BLOCKS } from '../src/messages/start-modal.js';
 import type { RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { state, type UserRef, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
 import {

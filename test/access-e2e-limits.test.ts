@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { INPUT_LIMITS } from '../src/access/input-guard.js';
-import { LEASE_ACTION_IDS } from '../src/leases/blocks.js';
-import { CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
-import { HOME_ACTIONS } from '../src/slack/blocks/home.js';
-import { encodePick } from '../src/slack/forms/pick-value.js';
+import { CREATE_BLOCKS } from '../src/messages/create-modal.js';
+import { HOME_ACTIONS } from '../src/messages/home.js';
+import { LEASE_ACTION_IDS } from '../src/messages/lease-blocks.js';
+import { encodePick } from '../src/messages/pick-value.js';
 import { type StateValues, state, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
 import {
   type AccessHarness,

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  clipText,
-  escapeMrkdwn,
   guardActionValue,
   guardCommandText,
   guardFreeText,
   guardHookScript,
   guardPayloadSize,
   INPUT_LIMITS,
-  mention,
-  mrkdwnCode,
 } from '../src/access/input-guard.js';
 import { ValidationError } from '../src/errors.js';
-import { escapeMrkdwn as slackEscape } from '../src/slack/escape.js';
+import {
+  truncate as clipText,
+  escapeMrkdwn,
+  mention,
+  codeSpan as mrkdwnCode,
+  escapeMrkdwn as slackEscape,
+} from '../src/messages/format.js';
 
 describe('escapeMrkdwn', () => {
   it('neutralises every Slack control sequence and &<>', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findButton, formValues } from '../src/demo/slack-user.js';
 import { blocksToLines, formatEntry, mrkdwnToText, renderCall, type TranscriptNames } from '../src/demo/transcript.js';
-import { buildCreateModal } from '../src/slack/blocks/create-modal.js';
+import { buildCreateModal } from '../src/messages/create-modal.js';
 import type { RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 
 const names: TranscriptNames = {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { STALLED_CHECK_INTERVAL_MS, STEP_LOCK_DURATION_MS } from '../src/jobs/worker.js';
-import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/slack/blocks/status.js';
+import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/messages/operation-status.js';
 import {
   BOT_TOKEN,
   createOp,

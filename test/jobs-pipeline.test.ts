@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../src/access/types.js';
+import { slackDate } from '../src/messages/format.js';
+import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/messages/operation-status.js';
 import { MAX_LEASE_MS } from '../src/modelarts/schemas.js';
-import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/slack/blocks/status.js';
-import { slackDate } from '../src/slack/format.js';
 import type { NotebookRecord } from '../src/store/notebooks.js';
 import { NotebookStore } from '../src/store/notebooks.js';
 import {

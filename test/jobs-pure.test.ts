@@ -11,13 +11,7 @@ import {
   transientRetryDelay,
 } from '../src/jobs/polling.js';
 import { jobIdForOp } from '../src/jobs/queues.js';
-import {
-  ModelArtsApiError,
-  ModelArtsNotFoundError,
-  ModelArtsServerError,
-  ModelArtsTimeoutError,
-} from '../src/modelarts/errors.js';
-import { type Notebook, NotebookSchema } from '../src/modelarts/schemas.js';
+import { escapeMrkdwn } from '../src/messages/format.js';
 import {
   OPEN_JUPYTERLAB_ACTION_ID,
   type OperationStatus,
@@ -27,8 +21,14 @@ import {
   STATUS_BLOCK_ID,
   safeNotebookUrl,
   stepsFromActionProgress,
-} from '../src/slack/blocks/status.js';
-import { escapeMrkdwn } from '../src/slack/escape.js';
+} from '../src/messages/operation-status.js';
+import {
+  ModelArtsApiError,
+  ModelArtsNotFoundError,
+  ModelArtsServerError,
+  ModelArtsTimeoutError,
+} from '../src/modelarts/errors.js';
+import { type Notebook, NotebookSchema } from '../src/modelarts/schemas.js';
 
 const nb = (fields: Record<string, unknown>): Notebook => NotebookSchema.parse({ id: 'nb-1', ...fields });
 

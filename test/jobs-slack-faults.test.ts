@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/slack/blocks/status.js';
+import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/messages/operation-status.js';
 import type { RecordedCall, SlackFault } from '../src/slack-stand-in/fake-slack-api.js';
 import type { ViewPayload } from '../src/slack-stand-in/slack-sender.js';
 import { createFormValues } from './support/create-form.js';

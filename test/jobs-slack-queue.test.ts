@@ -9,7 +9,7 @@ import {
   type SlackWorkerOptions,
 } from '../src/jobs/slack-notifier.js';
 import { createLogger } from '../src/logger.js';
-import { renderOperationStatus } from '../src/slack/blocks/status.js';
+import { renderOperationStatus } from '../src/messages/operation-status.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { deletePrefix, newRedis, uniquePrefix } from './support/redis.js';
 import { waitUntil } from './support/stack.js';

@@ -7,7 +7,6 @@ import { defaultPolicy } from '../src/access/policy.js';
 import { ManualClock } from '../src/clock.js';
 import { createOperationQueue, jobIdForOp, type OperationQueueHandle } from '../src/jobs/index.js';
 import { type LeaseActionDeps, registerLeaseActions } from '../src/leases/actions.js';
-import { ACTIONS_BLOCK_PREFIX, NOTICE_BLOCK_PREFIX } from '../src/leases/blocks.js';
 import {
   createLeaseWatcher,
   type LeaseNoticeEvent,
@@ -15,6 +14,7 @@ import {
   type LeaseWatcherOptions,
 } from '../src/leases/watcher.js';
 import { createLogger } from '../src/logger.js';
+import { ACTIONS_BLOCK_PREFIX, NOTICE_BLOCK_PREFIX } from '../src/messages/lease-blocks.js';
 import type { ModelArtsClient } from '../src/modelarts/client.js';
 import { createSimulator, type Simulator } from '../src/simulator/index.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';

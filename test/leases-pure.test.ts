@@ -1,8 +1,11 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
+import { classifySlackError } from '../src/leases/slack-post.js';
+import { slackDate } from '../src/messages/format.js';
 import {
   ACTIONS_BLOCK_PREFIX,
   decodeLeaseActionValue,
+  describeLeaseEnd,
   encodeLeaseActionValue,
   LEASE_ACTION_IDS,
   leaseEndedMessage,
@@ -11,18 +14,15 @@ import {
   leaseWarningMessage,
   MAX_MESSAGE_BLOCKS,
   withLeaseOutcome,
-} from '../src/leases/blocks.js';
+} from '../src/messages/lease-blocks.js';
 import {
-  describeLeaseEnd,
   leaseFromApi,
   leaseKey,
   planExtension,
   planWarning,
   renewalDurationMs,
   timeLeftMs,
-} from '../src/leases/lease-math.js';
-import { classifySlackError } from '../src/leases/slack-post.js';
-import { slackDate } from '../src/slack/format.js';
+} from '../src/modelarts/lease-math.js';
 
 const H = 3_600_000;
 const M = 60_000;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACTIONS_BLOCK_PREFIX, LEASE_ACTION_IDS } from '../src/leases/blocks.js';
-import { leaseKey } from '../src/leases/lease-math.js';
 import { LeaseState } from '../src/leases/state.js';
+import { ACTIONS_BLOCK_PREFIX, LEASE_ACTION_IDS } from '../src/messages/lease-blocks.js';
+import { leaseKey } from '../src/modelarts/lease-math.js';
 import { CHANNEL, createHarness, DEFAULT_CHANNEL, H, type Harness, M, OWNER, THREAD } from './leases-harness.js';
 
 describe('lease watch: scan and notices', () => {

@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { CREATE_BLOCKS } from '../src/messages/create-modal.js';
 import { ModelArtsClient } from '../src/modelarts/client.js';
 import { ModelArtsAuthError } from '../src/modelarts/errors.js';
-import { CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
 import { state } from '../src/slack-stand-in/slack-sender.js';
 import {
   type AccessHarness,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HOME_ACTIONS } from '../src/slack/blocks/home.js';
+import { HOME_ACTIONS } from '../src/messages/home.js';
 import type { ViewPayload } from '../src/slack-stand-in/slack-sender.js';
 import { ALICE, BOB, CHANNEL, type SlackHarness, startSlackHarness, waitUntil } from './support/slack-harness.js';
 

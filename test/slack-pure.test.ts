@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/errors.js';
 import { createLogger, type Logger } from '../src/logger.js';
-import { ModelArtsTimeoutError } from '../src/modelarts/errors.js';
+import type { CatalogFlavor, CatalogImage } from '../src/messages/catalog-options.js';
 import {
   buildFlavorOptions,
   buildImageOptions,
@@ -10,26 +10,32 @@ import {
   memoryGb,
   normalizeArch,
   pickDefaultImage,
-} from '../src/slack/blocks/catalog-options.js';
-import { buildCreateModal, CREATE_BLOCKS } from '../src/slack/blocks/create-modal.js';
-import { buildHelpMessage } from '../src/slack/blocks/help.js';
-import { buildHomeView, HOME_ACTIONS } from '../src/slack/blocks/home.js';
-import { buildListMessage, buildStatusMessage } from '../src/slack/blocks/notebook-blocks.js';
-import { buildDeleteConfirmMessage, buildPickerMessage } from '../src/slack/blocks/picker.js';
-import { buildStartModal } from '../src/slack/blocks/start-modal.js';
-import type { CatalogFlavor, CatalogImage } from '../src/slack/catalog.js';
-import { MAX_COMMAND_TEXT, parseCommand, SUBCOMMANDS } from '../src/slack/command.js';
+} from '../src/messages/catalog-options.js';
+import { buildCreateModal, CREATE_BLOCKS } from '../src/messages/create-modal.js';
+import {
+  codeSpan,
+  escapeKeepingDates,
+  escapeMrkdwn,
+  formatDuration,
+  mrkdwnToPlain,
+  slackDate,
+} from '../src/messages/format.js';
+import { buildHelpMessage, SUBCOMMANDS } from '../src/messages/help.js';
+import { buildHomeView, HOME_ACTIONS } from '../src/messages/home.js';
+import { decodeMetadata, encodeMetadata } from '../src/messages/metadata.js';
+import { buildListMessage, buildStatusMessage } from '../src/messages/notebook-blocks.js';
+import { type NotebookSummary, safeUrl, summarize } from '../src/messages/notebook-summary.js';
+import { decodePick, encodePick } from '../src/messages/pick-value.js';
+import { buildDeleteConfirmMessage, buildPickerMessage } from '../src/messages/picker.js';
+import { buildStartModal } from '../src/messages/start-modal.js';
+import { userMessageFor } from '../src/messages/user-error.js';
+import { ModelArtsTimeoutError } from '../src/modelarts/errors.js';
+import { MAX_COMMAND_TEXT, parseCommand } from '../src/slack/command.js';
 import { durationArgument, parseDuration, parseLeaseDuration } from '../src/slack/duration.js';
-import { codeSpan, escapeMrkdwn, mrkdwnToPlain } from '../src/slack/escape.js';
-import { escapeKeepingDates, formatDuration, slackDate } from '../src/slack/format.js';
 import { readCreateForm, validateCreateDraft } from '../src/slack/forms/create-form.js';
-import { decodeMetadata, encodeMetadata } from '../src/slack/forms/metadata.js';
-import { decodePick, encodePick } from '../src/slack/forms/pick-value.js';
 import { issuesToErrors } from '../src/slack/forms/view-values.js';
 import { operationId } from '../src/slack/ids.js';
 import { slackLogger } from '../src/slack/logger-adapter.js';
-import { type NotebookSummary, safeUrl, summarize } from '../src/slack/notebook-summary.js';
-import { userMessageFor } from '../src/slack/user-error.js';
 import { type StateValues, state } from '../src/slack-stand-in/slack-sender.js';
 
 const H = 3_600_000;

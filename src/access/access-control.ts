@@ -2,12 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { codeSpan, formatDuration, mention } from '../messages/format.js';
 import { MAX_LEASE_MS } from '../modelarts/schemas.js';
-import { formatDuration } from '../slack/format.js';
 import type { NotebookStore } from '../store/notebooks.js';
 import { type AuditTrail, createAuditTrail } from './audit.js';
 import { createIdentityDirectory, type IdentityDirectory } from './identities.js';
-import { mention, mrkdwnCode } from './input-guard.js';
 import { createMembershipResolver, type MembershipResolver } from './membership.js';
 import {
   type FlavorCategoryResolver,
@@ -208,18 +207,18 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
         if (nb.creator) {
           return refuse(
             RULES.unowned,
-            `${mrkdwnCode(nb.name)} was created in ModelArts by IAM user ${mrkdwnCode(nb.creator)}, who is not linked to anyone in Slack, so it is read-only here. If ${mrkdwnCode(nb.creator)} is you, ask to be linked with ${mrkdwnCode(`/notebook link ${nb.creator}`)} (an admin approves it); otherwise ask ${contact} to adopt it for its owner (${mrkdwnCode(`/notebook adopt ${nb.name} @owner`)}).`,
+            `${codeSpan(nb.name)} was created in ModelArts by IAM user ${codeSpan(nb.creator)}, who is not linked to anyone in Slack, so it is read-only here. If ${codeSpan(nb.creator)} is you, ask to be linked with ${codeSpan(`/notebook link ${nb.creator}`)} (an admin approves it); otherwise ask ${contact} to adopt it for its owner (${codeSpan(`/notebook adopt ${nb.name} @owner`)}).`,
           );
         }
         return refuse(
           RULES.unowned,
-          `${mrkdwnCode(nb.name)} was not created through the bot, so it is read-only until an admin adopts it (${mrkdwnCode(`/notebook adopt ${nb.name}`)}). Ask ${contact}.`,
+          `${codeSpan(nb.name)} was not created through the bot, so it is read-only until an admin adopts it (${codeSpan(`/notebook adopt ${nb.name}`)}). Ask ${contact}.`,
         );
       }
       if (nb.ownerId !== userId) {
         return refuse(
           RULES.ownership,
-          `${mrkdwnCode(nb.name)} belongs to ${mention(nb.ownerId)}: only its owner or an admin can ${action} it. Ask ${mention(nb.ownerId)} or an admin (${contact}).`,
+          `${codeSpan(nb.name)} belongs to ${mention(nb.ownerId)}: only its owner or an admin can ${action} it. Ask ${mention(nb.ownerId)} or an admin (${contact}).`,
         );
       }
     }
@@ -228,7 +227,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     if (req.flavor && PICKS_FLAVOR.has(action) && !(await flavorAllowed(userId, req.flavor))) {
       return refuse(
         RULES.flavor,
-        `You may not use flavor ${mrkdwnCode(req.flavor)}. Pick another flavor, or ask ${contact} for access.`,
+        `You may not use flavor ${codeSpan(req.flavor)}. Pick another flavor, or ask ${contact} for access.`,
       );
     }
 

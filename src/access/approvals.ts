@@ -6,10 +6,10 @@ import { type Clock, systemClock } from '../clock.js';
 import { BotError, ConfigError } from '../errors.js';
 import type { EnqueueResult, Operation, OperationQueue, Requester } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
-import { formatDuration, slackDate } from '../slack/format.js';
+import { codeSpan, escapeMrkdwn, formatDuration, mention, slackDate } from '../messages/format.js';
 import type { AccessControlService } from './access-control.js';
 import type { LinkResult } from './identities.js';
-import { escapeMrkdwn, guardActionValue, mention, mrkdwnCode } from './input-guard.js';
+import { guardActionValue } from './input-guard.js';
 import { RedisScript } from './redis-script.js';
 import type { Decision } from './types.js';
 
@@ -509,7 +509,7 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
   /** An approved link request: make the link (unless someone else got the IAM user meanwhile). */
   async function approveLink(record: ApprovalRecord, req: LinkRequest, adminId: string): Promise<DecideResult> {
     const result = await access.identities.link({ slackUserId: req.requester.userId, iam: req.iam, by: adminId });
-    const iam = mrkdwnCode(req.iam);
+    const iam = codeSpan(req.iam);
     if (result.kind === 'taken') {
       await updateRequestMessage(
         record,
@@ -527,7 +527,7 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
       );
       await tellRequester(
         record,
-        `:white_check_mark: ${mention(adminId)} linked you to IAM user ${iam}. Notebooks it created are yours now: ${mrkdwnCode('/notebook list')} shows them.`,
+        `:white_check_mark: ${mention(adminId)} linked you to IAM user ${iam}. Notebooks it created are yours now: ${codeSpan('/notebook list')} shows them.`,
         'outcome',
       );
     }
@@ -557,7 +557,7 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
         elements: [
           {
             type: 'mrkdwn',
-            text: `Rule ${mrkdwnCode(record.rule)} · expires ${slackDate(record.expiresAt)} · request ${mrkdwnCode(record.id)}`,
+            text: `Rule ${codeSpan(record.rule)} · expires ${slackDate(record.expiresAt)} · request ${codeSpan(record.id)}`,
           },
         ],
       },
@@ -677,7 +677,7 @@ function replyText(result: DecideResult, adminContact: string): string | undefin
 
 /** "create notebook `nb` (flavor `x`, lease 8 h)" — escaped mrkdwn, or plain for notification text. */
 export function describeOperation(op: HeldRequest, options: { plain?: boolean } = {}): string {
-  const code = (s: string) => (options.plain ? escapeMrkdwn(s) : mrkdwnCode(s));
+  const code = (s: string) => (options.plain ? escapeMrkdwn(s) : codeSpan(s));
   switch (op.kind) {
     case 'link':
       return `be linked to IAM user ${code(op.iam)} (notebooks it created become theirs in Slack)`;

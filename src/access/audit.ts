@@ -2,8 +2,7 @@ import type { types } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { type Logger, redactSecrets } from '../logger.js';
-import { slackDate } from '../slack/format.js';
-import { clipText, escapeMrkdwn, isSlackUserId, mention, mrkdwnCode } from './input-guard.js';
+import { codeSpan, escapeMrkdwn, isSlackUserId, mention, slackDate, truncate } from '../messages/format.js';
 import type { AuditEntry } from './types.js';
 
 type KnownBlock = types.KnownBlock;
@@ -121,7 +120,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
 }
 
 function sanitise(entry: AuditEntry & { at: number }): AuditEntry & { at: number } {
-  const text = (v: string | undefined) => (v === undefined ? undefined : clipText(redactSecrets(v), FIELD_MAX_CHARS));
+  const text = (v: string | undefined) => (v === undefined ? undefined : truncate(redactSecrets(v), FIELD_MAX_CHARS));
   return {
     userId: text(entry.userId) ?? '',
     action: text(String(entry.action)) ?? '',
@@ -188,7 +187,7 @@ export function renderAuditBlocks(
   entries: readonly StoredAuditEntry[],
   options: RenderAuditOptions = {},
 ): KnownBlock[] {
-  const title = options.notebook ? `Audit trail: ${clipText(options.notebook, 100)}` : 'Audit trail';
+  const title = options.notebook ? `Audit trail: ${truncate(options.notebook, 100)}` : 'Audit trail';
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: title, emoji: true } }];
   if (entries.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_No audit entries._' } });
@@ -221,16 +220,16 @@ export function renderAuditBlocks(
 function renderLine(e: StoredAuditEntry): string {
   // To the second: the trail orders events that are often a few seconds apart.
   const when = slackDate(e.at, '{date_short_pretty} {time_secs}');
-  const who = isSlackUserId(e.userId) ? mention(e.userId) : escapeMrkdwn(clipText(e.userId, 40));
+  const who = isSlackUserId(e.userId) ? mention(e.userId) : escapeMrkdwn(truncate(e.userId, 40));
   const notebook = e.notebookName ?? e.notebookId;
   const parts = [
     `• ${when}`,
     who,
-    `*${escapeMrkdwn(clipText(String(e.action), 40))}*`,
-    ...(notebook ? [mrkdwnCode(notebook, 80)] : []),
+    `*${escapeMrkdwn(truncate(String(e.action), 40))}*`,
+    ...(notebook ? [codeSpan(notebook, 80)] : []),
     `— ${OUTCOME_LABEL[e.outcome] ?? escapeMrkdwn(e.outcome)}`,
-    ...(e.rule ? [`(${escapeMrkdwn(clipText(e.rule, 60))})`] : []),
+    ...(e.rule ? [`(${escapeMrkdwn(truncate(e.rule, 60))})`] : []),
   ];
-  const detail = e.detail ? `: ${escapeMrkdwn(clipText(e.detail.replace(/\s+/g, ' '), 200))}` : '';
+  const detail = e.detail ? `: ${escapeMrkdwn(truncate(e.detail.replace(/\s+/g, ' '), 200))}` : '';
   return `${parts.join(' ')}${detail}`;
 }

@@ -11,6 +11,7 @@
  * composition root (src/app) builds `createApprovals`, passes it to the Slack app as
  * `onApprovalRequired` and to `registerApprovalActions`, and sweeps `expireApprovals` every minute.
  */
+
 export { type AccessControlOptions, type AccessControlService, createAccessControl, RULES } from './access-control.js';
 export {
   APPROVAL_BLOCK_ID,
@@ -58,19 +59,12 @@ export {
   type UnlinkResult,
 } from './identities.js';
 export {
-  clipText,
-  escapeMrkdwn,
   guardActionValue,
   guardCommandText,
   guardFreeText,
   guardHookScript,
   guardPayloadSize,
   INPUT_LIMITS,
-  isSlackChannelId,
-  isSlackGroupId,
-  isSlackUserId,
-  mention,
-  mrkdwnCode,
 } from './input-guard.js';
 export {
   createMembershipResolver,

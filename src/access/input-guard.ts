@@ -1,5 +1,4 @@
 import { ValidationError } from '../errors.js';
-import { escapeMrkdwn } from '../slack/escape.js';
 
 /**
  * Limits on what people may send the bot, and the one escaping function for putting their text
@@ -115,59 +114,4 @@ export function guardFreeText(text: string, field: string, maxChars: number = IN
   if (value.length > maxChars) fail(field, `must be at most ${maxChars} characters`);
   if (CONTROL.test(value) || hasLoneSurrogate(value)) fail(field, 'must be printable text');
   return value;
-}
-
-/**
- * The one mrkdwn escaper: `&`, `<`, `>` (which neutralises `<!channel>`, `<!here>`, `<@U…>`,
- * `<#C…>`, `<http…|…>`) and a word joiner in bare `@channel`/`@here`/`@everyone`. It lives in
- * src/slack/escape.ts (the Slack side's builders use it too); re-exported here so access code
- * and its callers have one import for input safety.
- */
-export { escapeMrkdwn };
-
-/**
- * Puts user text in an inline code span: escaped, line breaks flattened, backticks replaced,
- * cut to `maxChars` (so one long name cannot blow a section's 3000-character limit).
- */
-export function mrkdwnCode(text: string, maxChars = 200): string {
-  // Slack cannot escape a backtick inside a code span; a look-alike keeps the span intact.
-  const flat = clipText(text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ˋ'), maxChars);
-  return `\`${escapeMrkdwn(flat)}\``;
-}
-
-/** Shortens `text` to at most `maxChars` code points, ending with an ellipsis when cut (never splits a surrogate pair). */
-export function clipText(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  // Cut on a code point boundary so a surrogate pair is never split.
-  const chars = Array.from(text);
-  if (chars.length <= maxChars) return text;
-  return `${chars.slice(0, Math.max(0, maxChars - 1)).join('')}…`;
-}
-
-const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const SLACK_GROUP_ID = /^S[A-Z0-9]{2,}$/;
-const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
-
-/** True for a Slack user id (`U…`, or `W…` on Enterprise Grid). */
-export function isSlackUserId(id: string): boolean {
-  return SLACK_USER_ID.test(id);
-}
-/** True for a Slack user group id (`S…`). */
-export function isSlackGroupId(id: string): boolean {
-  return SLACK_GROUP_ID.test(id);
-}
-/** True for a Slack conversation id (`C…` public, `G…` private, `D…` direct message). */
-export function isSlackChannelId(id: string): boolean {
-  return SLACK_CHANNEL_ID.test(id);
-}
-
-/**
- * A mention for a Slack id we hold (`<@U…>`, `<!subteam^S…>`, `<#C…>`). Anything that is not a
- * well-formed id is escaped instead, so a forged id can never smuggle markup.
- */
-export function mention(id: string): string {
-  if (isSlackUserId(id)) return `<@${id}>`;
-  if (isSlackGroupId(id)) return `<!subteam^${id}>`;
-  if (isSlackChannelId(id)) return `<#${id}>`;
-  return escapeMrkdwn(id);
 }

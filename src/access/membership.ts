@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { decodeSlackError } from '../slack-errors.js';
-import { isSlackGroupId, isSlackUserId } from './input-guard.js';
+import { isSlackGroupId, isSlackUserId } from '../messages/format.js';
+import { decodeSlackError } from '../messages/slack-errors.js';
 import type { Principal } from './policy.js';
 
 /**

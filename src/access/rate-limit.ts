@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../slack/format.js';
+import { formatDuration } from '../messages/format.js';
 import { RedisScript } from './redis-script.js';
 import type { AccessControl } from './types.js';
 

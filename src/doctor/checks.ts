@@ -11,6 +11,7 @@ import { connectModelArts } from '../app/modelarts.js';
 import { checkEvictionPolicy, connectRedis, describeRedis, evictionWarning } from '../app/redis.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
+import { slackErrorCode } from '../messages/slack-errors.js';
 import {
   ModelArtsApiError,
   ModelArtsAuthError,
@@ -22,7 +23,6 @@ import {
 import { startLocalRedis } from '../ops/local-redis.js';
 import { slackLogger } from '../slack/logger-adapter.js';
 import { createSocketModeReceiver } from '../slack/socket-mode.js';
-import { slackErrorCode } from '../slack-errors.js';
 
 /** ✓ passed, ✗ failed (exit 1), ! worth knowing but not a failure, – not applicable. */
 export type Verdict = 'pass' | 'fail' | 'warn' | 'skip';
@@ -82,6 +82,12 @@ export async function checkRedis(config: Config, timeoutMs = 5000): Promise<Chec
     maxRetriesPerRequest: 1,
     logger: quietLogger(),
   });
+  // ioredis rejects a command with "Reached the max retries per request limit": the reason is in
+  // the connection's own error events.
+  let connectionError: Error | undefined;
+  redis.on('error', (e: Error) => {
+    connectionError = e;
+  });
   try {
     const pong = await withTimeout(redis.ping(), timeoutMs, where);
     if (pong !== 'PONG') return result(name, 'fail', `${where} answered PING with "${pong}"`);
@@ -105,9 +111,32 @@ export async function checkRedis(config: Config, timeoutMs = 5000): Promise<Chec
         `${where} refused the password (${message.split(' ')[0]}): check the password in REDIS_URL or REDIS_PASSWORD`,
       );
     }
-    return result(name, 'fail', `cannot reach ${where}: ${message}`);
+    return result(name, 'fail', redisUnreachable(where, connectionError ?? (err as Error), timeoutMs));
   } finally {
     redis.disconnect();
+  }
+}
+
+/** Why Redis did not answer, in plain words, with what to check. */
+export function redisUnreachable(where: string, err: Error, timeoutMs: number): string {
+  const code = (err as { code?: string }).code ?? /\b(E[A-Z]{4,})\b/.exec(err.message)?.[1];
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `nothing is listening at ${where} (connection refused): start Redis there, or fix REDIS_URL`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host of ${where} does not resolve (${code}): check the host name in REDIS_URL`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${where} cannot be reached (${code}): check the host, the port and any firewall between`;
+    case 'ECONNRESET':
+      return `${where} closed the connection (ECONNRESET): is it Redis, and does it want TLS (rediss://)?`;
+    default:
+      if (/timed out|timeout/i.test(err.message)) {
+        return `${where} did not answer within ${Math.round(timeoutMs / 1000)} s: check the host, the port and any firewall between`;
+      }
+      return `cannot reach ${where}: ${err.message.split('\n')[0]}`;
   }
 }
 

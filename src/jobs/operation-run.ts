@@ -2,9 +2,7 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { AuditEntry } from '../access/types.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { CallOptions } from '../modelarts/api.js';
-import { isNotFound, isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/errors.js';
-import type { Notebook } from '../modelarts/schemas.js';
+import { formatDuration } from '../messages/format.js';
 import {
   type OperationPhase,
   type OperationStatus,
@@ -14,9 +12,11 @@ import {
   renderSlowReply,
   safeNotebookUrl,
   stepsFromActionProgress,
-} from '../slack/blocks/status.js';
-import { formatDuration } from '../slack/format.js';
-import { decodeSlackError } from '../slack-errors.js';
+} from '../messages/operation-status.js';
+import { decodeSlackError } from '../messages/slack-errors.js';
+import type { CallOptions } from '../modelarts/api.js';
+import { isNotFound, isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/errors.js';
+import type { Notebook } from '../modelarts/schemas.js';
 import type { NotebookOrigin, NotebookRecord } from '../store/notebooks.js';
 import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';

@@ -1,5 +1,4 @@
-import { mention } from '../access/input-guard.js';
-import { formatDuration, slackDate } from '../slack/format.js';
+import { formatDuration, mention, slackDate } from '../messages/format.js';
 import type { OperationKind } from './types.js';
 
 /** What the notebook's thread says about one finished operation. */

@@ -14,30 +14,29 @@ import type {
   StopOperation,
 } from '../jobs/types.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { ModelArtsApi } from '../modelarts/api.js';
-import { isNotFound } from '../modelarts/errors.js';
-import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
-import { escapeMrkdwn } from '../slack/escape.js';
-import { formatDuration, slackDate } from '../slack/format.js';
-import type { NotebookStore } from '../store/notebooks.js';
+import { escapeMrkdwn, formatDuration, slackDate } from '../messages/format.js';
 import {
   decodeLeaseActionValue,
+  describeLeaseEnd,
   EXTEND_BUTTON_MS,
   LEASE_ACTION_IDS,
   type LeaseActionId,
   type LeaseActionValue,
   leaseOutcomeText,
   withLeaseOutcome,
-} from './blocks.js';
+} from '../messages/lease-blocks.js';
+import type { ModelArtsApi } from '../modelarts/api.js';
+import { isNotFound } from '../modelarts/errors.js';
 import {
-  describeLeaseEnd,
   type LeaseInfo,
   leaseEndsAt,
   leaseFromApi,
   leaseKey,
   planExtension,
   sameLease,
-} from './lease-math.js';
+} from '../modelarts/lease-math.js';
+import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
+import type { NotebookStore } from '../store/notebooks.js';
 import { LeaseState } from './state.js';
 
 /** What the lease buttons need. */

@@ -5,9 +5,10 @@
  * Composition root: `createLeaseWatcher(...)` in the scheduler role (`start()` on boot, `stop()`
  * on SIGTERM), `registerLeaseActions(app, ...)` in the web role.
  */
+
+export * from '../messages/lease-blocks.js';
+export * from '../modelarts/lease-math.js';
 export { type LeaseActionDeps, type LeaseApprovals, leaseOpId, registerLeaseActions } from './actions.js';
-export * from './blocks.js';
-export * from './lease-math.js';
 export { type LeaseWatchSettings, leaseWatchSettings } from './settings.js';
 export { LeaseState } from './state.js';
 export {

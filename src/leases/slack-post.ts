@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { decodeSlackError } from '../slack-errors.js';
-import type { LeaseMessage } from './blocks.js';
+import type { LeaseMessage } from '../messages/lease-blocks.js';
+import { decodeSlackError } from '../messages/slack-errors.js';
 
 /**
  * Posting one lease message, with Slack's failures sorted into what the watcher does next:

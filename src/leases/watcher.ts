@@ -6,10 +6,6 @@ import type { IdentityDirectory } from '../access/identities.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { ModelArtsApi } from '../modelarts/api.js';
-import { isNotFound } from '../modelarts/errors.js';
-import { type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
-import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
 import {
   type LeaseMessage,
   type LeaseNoticeItem,
@@ -17,7 +13,9 @@ import {
   leaseEndedMessage,
   leaseWarningDigest,
   leaseWarningMessage,
-} from './blocks.js';
+} from '../messages/lease-blocks.js';
+import type { ModelArtsApi } from '../modelarts/api.js';
+import { isNotFound } from '../modelarts/errors.js';
 import {
   type LeaseInfo,
   leaseEndsAt,
@@ -26,7 +24,9 @@ import {
   planWarning,
   sameLease,
   timeLeftMs,
-} from './lease-math.js';
+} from '../modelarts/lease-math.js';
+import { type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
+import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
 import { type PostOutcome, postLeaseMessage } from './slack-post.js';
 import { LeaseState, type RunningEntry } from './state.js';
 

@@ -9,8 +9,8 @@ import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import type { OperationQueue } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import type { CreateDefaults } from '../messages/create-modal.js';
 import type { ModelArtsApi } from '../modelarts/api.js';
-import type { CreateDefaults } from './blocks/create-modal.js';
 import { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 import {
   DEFAULT_TIMING,

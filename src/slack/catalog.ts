@@ -1,30 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import type { CatalogFlavor, CatalogImage } from '../messages/catalog-options.js';
 import type { ModelArtsApi } from '../modelarts/api.js';
-import type { Flavor, Image } from '../modelarts/schemas.js';
-
-/** The flavor fields the Slack surface uses (kept small in Redis). */
-export type CatalogFlavor = Pick<
-  Flavor,
-  'id' | 'name' | 'arch' | 'category' | 'vcpus' | 'memory' | 'gpu' | 'sold_out' | 'free'
-> & {
-  /** Ascend NPUs (not in the documented schema, but sent by the service). */
-  ascend?: { npu?: number; npu_memory?: number | string; type?: string };
-};
-/** The image fields the Slack surface uses. */
-export type CatalogImage = Pick<
-  Image,
-  | 'id'
-  | 'name'
-  | 'tag'
-  | 'arch'
-  | 'type'
-  | 'create_at'
-  | 'update_at'
-  | 'resource_categories'
-  | 'support_res_categories'
-  | 'dev_services'
->;
+import type { Flavor } from '../modelarts/schemas.js';
 
 /** A cached list and when it was fetched; `stale` when older than the TTL (served while refreshing). */
 export interface CatalogEntry<T> {

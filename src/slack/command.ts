@@ -32,60 +32,6 @@ export type ParsedCommand =
   | { kind: 'who' }
   | { kind: 'error'; message: string };
 
-/** One line of help per subcommand, each with an example (the help message renders these). */
-export const SUBCOMMANDS: ReadonlyArray<{ usage: string; example: string; what: string }> = [
-  { usage: 'create [name]', example: 'create my-notebook', what: 'open the form to create a notebook' },
-  {
-    usage: 'start <name-or-id> [duration]',
-    example: 'start my-notebook 3h',
-    what: 'start a notebook; without a duration a form asks for it',
-  },
-  { usage: 'stop <name-or-id>', example: 'stop my-notebook', what: 'stop a running notebook' },
-  { usage: 'delete <name-or-id>', example: 'delete my-notebook', what: 'delete a notebook (asks to confirm)' },
-  { usage: 'status <name-or-id>', example: 'status my-notebook', what: 'show status, flavor and time left' },
-  {
-    usage: 'list [mine|all|<status>]',
-    example: 'list running',
-    what: 'list your notebooks, all of them, or those in one status',
-  },
-  {
-    usage: 'extend <name-or-id> <hours>',
-    example: 'extend my-notebook 2h',
-    what: 'add time to a running notebook’s lease',
-  },
-  {
-    usage: 'adopt <name-or-id> @user',
-    example: 'adopt console-notebook @alice',
-    what: 'admins: make @user the owner of a notebook created outside the bot',
-  },
-  {
-    usage: 'link <iam-user>',
-    example: 'link alice.wang',
-    what: 'ask to be linked to your Huawei IAM user (name or id): notebooks it created become yours once an admin approves',
-  },
-  {
-    usage: 'link @user <iam-user>',
-    example: 'link @alice alice.wang',
-    what: 'admins: link @user to an IAM user, at once',
-  },
-  {
-    usage: 'unlink [@user] <iam-user>',
-    example: 'unlink alice.wang',
-    what: 'admins: remove a link; its notebooks are read-only again',
-  },
-  {
-    usage: 'who',
-    example: 'who',
-    what: 'admins: IAM users seen on notebooks, who each is in Slack, and notebooks nobody owns',
-  },
-  {
-    usage: 'audit [name-or-id]',
-    example: 'audit my-notebook',
-    what: 'admins: show the latest audit entries (allowed and refused actions), for one notebook or all',
-  },
-  { usage: 'help', example: 'help', what: 'show this help' },
-];
-
 const NEEDS_TARGET: Record<string, string> = {
   start: 'start <name-or-id> [duration], e.g. start my-notebook 3h',
   stop: 'stop <name-or-id>, e.g. stop my-notebook',

@@ -5,9 +5,9 @@ import type { AccessControl, AccessRequest } from '../access/types.js';
 import type { Clock } from '../clock.js';
 import type { OperationQueue } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
+import type { CreateDefaults } from '../messages/create-modal.js';
 import type { ModelArtsApi } from '../modelarts/api.js';
 import type { NotebookStore } from '../store/notebooks.js';
-import type { CreateDefaults } from './blocks/create-modal.js';
 import type { Catalog } from './catalog.js';
 
 /** The notebook records the Slack surface reads, and writes when an admin adopts a notebook (a subset of NotebookStore). */

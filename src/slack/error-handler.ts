@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
+import { errorRef, userMessageFor } from '../messages/user-error.js';
 import type { SlackDeps } from './deps.js';
 import { createReplier } from './reply.js';
-import { errorRef, userMessageFor } from './user-error.js';
 
 interface LooseBody {
   user?: { id?: string } | string;

@@ -2,12 +2,12 @@
  * The Slack surface: what the composition root and the job pipeline import.
  * Everything else under src/slack is internal to it.
  */
+
+export type { CreateDefaults } from '../messages/create-modal.js';
+export { escapeMrkdwn, type FormatDurationOptions, formatDuration, slackDate } from '../messages/format.js';
 export { type CreateSlackAppOptions, createSlackApp, type SlackApp } from './app.js';
-export type { CreateDefaults } from './blocks/create-modal.js';
 export { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 export type { ApprovalRequest, OnApprovalRequired, SlackTiming } from './deps.js';
-export { escapeMrkdwn } from './escape.js';
-export { type FormatDurationOptions, formatDuration, slackDate } from './format.js';
 export {
   createHomeRefresher,
   createPublishHome,

@@ -1,9 +1,9 @@
+import { type NotebookSummary, summarize } from '../messages/notebook-summary.js';
 import { isNotFound } from '../modelarts/errors.js';
 import type { Notebook } from '../modelarts/schemas.js';
 import type { NotebookRecord } from '../store/notebooks.js';
 import type { SlackDeps } from './deps.js';
 import { creatorOf } from './handlers/ownership.js';
-import { type NotebookSummary, summarize } from './notebook-summary.js';
 
 /** Most notebooks whose live status is fetched for one view. */
 const MAX_LIVE = 50;

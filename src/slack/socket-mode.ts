@@ -17,7 +17,7 @@ import { SocketModeReceiver } from '@slack/bolt';
 import { ErrorCode } from '@slack/web-api';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { decodeSlackError } from '../slack-errors.js';
+import { decodeSlackError } from '../messages/slack-errors.js';
 import { slackLogger } from './logger-adapter.js';
 import { inspectEnvelope } from './receiver-guard.js';
 

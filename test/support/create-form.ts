@@ -1,5 +1,5 @@
+import { CREATE_BLOCKS } from '../../src/messages/create-modal.js';
 import { SIMULATOR_DEFAULT_FLAVOR } from '../../src/simulator/index.js';
-import { CREATE_BLOCKS } from '../../src/slack/blocks/create-modal.js';
 import { type StateValues, state } from '../../src/slack-stand-in/slack-sender.js';
 
 /**

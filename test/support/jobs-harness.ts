@@ -1,13 +1,13 @@
 import type { ScaledClock } from '../../src/clock.js';
 import { createWorkerSlackClient } from '../../src/jobs/slack-notifier.js';
 import type { Operation } from '../../src/jobs/types.js';
+import { queuedOperationStatus, renderOperationStatus } from '../../src/messages/operation-status.js';
 import type { CreateNotebookRequest } from '../../src/modelarts/schemas.js';
 import {
   type LifecycleTimings,
   SIMULATOR_DEFAULT_FLAVOR,
   SIMULATOR_DEFAULT_IMAGE_ID,
 } from '../../src/simulator/index.js';
-import { queuedOperationStatus, renderOperationStatus } from '../../src/slack/blocks/status.js';
 import type { RecordedCall } from '../../src/slack-stand-in/fake-slack-api.js';
 import { DEFAULT_TIME_SCALE, type Stack, startStack } from './stack.js';
 

@@ -1,6 +1,6 @@
-import { leaseEndsAt, leaseFromApi, planExtension, renewalDurationMs } from '../../leases/lease-math.js';
+import { formatDuration, slackDate } from '../../messages/format.js';
+import { leaseEndsAt, leaseFromApi, planExtension, renewalDurationMs } from '../../modelarts/lease-math.js';
 import { MAX_LEASE_MS } from '../../modelarts/schemas.js';
-import { formatDuration, slackDate } from '../../slack/format.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import type { ExtendOperation, OperationResult } from '../types.js';

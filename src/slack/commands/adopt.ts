@@ -1,10 +1,9 @@
-import { mention } from '../../access/input-guard.js';
 import { adoptNotebook } from '../../access/ownership.js';
+import { codeSpan, escapeMrkdwn, mention } from '../../messages/format.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { Notebook } from '../../modelarts/schemas.js';
-import { codeSpan, escapeMrkdwn } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { resolveNotebook } from '../resolve.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 /**
  * `/notebook adopt <name-or-id> @user` (admins; the listener has already checked `adopt`): the

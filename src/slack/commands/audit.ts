@@ -1,7 +1,7 @@
 import { renderAuditBlocks } from '../../access/audit.js';
-import { escapeMrkdwn } from '../escape.js';
+import { escapeMrkdwn } from '../../messages/format.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { ActContext } from '../handlers/context.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 /** Entries shown by `/notebook audit`: enough to see what just happened, within one message. */
 const AUDIT_ENTRIES = 30;

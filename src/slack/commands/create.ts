@@ -1,9 +1,9 @@
 import type { WebClient } from '@slack/web-api';
-import { buildCreateModal } from '../blocks/create-modal.js';
-import { buildNoticeModal } from '../blocks/notice-modal.js';
+import { buildCreateModal } from '../../messages/create-modal.js';
+import { buildNoticeModal } from '../../messages/notice-modal.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { SlackDeps } from '../deps.js';
 import type { Replier } from '../reply.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 export interface OpenCreateModalInput {
   triggerId: string;

@@ -1,7 +1,7 @@
-import { buildDeleteConfirmMessage } from '../blocks/picker.js';
+import { escapeMrkdwn } from '../../messages/format.js';
+import { buildDeleteConfirmMessage } from '../../messages/picker.js';
 import type { ParsedCommand } from '../command.js';
 import { parseLeaseDuration } from '../duration.js';
-import { escapeMrkdwn } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf } from '../handlers/ownership.js';
 import { extendNotebook, showStatus, stopNotebook } from '../handlers/verbs.js';

@@ -1,8 +1,7 @@
 import { RULES } from '../../access/access-control.js';
-import { mention, mrkdwnCode } from '../../access/input-guard.js';
-import { codeSpan } from '../escape.js';
+import { codeSpan, mention } from '../../messages/format.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { ActContext } from '../handlers/context.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 /**
  * `/notebook link …` and `/notebook unlink …`: which Slack user an IAM user is. The listener has
@@ -24,13 +23,13 @@ export async function linkCommand(ctx: ActContext, iam: string, slackUserId: str
     const result = await deps.access.identities.link({ slackUserId: target, iam, by: ctx.userId });
     if (result.kind === 'already') {
       await ctx.reply({
-        text: `${mention(target)} is already linked to IAM user ${mrkdwnCode(iam)}. Nothing changed.`,
+        text: `${mention(target)} is already linked to IAM user ${codeSpan(iam)}. Nothing changed.`,
       });
       return;
     }
     if (result.kind === 'taken') {
       await ctx.reply({
-        text: `:no_entry: IAM user ${mrkdwnCode(iam)} is linked to ${mention(result.link.slackUserId)}${result.link.source === 'policy' ? ' in the policy file (change it there)' : ''}. Unlink it first: ${codeSpan(`${deps.commandName} unlink ${iam}`)}.`,
+        text: `:no_entry: IAM user ${codeSpan(iam)} is linked to ${mention(result.link.slackUserId)}${result.link.source === 'policy' ? ' in the policy file (change it there)' : ''}. Unlink it first: ${codeSpan(`${deps.commandName} unlink ${iam}`)}.`,
       });
       return;
     }
@@ -42,13 +41,13 @@ export async function linkCommand(ctx: ActContext, iam: string, slackUserId: str
       detail: `${target} -> IAM user ${iam}`,
     });
     await ctx.reply({
-      text: `:link: ${mention(target)} is now linked to IAM user ${mrkdwnCode(iam)}: notebooks it created are theirs in Slack.`,
+      text: `:link: ${mention(target)} is now linked to IAM user ${codeSpan(iam)}: notebooks it created are theirs in Slack.`,
     });
     if (!self) {
       await ctx.client.chat
         .postMessage({
           channel: target,
-          text: `:link: ${mention(ctx.userId)} linked you to Huawei IAM user ${mrkdwnCode(iam)}. Notebooks it created are yours in Slack now: ${codeSpan(`${deps.commandName} list`)} shows them.`,
+          text: `:link: ${mention(ctx.userId)} linked you to Huawei IAM user ${codeSpan(iam)}. Notebooks it created are yours in Slack now: ${codeSpan(`${deps.commandName} list`)} shows them.`,
         })
         .catch((err: unknown) => deps.logger.warn({ err }, 'could not tell the newly linked user'));
     }
@@ -56,7 +55,7 @@ export async function linkCommand(ctx: ActContext, iam: string, slackUserId: str
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'link failed');
-    await ctx.reply({ text: `:warning: I could not link ${mrkdwnCode(iam)}. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: `:warning: I could not link ${codeSpan(iam)}. ${userMessageFor(err, ref)}` });
   }
 }
 
@@ -65,12 +64,12 @@ async function requestOwnLink(ctx: ActContext, iam: string): Promise<void> {
   const { deps } = ctx;
   const existing = await deps.access.identities.linkOf(iam);
   if (existing?.slackUserId === ctx.userId) {
-    await ctx.reply({ text: `You are already linked to IAM user ${mrkdwnCode(iam)}. Nothing to do.` });
+    await ctx.reply({ text: `You are already linked to IAM user ${codeSpan(iam)}. Nothing to do.` });
     return;
   }
   if (existing) {
     await ctx.reply({
-      text: `:no_entry: IAM user ${mrkdwnCode(iam)} is linked to ${mention(existing.slackUserId)}. If that is wrong, ask ${deps.access.adminContact()}.`,
+      text: `:no_entry: IAM user ${codeSpan(iam)} is linked to ${mention(existing.slackUserId)}. If that is wrong, ask ${deps.access.adminContact()}.`,
     });
     return;
   }
@@ -87,7 +86,7 @@ async function requestOwnLink(ctx: ActContext, iam: string): Promise<void> {
       detail: `asked for IAM user ${iam}; approvals are not set up`,
     });
     await ctx.reply({
-      text: `:raised_hand: Linking you to IAM user ${mrkdwnCode(iam)} needs an admin, and approvals are not set up here. Ask ${deps.access.adminContact()} to run ${codeSpan(`${deps.commandName} link @you ${iam}`)}.`,
+      text: `:raised_hand: Linking you to IAM user ${codeSpan(iam)} needs an admin, and approvals are not set up here. Ask ${deps.access.adminContact()} to run ${codeSpan(`${deps.commandName} link @you ${iam}`)}.`,
     });
     return;
   }
@@ -125,20 +124,20 @@ export async function unlinkCommand(ctx: ActContext, iam: string, slackUserId: s
     const existing = await deps.access.identities.linkOf(iam);
     if (existing && slackUserId && existing.slackUserId !== slackUserId) {
       await ctx.reply({
-        text: `IAM user ${mrkdwnCode(iam)} is linked to ${mention(existing.slackUserId)}, not ${mention(slackUserId)}. Nothing changed.`,
+        text: `IAM user ${codeSpan(iam)} is linked to ${mention(existing.slackUserId)}, not ${mention(slackUserId)}. Nothing changed.`,
       });
       return;
     }
     const result = await deps.access.identities.unlink({ iam });
     if (result.kind === 'none') {
       await ctx.reply({
-        text: `IAM user ${mrkdwnCode(iam)} is not linked to anyone. ${codeSpan(`${deps.commandName} who`)} lists the links.`,
+        text: `IAM user ${codeSpan(iam)} is not linked to anyone. ${codeSpan(`${deps.commandName} who`)} lists the links.`,
       });
       return;
     }
     if (result.kind === 'policy') {
       await ctx.reply({
-        text: `:no_entry: IAM user ${mrkdwnCode(iam)} is linked to ${mention(result.link.slackUserId)} in the policy file (\`identities\`). Remove it there and restart the bot.`,
+        text: `:no_entry: IAM user ${codeSpan(iam)} is linked to ${mention(result.link.slackUserId)} in the policy file (\`identities\`). Remove it there and restart the bot.`,
       });
       return;
     }
@@ -150,12 +149,12 @@ export async function unlinkCommand(ctx: ActContext, iam: string, slackUserId: s
       detail: `${result.link.slackUserId} -x- IAM user ${iam}; ${result.released} notebook record(s) released`,
     });
     await ctx.reply({
-      text: `:broken_chain: ${mention(result.link.slackUserId)} is no longer linked to IAM user ${mrkdwnCode(iam)}; the notebooks it created are read-only in Slack again.`,
+      text: `:broken_chain: ${mention(result.link.slackUserId)} is no longer linked to IAM user ${codeSpan(iam)}; the notebooks it created are read-only in Slack again.`,
     });
     await deps.publishHome(result.link.slackUserId, { live: true });
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'unlink failed');
-    await ctx.reply({ text: `:warning: I could not unlink ${mrkdwnCode(iam)}. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: `:warning: I could not unlink ${codeSpan(iam)}. ${userMessageFor(err, ref)}` });
   }
 }

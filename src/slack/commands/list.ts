@@ -1,10 +1,10 @@
+import { codeSpan } from '../../messages/format.js';
+import { buildListMessage } from '../../messages/notebook-blocks.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import { NOTEBOOK_WALK_PAGE_SIZE } from '../../modelarts/schemas.js';
-import { buildListMessage } from '../blocks/notebook-blocks.js';
 import type { ListFilter } from '../command.js';
-import { codeSpan } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { loadOwnedNotebooks, summarizeListed } from '../live-status.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 /** `/notebook list [mine|all|<status>]`: the caller's notebooks (live), or ModelArts' list. */
 export async function listNotebooks(ctx: ActContext, filter: ListFilter): Promise<void> {

@@ -1,14 +1,14 @@
+import { codeSpan, escapeMrkdwn } from '../../messages/format.js';
+import { buildNoticeModal } from '../../messages/notice-modal.js';
+import { buildStartModal, type StartLookup } from '../../messages/start-modal.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { Notebook } from '../../modelarts/schemas.js';
-import { buildNoticeModal } from '../blocks/notice-modal.js';
-import { buildStartModal, type StartLookup } from '../blocks/start-modal.js';
 import { parseLeaseDuration } from '../duration.js';
-import { codeSpan, escapeMrkdwn } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf, type Permitted, refuseUpFront, sortByPermission } from '../handlers/ownership.js';
 import { startNotebook } from '../handlers/verbs.js';
 import { within } from '../internal/timeout.js';
 import { resolveNotebook } from '../resolve.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 import { withNotebook } from './with-notebook.js';
 
 /** `/notebook start <name> <duration>`: parse the duration first (no lookup for a typo), then act. */

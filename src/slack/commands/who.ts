@@ -1,11 +1,10 @@
 import { describeIamUser, type IdentityLink } from '../../access/identities.js';
-import { mention, mrkdwnCode } from '../../access/input-guard.js';
+import { codeSpan, mention } from '../../messages/format.js';
+import { type KnownBlock, mrkdwn } from '../../messages/kit.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { Notebook } from '../../modelarts/schemas.js';
-import { type KnownBlock, mrkdwn } from '../blocks/kit.js';
-import { codeSpan } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf } from '../handlers/ownership.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 /** Lines per section and notebooks named per IAM user: one message stays under Slack's limits. */
 const MAX_LINES = 40;
@@ -51,17 +50,17 @@ export async function whoCommand(ctx: ActContext): Promise<void> {
         const who = e.link
           ? `${mention(e.link.slackUserId)} (${e.link.source === 'policy' ? 'policy file' : 'linked in Slack'})`
           : '_not linked_';
-        return `• ${mrkdwnCode(e.label)} → ${who} · ${e.count} notebook${e.count === 1 ? '' : 's'}`;
+        return `• ${codeSpan(e.label)} → ${who} · ${e.count} notebook${e.count === 1 ? '' : 's'}`;
       });
     const idleLinks = links
       .filter((l) => !usedLinks.has(l.iam))
       .map(
         (l) =>
-          `• ${mrkdwnCode(l.iam)} → ${mention(l.slackUserId)} (${l.source === 'policy' ? 'policy file' : 'linked in Slack'})`,
+          `• ${codeSpan(l.iam)} → ${mention(l.slackUserId)} (${l.source === 'policy' ? 'policy file' : 'linked in Slack'})`,
       );
     const unownedLines = unowned.slice(0, MAX_UNOWNED).map((n) => {
       const creator = describeIamUser(creatorOf(n));
-      return `• ${mrkdwnCode(n.name || n.id)} · ${n.status}${creator ? ` · by ${mrkdwnCode(creator)}` : ''}`;
+      return `• ${codeSpan(n.name || n.id)} · ${n.status}${creator ? ` · by ${codeSpan(creator)}` : ''}`;
     });
 
     const blocks: KnownBlock[] = [

@@ -1,10 +1,10 @@
+import { codeSpan } from '../../messages/format.js';
+import { buildPickerMessage, type PickTemplate } from '../../messages/picker.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { Notebook } from '../../modelarts/schemas.js';
-import { buildPickerMessage, type PickTemplate } from '../blocks/picker.js';
-import { codeSpan } from '../escape.js';
 import type { ActContext } from '../handlers/context.js';
 import { refuseUpFront, sortByPermission } from '../handlers/ownership.js';
 import { resolveNotebook } from '../resolve.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 /**
  * Resolves what the user typed and runs `act` on the one notebook it names. When several match,

@@ -1,8 +1,8 @@
-import { pickDefaultImage } from '../blocks/catalog-options.js';
-import { CREATE_BLOCKS } from '../blocks/create-modal.js';
-import type { CatalogFlavor } from '../catalog.js';
+import type { CatalogFlavor } from '../../messages/catalog-options.js';
+import { pickDefaultImage } from '../../messages/catalog-options.js';
+import { CREATE_BLOCKS } from '../../messages/create-modal.js';
+import { mrkdwnToPlain } from '../../messages/format.js';
 import type { SlackDeps } from '../deps.js';
-import { mrkdwnToPlain } from '../escape.js';
 import { within } from '../internal/timeout.js';
 import type { CreateDraft } from './create-form.js';
 import type { BlockIssue } from './view-values.js';

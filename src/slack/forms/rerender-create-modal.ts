@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import { buildCreateModal } from '../blocks/create-modal.js';
+import { buildCreateModal } from '../../messages/create-modal.js';
+import type { ModalMetadata } from '../../messages/metadata.js';
 import type { SlackDeps } from '../deps.js';
-import type { ModalMetadata } from './metadata.js';
 
 /**
  * Re-renders the open create modal with new metadata. views.update carries the view's hash, so

@@ -1,13 +1,17 @@
 import type { WebClient } from '@slack/web-api';
 import type { AccessRequest, Decision } from '../../access/types.js';
 import type { Operation } from '../../jobs/types.js';
-import { decodeSlackError } from '../../slack-errors.js';
-import { operationNotebookName, queuedOperationStatus, renderOperationStatus } from '../blocks/status.js';
+import { escapeMrkdwn } from '../../messages/format.js';
+import {
+  operationNotebookName,
+  queuedOperationStatus,
+  renderOperationStatus,
+} from '../../messages/operation-status.js';
+import { decodeSlackError } from '../../messages/slack-errors.js';
+import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { SlackDeps } from '../deps.js';
-import { escapeMrkdwn } from '../escape.js';
 import type { Replier } from '../reply.js';
 import { postStatusMessage } from '../status-post.js';
-import { errorRef, userMessageFor } from '../user-error.js';
 
 /** How long a dedupe key lives: longer than any Slack retry or double click, shorter than memory. */
 const DEDUPE_TTL_SEC = 24 * 3600;

@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { decodePick } from '../../../messages/pick-value.js';
+import { errorRef, userMessageFor } from '../../../messages/user-error.js';
 import type { SlackDeps } from '../../deps.js';
-import { decodePick } from '../../forms/pick-value.js';
 import { runPick } from '../../handlers/pick.js';
 import { operationId } from '../../ids.js';
 import { rateLimitMessage } from '../../internal/rate.js';
 import { createReplier } from '../../reply.js';
-import { errorRef, userMessageFor } from '../../user-error.js';
 
 /**
  * Start / Stop / Extend +1h on App Home: the same verbs as the command. There is no channel, so

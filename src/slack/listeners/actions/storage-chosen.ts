@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
-import { STORAGE_CHOICES } from '../../blocks/create-modal.js';
+import { STORAGE_CHOICES } from '../../../messages/create-modal.js';
+import { decodeMetadata } from '../../../messages/metadata.js';
 import type { SlackDeps } from '../../deps.js';
-import { decodeMetadata } from '../../forms/metadata.js';
 import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
 
 /** A dedicated storage kind was picked: its path lives in the advanced options, so open them. */

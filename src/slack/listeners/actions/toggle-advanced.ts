@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { decodeMetadata } from '../../../messages/metadata.js';
 import type { SlackDeps } from '../../deps.js';
-import { decodeMetadata } from '../../forms/metadata.js';
 import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
 
 /**

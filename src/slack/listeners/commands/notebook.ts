@@ -1,17 +1,17 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { guardCommandText } from '../../../access/input-guard.js';
 import type { AccessAction } from '../../../access/types.js';
-import { buildHelpMessage } from '../../blocks/help.js';
-import { errorMessage } from '../../blocks/message.js';
+import { escapeMrkdwn } from '../../../messages/format.js';
+import { buildHelpMessage } from '../../../messages/help.js';
+import { errorMessage } from '../../../messages/message.js';
+import { errorRef, userMessageFor } from '../../../messages/user-error.js';
 import { type ParsedCommand, parseCommand } from '../../command.js';
 import { dispatchCommand } from '../../commands/dispatch.js';
 import type { SlackDeps } from '../../deps.js';
-import { escapeMrkdwn } from '../../escape.js';
 import { passesGate } from '../../handlers/access-gate.js';
 import { operationId } from '../../ids.js';
 import { rateLimitMessage } from '../../internal/rate.js';
 import { createReplier } from '../../reply.js';
-import { errorRef, userMessageFor } from '../../user-error.js';
 
 /**
  * `/notebook …`. Answers that need no work (help, a typo, too long) go in the ack itself; for the

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { buildFlavorOptions, LOADING_VALUE, loadingAnswer } from '../../blocks/catalog-options.js';
-import { option } from '../../blocks/kit.js';
+import { buildFlavorOptions, LOADING_VALUE, loadingAnswer } from '../../../messages/catalog-options.js';
+import { option } from '../../../messages/kit.js';
 import type { SlackDeps } from '../../deps.js';
 import { within } from '../../internal/timeout.js';
 

@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { buildImageOptions, loadingAnswer } from '../../blocks/catalog-options.js';
-import { CREATE_BLOCKS, VALUE_ACTION } from '../../blocks/create-modal.js';
+import { buildImageOptions, loadingAnswer } from '../../../messages/catalog-options.js';
+import { CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/create-modal.js';
+import { decodeMetadata } from '../../../messages/metadata.js';
 import type { SlackDeps } from '../../deps.js';
-import { decodeMetadata } from '../../forms/metadata.js';
 
 /**
  * Image options for the create modal: images for the chosen flavor's architecture (the flavor is

@@ -2,18 +2,18 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { guardHookScript } from '../../../access/input-guard.js';
 import { ValidationError } from '../../../errors.js';
 import type { CreateOperation } from '../../../jobs/types.js';
-import { CREATE_BLOCKS, VALUE_ACTION } from '../../blocks/create-modal.js';
+import { CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/create-modal.js';
+import { mrkdwnToPlain } from '../../../messages/format.js';
+import { decodeMetadata } from '../../../messages/metadata.js';
+import { errorRef, userMessageFor } from '../../../messages/user-error.js';
 import type { SlackDeps } from '../../deps.js';
-import { mrkdwnToPlain } from '../../escape.js';
 import { checkCreateAgainstCatalog } from '../../forms/create-checks.js';
 import { readCreateForm, validateCreateDraft } from '../../forms/create-form.js';
-import { decodeMetadata } from '../../forms/metadata.js';
 import { type BlockIssue, issuesToErrors, type ViewValues } from '../../forms/view-values.js';
 import { submitOperation } from '../../handlers/submit-operation.js';
 import { operationId } from '../../ids.js';
 import { within } from '../../internal/timeout.js';
 import { createReplier } from '../../reply.js';
-import { errorRef, userMessageFor } from '../../user-error.js';
 
 /** Refusal rules whose message belongs under one input of the form (the user can fix it there). */
 function blockForRule(rule: string): string | undefined {

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
-import { CREATE_CALLBACK_ID } from '../../blocks/create-modal.js';
-import { START_CALLBACK_ID } from '../../blocks/start-modal.js';
+import { CREATE_CALLBACK_ID } from '../../../messages/create-modal.js';
+import { START_CALLBACK_ID } from '../../../messages/start-modal.js';
 import type { SlackDeps } from '../../deps.js';
 import { createSubmission } from './create-submission.js';
 import { startSubmission } from './start-submission.js';

@@ -1,10 +1,11 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { VALUE_ACTION } from '../../../messages/create-modal.js';
+import { decodeMetadata } from '../../../messages/metadata.js';
+import { START_BLOCKS } from '../../../messages/start-modal.js';
+import { errorRef, userMessageFor } from '../../../messages/user-error.js';
 import type { LeaseType } from '../../../modelarts/schemas.js';
-import { VALUE_ACTION } from '../../blocks/create-modal.js';
-import { START_BLOCKS } from '../../blocks/start-modal.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseLeaseDuration } from '../../duration.js';
-import { decodeMetadata } from '../../forms/metadata.js';
 import { selectedValue, textValue } from '../../forms/view-values.js';
 import type { NotebookRef } from '../../handlers/context.js';
 import { creatorOf } from '../../handlers/ownership.js';
@@ -13,7 +14,6 @@ import { operationId } from '../../ids.js';
 import { within } from '../../internal/timeout.js';
 import { createReplier } from '../../reply.js';
 import { resolveNotebook } from '../../resolve.js';
-import { errorRef, userMessageFor } from '../../user-error.js';
 
 /**
  * Start modal submitted: duration and auto-stop kind are checked inline; the notebook is the one

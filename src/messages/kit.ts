@@ -1,8 +1,7 @@
-import type { types } from '@slack/bolt';
+import type * as types from '@slack/types';
 
 /**
- * Block Kit types, re-exported from the copy Bolt ships (@slack/types), so builders do not
- * depend on a package that is not a direct dependency.
+ * Block Kit types from @slack/types (a direct dependency), so the builders never import Bolt.
  */
 export type KnownBlock = types.KnownBlock;
 export type ModalView = types.ModalView;

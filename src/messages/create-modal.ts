@@ -1,6 +1,6 @@
-import { MAX_CAPACITY_GB, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MIN_CAPACITY_GB } from '../../modelarts/schemas.js';
-import { encodeMetadata, type ModalMetadata } from '../forms/metadata.js';
+import { MAX_CAPACITY_GB, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MIN_CAPACITY_GB } from '../modelarts/schemas.js';
 import { type InputBlock, type KnownBlock, type ModalView, mrkdwn, type Option, option, plain } from './kit.js';
+import { encodeMetadata, type ModalMetadata } from './metadata.js';
 
 /** callback_id of the create modal. */
 export const CREATE_CALLBACK_ID = 'notebook_create';

@@ -1,8 +1,8 @@
-import type { Notebook } from '../../modelarts/schemas.js';
-import { codeSpan } from '../escape.js';
-import { encodeMetadata, type ModalMetadata } from '../forms/metadata.js';
+import type { Notebook } from '../modelarts/schemas.js';
 import { VALUE_ACTION } from './create-modal.js';
+import { codeSpan } from './format.js';
 import { type KnownBlock, type ModalView, mrkdwn, type Option, option, plain } from './kit.js';
+import { encodeMetadata, type ModalMetadata } from './metadata.js';
 
 /** callback_id of the start modal. */
 export const START_CALLBACK_ID = 'notebook_start';

@@ -1,9 +1,8 @@
-import { escapeMrkdwn } from '../escape.js';
-import { slackDate } from '../format.js';
-import { encodePick } from '../forms/pick-value.js';
-import { type NotebookSummary, statusEmoji } from '../notebook-summary.js';
+import { escapeMrkdwn, slackDate } from './format.js';
 import { type ActionsBlockElement, type HomeView, type KnownBlock, mrkdwn, plain } from './kit.js';
 import { statusText, timeLeftText } from './notebook-blocks.js';
+import { type NotebookSummary, statusEmoji } from './notebook-summary.js';
+import { encodePick } from './pick-value.js';
 
 /** action_ids of App Home buttons. Start/Stop/Extend carry a picker value and share its handler. */
 export const HOME_ACTIONS = {

@@ -1,5 +1,28 @@
-import type { CatalogFlavor, CatalogImage } from '../catalog.js';
+import type { Flavor, Image } from '../modelarts/schemas.js';
 import { type Option, type OptionGroup, option, plain } from './kit.js';
+
+/** The flavor fields the Slack surface uses (kept small in Redis). */
+export type CatalogFlavor = Pick<
+  Flavor,
+  'id' | 'name' | 'arch' | 'category' | 'vcpus' | 'memory' | 'gpu' | 'sold_out' | 'free'
+> & {
+  /** Ascend NPUs (not in the documented schema, but sent by the service). */
+  ascend?: { npu?: number; npu_memory?: number | string; type?: string };
+};
+/** The image fields the Slack surface uses. */
+export type CatalogImage = Pick<
+  Image,
+  | 'id'
+  | 'name'
+  | 'tag'
+  | 'arch'
+  | 'type'
+  | 'create_at'
+  | 'update_at'
+  | 'resource_categories'
+  | 'support_res_categories'
+  | 'dev_services'
+>;
 
 /** Slack shows at most 100 options in one external_select answer. */
 export const MAX_OPTIONS = 100;

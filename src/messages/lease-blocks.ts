@@ -1,8 +1,7 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
-import { escapeMrkdwn, truncate } from '../slack/escape.js';
-import { formatDuration, slackDate } from '../slack/format.js';
-import { describeLeaseEnd, type ExtensionPlan, type LeaseInfo, leaseEndsAt } from './lease-math.js';
+import { type ExtensionPlan, type LeaseInfo, leaseEndsAt } from '../modelarts/lease-math.js';
+import { escapeMrkdwn, formatDuration, slackDate, truncate } from './format.js';
 
 /**
  * Pure Block Kit builders for the lease watch: the warning before a lease ends, the digest when
@@ -335,4 +334,19 @@ export function withLeaseOutcome(
     return context(outcomeMrkdwn, `${OUTCOME_BLOCK_PREFIX}${notebookId}`);
   });
   return replaced ? out : undefined;
+}
+
+/**
+ * How the end of a lease reads in a message: "stops in 29 min (<date>)", or for IDLE leases,
+ * where the end is only an upper bound, "stops when idle, at the latest <date> (in 29 min)".
+ */
+export function describeLeaseEnd(lease: LeaseInfo, now: number): string {
+  const end = leaseEndsAt(lease);
+  const left = end - now;
+  if (lease.type === 'IDLE') {
+    return `stops when idle, at the latest ${slackDate(end)}${left > 0 ? ` (in ${formatDuration(left, { round: 'up' })})` : ''}`;
+  }
+  return left > 0
+    ? `stops in ${formatDuration(left, { round: 'up' })} (${slackDate(end)})`
+    : `reached its end ${slackDate(end)}`;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BotError, ValidationError } from '../errors.js';
-import { decodeSlackError } from '../slack-errors.js';
-import { escapeMrkdwn } from './escape.js';
+import { escapeMrkdwn } from './format.js';
+import { decodeSlackError } from './slack-errors.js';
 
 /** A short reference that ties a message the user saw to the log line with the details. */
 export function errorRef(): string {

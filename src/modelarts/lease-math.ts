@@ -1,5 +1,4 @@
-import { type Lease, MAX_LEASE_MS, MIN_LEASE_MS } from '../modelarts/schemas.js';
-import { formatDuration, slackDate } from '../slack/format.js';
+import { type Lease, MAX_LEASE_MS, MIN_LEASE_MS } from './schemas.js';
 
 /**
  * Pure lease arithmetic. ModelArts' `lease.duration` is the total run time counted from
@@ -118,19 +117,4 @@ export function planExtension(
 /** The RenewLease duration that makes a lease end at `endAt`, within the 1–72 h one renewal accepts. */
 export function renewalDurationMs(endAt: number, now: number, maxMs: number = MAX_LEASE_MS): number {
   return Math.min(Math.max(endAt - now, MIN_LEASE_MS), maxMs);
-}
-
-/**
- * How the end of a lease reads in a message: "stops in 29 min (<date>)", or for IDLE leases,
- * where the end is only an upper bound, "stops when idle, at the latest <date> (in 29 min)".
- */
-export function describeLeaseEnd(lease: LeaseInfo, now: number): string {
-  const end = leaseEndsAt(lease);
-  const left = end - now;
-  if (lease.type === 'IDLE') {
-    return `stops when idle, at the latest ${slackDate(end)}${left > 0 ? ` (in ${formatDuration(left, { round: 'up' })})` : ''}`;
-  }
-  return left > 0
-    ? `stops in ${formatDuration(left, { round: 'up' })} (${slackDate(end)})`
-    : `reached its end ${slackDate(end)}`;
 }

@@ -1,8 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { Operation, OperationKind } from '../../jobs/types.js';
-import type { ActionProgress } from '../../modelarts/schemas.js';
-import { escapeMrkdwn } from '../escape.js';
-import { escapeKeepingDates, formatDuration } from '../format.js';
+import type { Operation, OperationKind } from '../jobs/types.js';
+import type { ActionProgress } from '../modelarts/schemas.js';
+import { escapeKeepingDates, escapeMrkdwn, formatDuration } from './format.js';
 
 /**
  * Pure Block Kit builders for the one status message each notebook operation owns. The web side

@@ -1,7 +1,6 @@
-import { codeSpan, escapeMrkdwn } from '../escape.js';
-import { formatDuration } from '../format.js';
-import { type NotebookSummary, statusEmoji } from '../notebook-summary.js';
+import { codeSpan, escapeMrkdwn, formatDuration } from './format.js';
 import { type KnownBlock, mrkdwn, plain } from './kit.js';
+import { type NotebookSummary, statusEmoji } from './notebook-summary.js';
 
 /** action_id of the Open JupyterLab link in a status answer (acked, nothing else). */
 export const STATUS_OPEN_ACTION = 'nb_status_open';

@@ -1,8 +1,8 @@
-import type { Notebook } from '../../modelarts/schemas.js';
-import { codeSpan, escapeMrkdwn } from '../escape.js';
-import { encodePick, type PickValue, type PickVerb } from '../forms/pick-value.js';
+import type { Notebook } from '../modelarts/schemas.js';
+import { codeSpan, escapeMrkdwn } from './format.js';
 import type { Button, ConfirmationDialog, KnownBlock } from './kit.js';
 import { mrkdwn, plain } from './kit.js';
+import { encodePick, type PickValue, type PickVerb } from './pick-value.js';
 
 /** action_id prefix of picker and confirmation buttons: `nb_pick_0`, `nb_pick_1`, … */
 export const PICK_ACTION_PREFIX = 'nb_pick_';
