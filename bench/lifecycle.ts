@@ -27,8 +27,8 @@ import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { ScaledClock } from '../src/clock.js';
 import { createOperationQueue, DEFAULT_POLL_TIMING } from '../src/jobs/index.js';
-import type { CreateOperation } from '../src/jobs/types.js';
 import { queuedOperationStatus, renderOperationStatus } from '../src/messages/operation-status.js';
+import type { CreateOperation } from '../src/operations/types.js';
 import { startLocalRedis } from '../src/ops/local-redis.js';
 import {
   createSimulator,

@@ -16,9 +16,9 @@ import {
 import { parsePolicy } from '../src/access/policy.js';
 import { ManualClock } from '../src/clock.js';
 import { createOperationQueue } from '../src/jobs/producer.js';
-import type { CreateOperation, EnqueueResult, Operation, OperationQueue } from '../src/jobs/types.js';
 import { createLogger } from '../src/logger.js';
 import { CreateNotebookRequestSchema } from '../src/modelarts/schemas.js';
+import type { CreateOperation, EnqueueResult, Operation, OperationQueue } from '../src/operations/types.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { NotebookStore } from '../src/store/notebooks.js';
 import { deletePrefix, newRedis, uniquePrefix } from './support/redis.js';

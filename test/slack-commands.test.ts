@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Operation } from '../src/jobs/types.js';
 import { START_BLOCKS } from '../src/messages/start-modal.js';
+import type { Operation } from '../src/operations/types.js';
 import { state } from '../src/slack-stand-in/slack-sender.js';
 import {
   ALICE,

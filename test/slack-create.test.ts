@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LOADING_VALUE, pickDefaultImage } from '../src/messages/catalog-options.js';
 import { CREATE_ACTIONS, CREATE_BLOCKS } from '../src/messages/create-modal.js';
 import { decodeMetadata } from '../src/messages/metadata.js';
+import type { ApprovalRequest } from '../src/operations/submit.js';
 import { DEFAULT_IMAGES, SIMULATOR_DEFAULT_FLAVOR } from '../src/simulator/index.js';
-import type { ApprovalRequest } from '../src/slack/deps.js';
 import { state, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
 import { createFormValues } from './support/create-form.js';
 import {

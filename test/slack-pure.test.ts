@@ -30,11 +30,11 @@ import { buildDeleteConfirmMessage, buildPickerMessage } from '../src/messages/p
 import { buildStartModal } from '../src/messages/start-modal.js';
 import { userMessageFor } from '../src/messages/user-error.js';
 import { ModelArtsTimeoutError } from '../src/modelarts/errors.js';
+import { operationId } from '../src/operations/ids.js';
 import { MAX_COMMAND_TEXT, parseCommand } from '../src/slack/command.js';
 import { durationArgument, parseDuration, parseLeaseDuration } from '../src/slack/duration.js';
 import { readCreateForm, validateCreateDraft } from '../src/slack/forms/create-form.js';
 import { issuesToErrors } from '../src/slack/forms/view-values.js';
-import { operationId } from '../src/slack/ids.js';
 import { slackLogger } from '../src/slack/logger-adapter.js';
 import { type StateValues, state } from '../src/slack-stand-in/slack-sender.js';
 

@@ -92,12 +92,5 @@ export {
   parsePolicy,
   parsePolicyObject,
 } from './policy.js';
-export {
-  createRateLimiter,
-  RATE_LIMIT_RULE,
-  type RateLimiter,
-  type RateLimiterOptions,
-  type RateResult,
-  rateLimitRefusal,
-} from './rate-limit.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateResult } from './rate-limit.js';
 export * from './types.js';

@@ -1,11 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../messages/format.js';
 import { RedisScript } from './redis-script.js';
-import type { AccessControl } from './types.js';
 
 /** The rule id shown to the user and written to the audit trail. */
-export const RATE_LIMIT_RULE = 'rate_limit';
 
 /** `first`: this is the first refusal of the window (audit a burst once, not per request). */
 export type RateResult = { ok: true } | { ok: false; retryAfterSec: number; first: boolean };
@@ -65,31 +62,4 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     },
   };
-}
-
-/**
- * Takes one request from `userId`'s allowance of commands and clicks. Returns what to tell them
- * when they must slow down (the rule, when to retry, who to ask), or undefined to go ahead. The
- * one wording for every entry point: slash commands, modal and Home buttons, lease buttons. Only
- * the first refusal of a window is audited, so a flood cannot push real entries out of the
- * bounded audit stream.
- */
-export async function rateLimitRefusal(
-  access: Pick<AccessControl, 'consumeRate' | 'audit' | 'adminContact'>,
-  request: { userId: string; action: string; channelId?: string | undefined },
-): Promise<string | undefined> {
-  const r = await access.consumeRate(request.userId);
-  if (r.ok) return undefined;
-  if (r.first) {
-    await access.audit({
-      userId: request.userId,
-      action: request.action,
-      ...(request.channelId ? { channelId: request.channelId } : {}),
-      outcome: 'refused',
-      rule: RATE_LIMIT_RULE,
-      detail: 'too many commands and clicks in a minute (later ones in this minute are not recorded)',
-    });
-  }
-  const wait = formatDuration(r.retryAfterSec * 1000, { round: 'up' });
-  return `:turtle: You're going a bit fast: try again in ${wait}. If you need a higher limit, ask ${access.adminContact()}. (rule \`${RATE_LIMIT_RULE}\`)`;
 }

@@ -3,6 +3,8 @@
  * - web role: `createOperationQueue` (producer) and the contract in ./types.ts.
  * - worker role: `createOperationWorker` with `createWorkerSlackClient` and `pollTimingFromEnv`.
  */
+
+export * from '../operations/types.js';
 export { explainFailure, type FailureExplanation } from './explain-failure.js';
 export type { OperationHooks, OperationMetrics } from './operation-context.js';
 export { DEFAULT_POLL_TIMING, type PollTiming, pollTimingFromEnv } from './polling.js';
@@ -17,5 +19,4 @@ export {
   type SlackRate,
   slackPacingFromEnv,
 } from './slack-notifier.js';
-export * from './types.js';
 export { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from './worker.js';

@@ -2,10 +2,10 @@ import type { AuditEntry } from '../access/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
+import type { OperationKind } from '../operations/types.js';
 import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
 import type { PollTiming, ReadyApproach } from './polling.js';
 import type { SlackNotifier } from './slack-notifier.js';
-import type { OperationKind } from './types.js';
 
 /** Counters a metrics registry may hook into; every method is optional and must not throw. */
 export interface OperationMetrics {

@@ -17,13 +17,19 @@ import { decodeSlackError } from '../messages/slack-errors.js';
 import type { CallOptions } from '../modelarts/api.js';
 import { isNotFound, isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/errors.js';
 import type { Notebook } from '../modelarts/schemas.js';
+import type {
+  Operation,
+  OperationJobData,
+  OperationKind,
+  OperationProgress,
+  OperationResult,
+} from '../operations/types.js';
 import type { NotebookOrigin, NotebookRecord } from '../store/notebooks.js';
 import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
 import { nextPollDelay, type ReadyApproach, throttleDelay, transientRetryDelay } from './polling.js';
 import { messageDigest, SLACK_MAX_RETRY_DELAY_MS, type StatusMessageTarget } from './slack-notifier.js';
 import { renderThreadRecord } from './thread-record.js';
-import type { Operation, OperationJobData, OperationKind, OperationProgress, OperationResult } from './types.js';
 
 /** Why an operation on a notebook that ModelArts no longer has failed. */
 const NOTEBOOK_GONE: FailureExplanation = {

@@ -2,14 +2,6 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../errors.js';
 import {
-  DEFAULT_QUEUE_PREFIX,
-  DEFAULT_RETENTION,
-  jobIdForOp,
-  keepJobs,
-  OPS_QUEUE,
-  type RetentionOptions,
-} from './queues.js';
-import {
   type EnqueueResult,
   OPERATION_KINDS,
   type Operation,
@@ -17,7 +9,15 @@ import {
   type OperationKind,
   type OperationQueue,
   type OperationResult,
-} from './types.js';
+} from '../operations/types.js';
+import {
+  DEFAULT_QUEUE_PREFIX,
+  DEFAULT_RETENTION,
+  jobIdForOp,
+  keepJobs,
+  OPS_QUEUE,
+  type RetentionOptions,
+} from './queues.js';
 
 export interface OperationQueueOptions {
   /** ioredis connection; the caller owns and closes it. */

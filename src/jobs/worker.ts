@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
+import type { OperationJobData, OperationKind, OperationResult } from '../operations/types.js';
 import { NotebookStore } from '../store/notebooks.js';
 import type { OperationContext, OperationHooks } from './operation-context.js';
 import type { OperationJob, OperationProcessor } from './operation-run.js';
@@ -15,7 +16,6 @@ import { createStartProcessor } from './processors/start.js';
 import { createStopProcessor } from './processors/stop.js';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, keepJobs, OPS_QUEUE, type RetentionOptions } from './queues.js';
 import { SlackNotifier, type SlackWorker, type SlackWorkerOptions } from './slack-notifier.js';
-import type { OperationJobData, OperationKind, OperationResult } from './types.js';
 
 export interface OperationWorkerDeps extends OperationHooks {
   /**

@@ -2,17 +2,8 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import { rateLimitRefusal } from '../access/rate-limit.js';
 import type { AccessAction, AccessControl, AuditEntry, Decision } from '../access/types.js';
 import { type Clock, systemClock } from '../clock.js';
-import type {
-  EnqueueResult,
-  ExtendOperation,
-  Operation,
-  OperationQueue,
-  StartOperation,
-  StopOperation,
-} from '../jobs/types.js';
 import { createLogger, type Logger } from '../logger.js';
 import { escapeMrkdwn, formatDuration, slackDate } from '../messages/format.js';
 import {
@@ -36,6 +27,15 @@ import {
   sameLease,
 } from '../modelarts/lease-math.js';
 import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
+import { rateLimitMessage } from '../operations/rate-limit.js';
+import type {
+  EnqueueResult,
+  ExtendOperation,
+  Operation,
+  OperationQueue,
+  StartOperation,
+  StopOperation,
+} from '../operations/types.js';
 import type { NotebookStore } from '../store/notebooks.js';
 import { LeaseState } from './state.js';
 
@@ -150,11 +150,12 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
   async function handle(click: Click, client: WebClient): Promise<void> {
     const kind = KIND_OF[click.actionId];
     const v = click.value;
-    const slow = await rateLimitRefusal(deps.access, {
-      userId: click.userId,
-      action: auditAction(kind),
-      channelId: click.channelId,
-    });
+    const slow = await rateLimitMessage(
+      { access: deps.access, logger: log },
+      click.userId,
+      auditAction(kind),
+      click.channelId,
+    );
     if (slow) {
       await ephemeral(client, click, slow);
       return;

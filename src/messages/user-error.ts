@@ -25,3 +25,8 @@ export function userMessageFor(err: unknown, ref: string): string {
   }
   return `Something went wrong on the bot's side. Try again in a minute; if it keeps happening, tell an admin and quote reference ${ref}.`;
 }
+
+/** What a person who is going too fast reads: when to retry, whom to ask, and the rule. */
+export function rateLimitText(wait: string, adminContact: string, rule: string): string {
+  return `:turtle: You're going a bit fast: try again in ${wait}. If you need a higher limit, ask ${adminContact}. (rule \`${rule}\`)`;
+}

@@ -7,18 +7,13 @@ import { INPUT_LIMITS } from '../access/input-guard.js';
 import type { AccessControl } from '../access/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
-import type { OperationQueue } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { CreateDefaults } from '../messages/create-modal.js';
 import type { ModelArtsApi } from '../modelarts/api.js';
+import type { OnApprovalRequired } from '../operations/submit.js';
+import type { OperationQueue } from '../operations/types.js';
 import { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
-import {
-  DEFAULT_TIMING,
-  type NotebookRecords,
-  type OnApprovalRequired,
-  type SlackDeps,
-  type SlackTiming,
-} from './deps.js';
+import { DEFAULT_TIMING, type NotebookRecords, type SlackDeps, type SlackTiming } from './deps.js';
 import { installErrorHandler } from './error-handler.js';
 import { createPublishHome, type PublishHome } from './home.js';
 import { createHttpReceiver, EVENTS_PATH } from './http-receiver.js';

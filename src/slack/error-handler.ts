@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { errorRef, userMessageFor } from '../messages/user-error.js';
+import { createReplier } from '../operations/reply.js';
 import type { SlackDeps } from './deps.js';
-import { createReplier } from './reply.js';
 
 interface LooseBody {
   user?: { id?: string } | string;

@@ -5,9 +5,10 @@
 
 export type { CreateDefaults } from '../messages/create-modal.js';
 export { escapeMrkdwn, type FormatDurationOptions, formatDuration, slackDate } from '../messages/format.js';
+export type { ApprovalRequest, OnApprovalRequired } from '../operations/submit.js';
 export { type CreateSlackAppOptions, createSlackApp, type SlackApp } from './app.js';
 export { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
-export type { ApprovalRequest, OnApprovalRequired, SlackTiming } from './deps.js';
+export type { SlackTiming } from './deps.js';
 export {
   createHomeRefresher,
   createPublishHome,

@@ -1,8 +1,8 @@
 import type { ScaledClock } from '../../src/clock.js';
 import { createWorkerSlackClient } from '../../src/jobs/slack-notifier.js';
-import type { Operation } from '../../src/jobs/types.js';
 import { queuedOperationStatus, renderOperationStatus } from '../../src/messages/operation-status.js';
 import type { CreateNotebookRequest } from '../../src/modelarts/schemas.js';
+import type { Operation } from '../../src/operations/types.js';
 import {
   type LifecycleTimings,
   SIMULATOR_DEFAULT_FLAVOR,

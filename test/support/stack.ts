@@ -4,11 +4,11 @@ import type { AccessControl } from '../../src/access/types.js';
 import { type Clock, ScaledClock } from '../../src/clock.js';
 import { createOperationQueue, type OperationQueueHandle } from '../../src/jobs/producer.js';
 import { createWorkerSlackClient } from '../../src/jobs/slack-notifier.js';
-import type { EnqueueResult, Operation, OperationQueue } from '../../src/jobs/types.js';
 import { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from '../../src/jobs/worker.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { ModelArtsApi } from '../../src/modelarts/api.js';
 import { ModelArtsClient, type ModelArtsClientOptions } from '../../src/modelarts/client.js';
+import type { EnqueueResult, Operation, OperationQueue } from '../../src/operations/types.js';
 import {
   createSimulator,
   SIMULATOR_AK,

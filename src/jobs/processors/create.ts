@@ -1,7 +1,7 @@
 import type { Notebook } from '../../modelarts/schemas.js';
+import type { CreateOperation, OperationResult } from '../../operations/types.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
-import type { CreateOperation, OperationResult } from '../types.js';
 import { watchUntilReady } from './watch.js';
 
 /**

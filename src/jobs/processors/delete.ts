@@ -1,10 +1,10 @@
 import { isNotFound } from '../../modelarts/errors.js';
 import type { Notebook } from '../../modelarts/schemas.js';
+import type { DeleteOperation, OperationResult } from '../../operations/types.js';
 import { explainFailure } from '../explain-failure.js';
 import { notifyBeforeStop, type OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import { deletedVerdict } from '../polling.js';
-import type { DeleteOperation, OperationResult } from '../types.js';
 import { hasErrorCode, MODELARTS_CODES } from './codes.js';
 
 /**

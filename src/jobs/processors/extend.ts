@@ -1,9 +1,9 @@
 import { formatDuration, slackDate } from '../../messages/format.js';
 import { leaseEndsAt, leaseFromApi, planExtension, renewalDurationMs } from '../../modelarts/lease-math.js';
 import { MAX_LEASE_MS } from '../../modelarts/schemas.js';
+import type { ExtendOperation, OperationResult } from '../../operations/types.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
-import type { ExtendOperation, OperationResult } from '../types.js';
 
 /**
  * A renewal that leaves the lease ending within this of the planned end did what was asked: the

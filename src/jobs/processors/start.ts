@@ -1,8 +1,8 @@
 import { isNotFound } from '../../modelarts/errors.js';
+import type { OperationResult, StartOperation } from '../../operations/types.js';
 import type { FailureExplanation } from '../explain-failure.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
-import type { OperationResult, StartOperation } from '../types.js';
 import { hasErrorCode, MODELARTS_CODES } from './codes.js';
 import { watchUntilReady } from './watch.js';
 

@@ -1,8 +1,8 @@
+import type { OperationResult, StopOperation } from '../../operations/types.js';
 import { explainFailure } from '../explain-failure.js';
 import { notifyBeforeStop, type OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import { stoppedVerdict } from '../polling.js';
-import type { OperationResult, StopOperation } from '../types.js';
 import { hasErrorCode, MODELARTS_CODES } from './codes.js';
 
 /**

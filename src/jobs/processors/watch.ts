@@ -1,8 +1,8 @@
 import type { Notebook } from '../../modelarts/schemas.js';
+import type { OperationResult } from '../../operations/types.js';
 import { explainFailure } from '../explain-failure.js';
 import type { OperationRun } from '../operation-run.js';
 import { readyApproach, readyVerdict } from '../polling.js';
-import type { OperationResult } from '../types.js';
 
 /**
  * One poll of a create/start watch. `observed` is a fresh answer (the POST's), used instead of

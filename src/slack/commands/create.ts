@@ -2,8 +2,8 @@ import type { WebClient } from '@slack/web-api';
 import { buildCreateModal } from '../../messages/create-modal.js';
 import { buildNoticeModal } from '../../messages/notice-modal.js';
 import { errorRef, userMessageFor } from '../../messages/user-error.js';
+import type { Replier } from '../../operations/reply.js';
 import type { SlackDeps } from '../deps.js';
-import type { Replier } from '../reply.js';
 
 export interface OpenCreateModalInput {
   triggerId: string;

@@ -3,11 +3,11 @@ import { buildNoticeModal } from '../../messages/notice-modal.js';
 import { buildStartModal, type StartLookup } from '../../messages/start-modal.js';
 import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import type { Notebook } from '../../modelarts/schemas.js';
+import { within } from '../../timeout.js';
 import { parseLeaseDuration } from '../duration.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf, type Permitted, refuseUpFront, sortByPermission } from '../handlers/ownership.js';
 import { startNotebook } from '../handlers/verbs.js';
-import { within } from '../internal/timeout.js';
 import { resolveNotebook } from '../resolve.js';
 import { withNotebook } from './with-notebook.js';
 

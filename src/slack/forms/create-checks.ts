@@ -2,8 +2,8 @@ import type { CatalogFlavor } from '../../messages/catalog-options.js';
 import { pickDefaultImage } from '../../messages/catalog-options.js';
 import { CREATE_BLOCKS } from '../../messages/create-modal.js';
 import { mrkdwnToPlain } from '../../messages/format.js';
+import { within } from '../../timeout.js';
 import type { SlackDeps } from '../deps.js';
-import { within } from '../internal/timeout.js';
 import type { CreateDraft } from './create-form.js';
 import type { BlockIssue } from './view-values.js';
 

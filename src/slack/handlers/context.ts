@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { IamUser } from '../../access/identities.js';
 import type { Lease } from '../../modelarts/schemas.js';
+import type { Replier } from '../../operations/reply.js';
 import type { SlackDeps } from '../deps.js';
-import type { Replier } from '../reply.js';
 
 /** Who acted, where, and how to answer them: the same for a command, a modal and a button. */
 export interface ActContext {

@@ -1,5 +1,4 @@
 import type { AccessRequest } from '../../access/types.js';
-import type { Operation } from '../../jobs/types.js';
 import { codeSpan, escapeMrkdwn } from '../../messages/format.js';
 import { buildStatusMessage } from '../../messages/notebook-blocks.js';
 import { summarize } from '../../messages/notebook-summary.js';
@@ -7,11 +6,12 @@ import { errorRef, userMessageFor } from '../../messages/user-error.js';
 import { isNotFound } from '../../modelarts/errors.js';
 import { leaseFromApi, planExtension } from '../../modelarts/lease-math.js';
 import { type LeaseType, MAX_LEASE_MS, TRANSITIONAL_STATUSES } from '../../modelarts/schemas.js';
+import { type SubmitOutcome, submitOperation } from '../../operations/submit.js';
+import type { Operation } from '../../operations/types.js';
 import type { NotebookRecord } from '../../store/notebooks.js';
 import { durationArgument } from '../duration.js';
 import type { ActContext, NotebookRef } from './context.js';
 import { accessNotebook, creatorOf, rememberLinked } from './ownership.js';
-import { type SubmitOutcome, submitOperation } from './submit-operation.js';
 
 /**
  * What each notebook verb does once the notebook is known, shared by `/notebook` subcommands,

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { createReplier } from '../../../operations/reply.js';
 import { openCreateModal } from '../../commands/create.js';
 import type { SlackDeps } from '../../deps.js';
-import { createReplier } from '../../reply.js';
 
 /** "New notebook" on App Home: the create modal, with progress going to a DM (no channel). */
 export function homeCreate(deps: SlackDeps) {

@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { decodePick } from '../../../messages/pick-value.js';
 import { errorRef, userMessageFor } from '../../../messages/user-error.js';
+import { operationId } from '../../../operations/ids.js';
+import { rateLimitMessage } from '../../../operations/rate-limit.js';
+import { createReplier } from '../../../operations/reply.js';
 import type { SlackDeps } from '../../deps.js';
 import { runPick } from '../../handlers/pick.js';
-import { operationId } from '../../ids.js';
-import { rateLimitMessage } from '../../internal/rate.js';
-import { createReplier } from '../../reply.js';
 
 /**
  * A button of the ephemeral picker or of a delete confirmation. The opId hashes the message the

@@ -5,13 +5,13 @@ import { escapeMrkdwn } from '../../../messages/format.js';
 import { buildHelpMessage } from '../../../messages/help.js';
 import { errorMessage } from '../../../messages/message.js';
 import { errorRef, userMessageFor } from '../../../messages/user-error.js';
+import { operationId } from '../../../operations/ids.js';
+import { rateLimitMessage } from '../../../operations/rate-limit.js';
+import { createReplier } from '../../../operations/reply.js';
 import { type ParsedCommand, parseCommand } from '../../command.js';
 import { dispatchCommand } from '../../commands/dispatch.js';
 import type { SlackDeps } from '../../deps.js';
 import { passesGate } from '../../handlers/access-gate.js';
-import { operationId } from '../../ids.js';
-import { rateLimitMessage } from '../../internal/rate.js';
-import { createReplier } from '../../reply.js';
 
 /**
  * `/notebook …`. Answers that need no work (help, a typo, too long) go in the ack itself; for the

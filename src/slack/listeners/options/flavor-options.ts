@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { buildFlavorOptions, LOADING_VALUE, loadingAnswer } from '../../../messages/catalog-options.js';
 import { option } from '../../../messages/kit.js';
+import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
-import { within } from '../../internal/timeout.js';
 
 /**
  * Flavor options for the create modal's external_select: from the Redis-cached catalog (never a

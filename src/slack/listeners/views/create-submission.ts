@@ -1,19 +1,19 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { guardHookScript } from '../../../access/input-guard.js';
 import { ValidationError } from '../../../errors.js';
-import type { CreateOperation } from '../../../jobs/types.js';
 import { CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/create-modal.js';
 import { mrkdwnToPlain } from '../../../messages/format.js';
 import { decodeMetadata } from '../../../messages/metadata.js';
 import { errorRef, userMessageFor } from '../../../messages/user-error.js';
+import { operationId } from '../../../operations/ids.js';
+import { createReplier } from '../../../operations/reply.js';
+import { submitOperation } from '../../../operations/submit.js';
+import type { CreateOperation } from '../../../operations/types.js';
+import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
 import { checkCreateAgainstCatalog } from '../../forms/create-checks.js';
 import { readCreateForm, validateCreateDraft } from '../../forms/create-form.js';
 import { type BlockIssue, issuesToErrors, type ViewValues } from '../../forms/view-values.js';
-import { submitOperation } from '../../handlers/submit-operation.js';
-import { operationId } from '../../ids.js';
-import { within } from '../../internal/timeout.js';
-import { createReplier } from '../../reply.js';
 
 /** Refusal rules whose message belongs under one input of the form (the user can fix it there). */
 function blockForRule(rule: string): string | undefined {

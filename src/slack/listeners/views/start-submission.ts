@@ -4,15 +4,15 @@ import { decodeMetadata } from '../../../messages/metadata.js';
 import { START_BLOCKS } from '../../../messages/start-modal.js';
 import { errorRef, userMessageFor } from '../../../messages/user-error.js';
 import type { LeaseType } from '../../../modelarts/schemas.js';
+import { operationId } from '../../../operations/ids.js';
+import { createReplier } from '../../../operations/reply.js';
+import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseLeaseDuration } from '../../duration.js';
 import { selectedValue, textValue } from '../../forms/view-values.js';
 import type { NotebookRef } from '../../handlers/context.js';
 import { creatorOf } from '../../handlers/ownership.js';
 import { startNotebook } from '../../handlers/verbs.js';
-import { operationId } from '../../ids.js';
-import { within } from '../../internal/timeout.js';
-import { createReplier } from '../../reply.js';
 import { resolveNotebook } from '../../resolve.js';
 
 /**

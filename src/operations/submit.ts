@@ -1,20 +1,52 @@
 import type { WebClient } from '@slack/web-api';
-import type { AccessRequest, Decision } from '../../access/types.js';
-import type { Operation } from '../../jobs/types.js';
-import { escapeMrkdwn } from '../../messages/format.js';
-import {
-  operationNotebookName,
-  queuedOperationStatus,
-  renderOperationStatus,
-} from '../../messages/operation-status.js';
-import { decodeSlackError } from '../../messages/slack-errors.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import type { SlackDeps } from '../deps.js';
-import type { Replier } from '../reply.js';
-import { postStatusMessage } from '../status-post.js';
+import type { Redis } from 'ioredis';
+import type { HeldRequest } from '../access/approvals.js';
+import type { AccessControl, AccessRequest, Decision } from '../access/types.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { escapeMrkdwn } from '../messages/format.js';
+import { operationNotebookName, queuedOperationStatus, renderOperationStatus } from '../messages/operation-status.js';
+import { decodeSlackError } from '../messages/slack-errors.js';
+import { errorRef, userMessageFor } from '../messages/user-error.js';
+import type { Replier } from './reply.js';
+import { postStatusMessage } from './status-post.js';
+import type { Operation, OperationQueue } from './types.js';
 
 /** How long a dedupe key lives: longer than any Slack retry or double click, shorter than memory. */
 const DEDUPE_TTL_SEC = 24 * 3600;
+
+/** An operation that an access rule says needs an admin's approval before it may run. */
+export interface ApprovalRequest {
+  /**
+   * The operation, ready to enqueue once approved (no status message posted yet), or a person's
+   * request to be linked to an IAM user (applied, not queued, once approved).
+   */
+  operation: HeldRequest;
+  /** The request the access check judged. */
+  access: AccessRequest;
+  /** Which rule asked, and why (for the admins' message). */
+  approval: { rule: string; reason: string };
+  /** Bot client, to message admins. */
+  client: WebClient;
+}
+
+/**
+ * Hook for the approval flow (src/access `Approvals.requestApproval`). Called instead of
+ * enqueueing when `check` answers `{allowed: true, approval}`; the flow asks the admins, audits
+ * the request, tells the requester it waits, and enqueues the operation once approved.
+ */
+export type OnApprovalRequired = (request: ApprovalRequest) => Promise<void>;
+
+/** What `submitOperation` needs; the Slack surface's deps satisfy it. */
+export interface SubmitDeps {
+  logger: Logger;
+  access: Pick<AccessControl, 'check' | 'audit'>;
+  redis: Redis;
+  prefix: string;
+  clock: Clock;
+  queue: OperationQueue;
+  onApprovalRequired?: OnApprovalRequired | undefined;
+}
 
 export interface SubmitRequest {
   /** The operation to queue; `statusTs` is filled in here. */
@@ -48,7 +80,7 @@ export type SubmitOutcome = 'queued' | 'duplicate' | 'refused' | 'approval' | 'f
  * Any other failure reaches the user as a private message saying what to do; the status
  * message, if posted, shows the failure and the dedupe key is released so they can retry.
  */
-export async function submitOperation(deps: SlackDeps, client: WebClient, req: SubmitRequest): Promise<SubmitOutcome> {
+export async function submitOperation(deps: SubmitDeps, client: WebClient, req: SubmitRequest): Promise<SubmitOutcome> {
   const { op, reply } = req;
   const log = deps.logger.child({ opId: op.opId, kind: op.kind, userId: op.requester.userId });
   const name = operationNotebookName(op);

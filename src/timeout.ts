@@ -1,4 +1,4 @@
-import { BotError } from '../../errors.js';
+import { BotError } from './errors.js';
 
 /** A bounded wait inside a Slack listener ran out (Slack gives 3 s; we stop well before). */
 export class SlackWaitTimeoutError extends BotError {
