@@ -11,7 +11,6 @@ import {
   approvalIdFor,
   createApprovals,
   DENY_ACTION_ID,
-  registerApprovalActions,
 } from '../src/access/approvals.js';
 import { parsePolicy } from '../src/access/policy.js';
 import { ManualClock } from '../src/clock.js';
@@ -19,6 +18,7 @@ import { createOperationQueue } from '../src/jobs/producer.js';
 import { createLogger } from '../src/logger.js';
 import { CreateNotebookRequestSchema } from '../src/modelarts/schemas.js';
 import type { CreateOperation, EnqueueResult, Operation, OperationQueue } from '../src/operations/types.js';
+import { registerApprovalActions } from '../src/slack/listeners/actions/approval-buttons.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { NotebookStore } from '../src/store/notebooks.js';
 import { deletePrefix, newRedis, uniquePrefix } from './support/redis.js';

@@ -6,7 +6,6 @@ import { type AccessControlService, createAccessControl } from '../src/access/ac
 import { defaultPolicy } from '../src/access/policy.js';
 import { ManualClock } from '../src/clock.js';
 import { createOperationQueue, jobIdForOp, type OperationQueueHandle } from '../src/jobs/index.js';
-import { type LeaseActionDeps, registerLeaseActions } from '../src/leases/actions.js';
 import {
   createLeaseWatcher,
   type LeaseNoticeEvent,
@@ -17,6 +16,7 @@ import { createLogger } from '../src/logger.js';
 import { ACTIONS_BLOCK_PREFIX, NOTICE_BLOCK_PREFIX } from '../src/messages/lease-blocks.js';
 import type { ModelArtsClient } from '../src/modelarts/client.js';
 import { createSimulator, type Simulator } from '../src/simulator/index.js';
+import { type LeaseActionDeps, registerLeaseActions } from '../src/slack/listeners/actions/lease-buttons.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { NotebookStore } from '../src/store/notebooks.js';
 import { deletePrefix, newRedis, uniquePrefix } from './support/redis.js';

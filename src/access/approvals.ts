@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, types } from '@slack/bolt';
+import type * as types from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
@@ -9,7 +9,6 @@ import { codeSpan, escapeMrkdwn, formatDuration, mention, slackDate } from '../m
 import type { EnqueueResult, Operation, OperationQueue, Requester } from '../operations/types.js';
 import type { AccessControlService } from './access-control.js';
 import type { LinkResult } from './identities.js';
-import { guardActionValue } from './input-guard.js';
 import { RedisScript } from './redis-script.js';
 import type { Decision } from './types.js';
 
@@ -195,7 +194,7 @@ export function approvalIdFor(opId: string): string {
   return createHash('sha256').update(opId).digest('base64url').slice(0, 22);
 }
 
-const APPROVAL_ID = /^[A-Za-z0-9_-]{22}$/;
+export const APPROVAL_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * Builds the approvals service. Keys: `{prefix}:approval:{id}` (a hash holding the operation and
@@ -587,89 +586,6 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
       });
     }
     return blocks;
-  }
-}
-
-export interface RegisterApprovalActionsDeps {
-  approvals: Approvals;
-  access: Pick<AccessControlService, 'adminContact'>;
-  logger: Logger;
-}
-
-/**
- * Registers the Approve/Deny button listeners on a Bolt app. Each acks at once, then decides
- * through `approvals.decide` (atomic, so double clicks and two admins yield one decision) and
- * answers the clicker with an ephemeral message when there is something to say: not an admin,
- * already decided, expired, or the queue failed.
- */
-export function registerApprovalActions(app: App, deps: RegisterApprovalActionsDeps): void {
-  const log = deps.logger.child({ component: 'access-approvals' });
-  const handler =
-    (approve: boolean) =>
-    async ({
-      ack,
-      body,
-      action,
-      client,
-      respond,
-    }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) => {
-      await ack();
-      const userId = body.user.id;
-      const reply = async (text: string) => {
-        try {
-          if (body.channel?.id) await client.chat.postEphemeral({ channel: body.channel.id, user: userId, text });
-          else await respond({ text, response_type: 'ephemeral', replace_original: false });
-        } catch (err) {
-          log.warn({ err, userId }, 'could not answer the approval click');
-        }
-      };
-      let approvalId: string;
-      try {
-        approvalId = guardActionValue(action.value, 'value', APPROVAL_ID);
-      } catch {
-        await reply('This button is not valid. Use the buttons on an approval request.');
-        return;
-      }
-      try {
-        const result = await deps.approvals.decide({ approvalId, userId, approve });
-        const text = replyText(result, deps.access.adminContact());
-        if (text) await reply(text);
-      } catch (err) {
-        log.error({ err, approvalId, userId }, 'approval decision failed');
-        await reply('Something went wrong while recording your decision; nothing was changed. Try again in a minute.');
-      }
-    };
-  // One Bolt listener for both buttons: Bolt runs every listener's chain for every request.
-  const approve = handler(true);
-  const deny = handler(false);
-  app.action<BlockAction<ButtonAction>>(
-    { type: 'block_actions', action_id: new RegExp(`^(?:${APPROVE_ACTION_ID}|${DENY_ACTION_ID})$`) },
-    (args) => (args.action.action_id === APPROVE_ACTION_ID ? approve(args) : deny(args)),
-  );
-}
-
-/** What the clicker is told (undefined: the updated request message says it all). */
-function replyText(result: DecideResult, adminContact: string): string | undefined {
-  switch (result.kind) {
-    case 'approved':
-    case 'denied':
-    case 'linked':
-      return undefined;
-    case 'not_admin':
-      return `Only admins can approve or deny requests (rule \`admin_only\`). Admins: ${adminContact}.`;
-    case 'expired':
-      return 'This request had expired, so it was not approved and nothing was done. The requester has been told; they can ask again.';
-    case 'already': {
-      const by = result.decidedBy ? ` by ${mention(result.decidedBy)}` : '';
-      const when = result.decidedAt ? ` ${slackDate(result.decidedAt)}` : '';
-      if (result.status === 'expired')
-        return `This request expired${when}; nothing was done. The requester can ask again.`;
-      return `This request was already ${result.status}${by}${when}. Nothing changed.`;
-    }
-    case 'unknown':
-      return 'This request is no longer known (it expired or was decided long ago). Nothing was done.';
-    case 'enqueue_failed':
-      return 'Approved, but the operation could not be queued, so the request is still pending. Try again in a minute.';
   }
 }
 

@@ -1,4 +1,4 @@
-import type { types } from '@slack/bolt';
+import type * as types from '@slack/types';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { type Logger, redactSecrets } from '../logger.js';

@@ -15,6 +15,7 @@
 export { type AccessControlOptions, type AccessControlService, createAccessControl, RULES } from './access-control.js';
 export {
   APPROVAL_BLOCK_ID,
+  APPROVAL_ID,
   APPROVE_ACTION_ID,
   type ApprovalDecision,
   ApprovalPostError,
@@ -29,10 +30,8 @@ export {
   describeOperation,
   type HeldRequest,
   type LinkRequest,
-  type RegisterApprovalActionsDeps,
   type RequestApprovalInput,
   type RequestApprovalResult,
-  registerApprovalActions,
 } from './approvals.js';
 export {
   type AuditQuery,

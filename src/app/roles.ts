@@ -4,8 +4,6 @@
  * - worker: the BullMQ processors of notebook operations and of Slack messages;
  * - scheduler: the lease scan (one scan per tick across replicas) and the approvals expiry sweep.
  */
-import type { AllMiddlewareArgs, AnyMiddlewareArgs } from '@slack/bolt';
-import { registerApprovalActions } from '../access/index.js';
 import {
   createOperationWorker,
   createWorkerSlackClient,
@@ -19,12 +17,18 @@ import {
   type LeaseWatcher,
   leaseWatchSettings,
   markBotStop,
-  registerLeaseActions,
 } from '../leases/index.js';
 import { slackRequestKind } from '../ops/metrics.js';
-// DEFAULT_TIMING is not part of src/slack's public API yet; App Home rendering needs it here.
-import { DEFAULT_TIMING } from '../slack/deps.js';
-import { createHomeRefresher, createSlackApp, type HomeDeps, type SlackApp } from '../slack/index.js';
+import {
+  createHomeRefresher,
+  createSlackApp,
+  DEFAULT_TIMING,
+  type HomeDeps,
+  registerApprovalActions,
+  registerLeaseActions,
+  type SlackApp,
+  type SlackMiddlewareArgs,
+} from '../slack/index.js';
 import type { SocketModeSettings } from '../slack/socket-mode.js';
 import { NotebookStore } from '../store/notebooks.js';
 import { newRequestId } from './correlation.js';
@@ -230,7 +234,7 @@ export function startSchedulerRole(
  * per-request Web API client Bolt hands to listeners.
  */
 function requestMiddleware(s: Services) {
-  return async (args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async (args: SlackMiddlewareArgs): Promise<void> => {
     const kind = slackRequestKind(args.body as unknown as Record<string, unknown>, COMMAND_NAME);
     const requestId = newRequestId();
     instrumentSlack(args.client, s.metrics);

@@ -8,7 +8,6 @@
 
 export * from '../messages/lease-blocks.js';
 export * from '../modelarts/lease-math.js';
-export { type LeaseActionDeps, type LeaseApprovals, leaseOpId, registerLeaseActions } from './actions.js';
 export { type LeaseWatchSettings, leaseWatchSettings } from './settings.js';
 export { LeaseState } from './state.js';
 export {

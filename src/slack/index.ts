@@ -1,3 +1,5 @@
+import type { AllMiddlewareArgs, AnyMiddlewareArgs } from '@slack/bolt';
+
 /**
  * The Slack surface: what the composition root and the job pipeline import.
  * Everything else under src/slack is internal to it.
@@ -8,7 +10,7 @@ export { escapeMrkdwn, type FormatDurationOptions, formatDuration, slackDate } f
 export type { ApprovalRequest, OnApprovalRequired } from '../operations/submit.js';
 export { type CreateSlackAppOptions, createSlackApp, type SlackApp } from './app.js';
 export { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
-export type { SlackTiming } from './deps.js';
+export { DEFAULT_TIMING, type SlackTiming } from './deps.js';
 export {
   createHomeRefresher,
   createPublishHome,
@@ -16,4 +18,14 @@ export {
   type PublishHome,
   type PublishHomeOptions,
 } from './home.js';
+export { type RegisterApprovalActionsDeps, registerApprovalActions } from './listeners/actions/approval-buttons.js';
+export {
+  type LeaseActionDeps,
+  type LeaseApprovals,
+  leaseOpId,
+  registerLeaseActions,
+} from './listeners/actions/lease-buttons.js';
 export { slackLogger } from './logger-adapter.js';
+
+/** The arguments Bolt hands a global middleware (so the composition root needs no Bolt import). */
+export type SlackMiddlewareArgs = AnyMiddlewareArgs & AllMiddlewareArgs;

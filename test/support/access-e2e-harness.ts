@@ -1,15 +1,16 @@
 import { expect } from 'vitest';
 import { type AccessControlService, createAccessControl } from '../../src/access/access-control.js';
-import { type Approvals, createApprovals, registerApprovalActions } from '../../src/access/approvals.js';
+import { type Approvals, createApprovals } from '../../src/access/approvals.js';
 import type { StoredAuditEntry } from '../../src/access/audit.js';
 import { parsePolicyObject } from '../../src/access/policy.js';
 import type { OperationWorkerHandle } from '../../src/jobs/worker.js';
-import { registerLeaseActions } from '../../src/leases/actions.js';
 import type { Logger } from '../../src/logger.js';
 import { encodeLeaseActionValue } from '../../src/messages/lease-blocks.js';
 import type { ModelArtsClientAuth } from '../../src/modelarts/client.js';
 import { SIMULATOR_DEFAULT_FLAVOR, type SimulatorOptions } from '../../src/simulator/index.js';
 import type { SlackApp } from '../../src/slack/app.js';
+import { registerApprovalActions } from '../../src/slack/listeners/actions/approval-buttons.js';
+import { registerLeaseActions } from '../../src/slack/listeners/actions/lease-buttons.js';
 import type { SlackSender, UserRef, ViewPayload } from '../../src/slack-stand-in/slack-sender.js';
 import { recordCalls, type Stack, startSlackSurface, startStack, textOf, webClient } from './stack.js';
 

@@ -2,10 +2,11 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import type { AccessAction, AccessControl, AuditEntry, Decision } from '../access/types.js';
-import { type Clock, systemClock } from '../clock.js';
-import { createLogger, type Logger } from '../logger.js';
-import { escapeMrkdwn, formatDuration, slackDate } from '../messages/format.js';
+import type { AccessAction, AccessControl, AuditEntry, Decision } from '../../../access/types.js';
+import { type Clock, systemClock } from '../../../clock.js';
+import { LeaseState } from '../../../leases/state.js';
+import { createLogger, type Logger } from '../../../logger.js';
+import { escapeMrkdwn, formatDuration, slackDate } from '../../../messages/format.js';
 import {
   decodeLeaseActionValue,
   describeLeaseEnd,
@@ -15,9 +16,9 @@ import {
   type LeaseActionValue,
   leaseOutcomeText,
   withLeaseOutcome,
-} from '../messages/lease-blocks.js';
-import type { ModelArtsApi } from '../modelarts/api.js';
-import { isNotFound } from '../modelarts/errors.js';
+} from '../../../messages/lease-blocks.js';
+import type { ModelArtsApi } from '../../../modelarts/api.js';
+import { isNotFound } from '../../../modelarts/errors.js';
 import {
   type LeaseInfo,
   leaseEndsAt,
@@ -25,9 +26,9 @@ import {
   leaseKey,
   planExtension,
   sameLease,
-} from '../modelarts/lease-math.js';
-import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
-import { rateLimitMessage } from '../operations/rate-limit.js';
+} from '../../../modelarts/lease-math.js';
+import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../../../modelarts/schemas.js';
+import { rateLimitMessage } from '../../../operations/rate-limit.js';
 import type {
   EnqueueResult,
   ExtendOperation,
@@ -35,9 +36,8 @@ import type {
   OperationQueue,
   StartOperation,
   StopOperation,
-} from '../operations/types.js';
-import type { NotebookStore } from '../store/notebooks.js';
-import { LeaseState } from './state.js';
+} from '../../../operations/types.js';
+import type { NotebookStore } from '../../../store/notebooks.js';
 
 /** What the lease buttons need. */
 export interface LeaseActionDeps {
