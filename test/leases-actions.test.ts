@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOperationWorker, jobIdForOp, type Operation } from '../src/jobs/index.js';
+import { createOperationWorker, jobIdForOp } from '../src/jobs/index.js';
 import type { LeaseNoticeEvent } from '../src/leases/watcher.js';
 import { createLogger } from '../src/logger.js';
 import { slackDate } from '../src/messages/format.js';
 import { ACTIONS_BLOCK_PREFIX, LEASE_ACTION_IDS, OUTCOME_BLOCK_PREFIX } from '../src/messages/lease-blocks.js';
 import { leaseKey } from '../src/modelarts/lease-math.js';
+import type { Operation } from '../src/operations/index.js';
 import { leaseOpId } from '../src/slack/listeners/actions/lease-buttons.js';
 import { ADMIN, CHANNEL, createHarness, DEFAULT_CHANNEL, H, type Harness, M, OTHER, OWNER } from './leases-harness.js';
 import { newRedis } from './support/redis.js';

@@ -31,11 +31,11 @@ import { buildStartModal } from '../src/messages/start-modal.js';
 import { userMessageFor } from '../src/messages/user-error.js';
 import { ModelArtsTimeoutError } from '../src/modelarts/errors.js';
 import { operationId } from '../src/operations/ids.js';
+import { slackLogger } from '../src/operations/slack-logger.js';
 import { MAX_COMMAND_TEXT, parseCommand } from '../src/slack/command.js';
 import { durationArgument, parseDuration, parseLeaseDuration } from '../src/slack/duration.js';
 import { readCreateForm, validateCreateDraft } from '../src/slack/forms/create-form.js';
 import { issuesToErrors } from '../src/slack/forms/view-values.js';
-import { slackLogger } from '../src/slack/logger-adapter.js';
 import { type StateValues, state } from '../src/slack-stand-in/slack-sender.js';
 
 const H = 3_600_000;

@@ -2,7 +2,7 @@ import type * as types from '@slack/types';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { type Logger, redactSecrets } from '../logger.js';
-import { codeSpan, escapeMrkdwn, isSlackUserId, mention, slackDate, truncate } from '../messages/format.js';
+import { codeSpan, escapeMrkdwn, isSlackUserId, mention, slackDate, truncate } from '../messages/index.js';
 import type { AuditEntry } from './types.js';
 
 type KnownBlock = types.KnownBlock;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
-import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
+import type { NotebookRecord, NotebookStore } from '../store/index.js';
 
 /**
  * Identity links: which Slack user a Huawei IAM user is. Every ModelArts notebook names its

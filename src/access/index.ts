@@ -92,4 +92,5 @@ export {
   parsePolicyObject,
 } from './policy.js';
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateResult } from './rate-limit.js';
+export type { AccessAction, AccessControl, AccessRequest, AuditEntry, Decision } from './types.js';
 export * from './types.js';

@@ -3,8 +3,7 @@ import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { isSlackGroupId, isSlackUserId } from '../messages/format.js';
-import { decodeSlackError } from '../messages/slack-errors.js';
+import { decodeSlackError, isSlackGroupId, isSlackUserId } from '../messages/index.js';
 import type { Principal } from './policy.js';
 
 /**

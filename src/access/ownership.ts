@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import { isSlackChannelId, isSlackUserId } from '../messages/format.js';
-import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
+import { isSlackChannelId, isSlackUserId } from '../messages/index.js';
+import type { NotebookRecord, NotebookStore } from '../store/index.js';
 import type { AccessControl } from './types.js';
 
 export interface AdoptNotebookOptions {

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { MAX_LEASE_MS } from '../modelarts/schemas.js';
+import { MAX_LEASE_MS } from '../modelarts/index.js';
 import { IAM_USER_PATTERN } from './identities.js';
 
 /**

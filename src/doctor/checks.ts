@@ -20,8 +20,8 @@ import {
   ModelArtsThrottledError,
   ModelArtsTimeoutError,
 } from '../modelarts/errors.js';
+import { slackLogger } from '../operations/slack-logger.js';
 import { startLocalRedis } from '../ops/local-redis.js';
-import { slackLogger } from '../slack/logger-adapter.js';
 import { createSocketModeReceiver } from '../slack/socket-mode.js';
 
 /** ✓ passed, ✗ failed (exit 1), ! worth knowing but not a failure, – not applicable. */

@@ -1,5 +1,5 @@
 import { BotError } from '../errors.js';
-import { ModelArtsApiError } from '../modelarts/errors.js';
+import { ModelArtsApiError } from '../modelarts/index.js';
 
 /** A failure in plain words: what went wrong, and what the user can try next. */
 export interface FailureExplanation {

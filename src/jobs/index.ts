@@ -4,7 +4,6 @@
  * - worker role: `createOperationWorker` with `createWorkerSlackClient` and `pollTimingFromEnv`.
  */
 
-export * from '../operations/types.js';
 export { explainFailure, type FailureExplanation } from './explain-failure.js';
 export type { OperationHooks, OperationMetrics } from './operation-context.js';
 export { DEFAULT_POLL_TIMING, type PollTiming, pollTimingFromEnv } from './polling.js';

@@ -1,9 +1,9 @@
-import type { AuditEntry } from '../access/types.js';
+import type { AuditEntry } from '../access/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
-import type { OperationKind } from '../operations/types.js';
-import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
+import type { CallOptions, ModelArtsApi } from '../modelarts/index.js';
+import type { OperationKind } from '../operations/index.js';
+import type { NotebookRecord, NotebookStore } from '../store/index.js';
 import type { PollTiming, ReadyApproach } from './polling.js';
 import type { SlackNotifier } from './slack-notifier.js';
 

@@ -1,9 +1,10 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import type { AuditEntry } from '../access/types.js';
+import type { AuditEntry } from '../access/index.js';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../messages/format.js';
 import {
+  decodeSlackError,
+  formatDuration,
   type OperationPhase,
   type OperationStatus,
   operationNotebookName,
@@ -12,19 +13,17 @@ import {
   renderSlowReply,
   safeNotebookUrl,
   stepsFromActionProgress,
-} from '../messages/operation-status.js';
-import { decodeSlackError } from '../messages/slack-errors.js';
-import type { CallOptions } from '../modelarts/api.js';
-import { isNotFound, isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/errors.js';
-import type { Notebook } from '../modelarts/schemas.js';
+} from '../messages/index.js';
+import type { CallOptions, Notebook } from '../modelarts/index.js';
+import { isNotFound, isRetryable, ModelArtsError, ModelArtsThrottledError } from '../modelarts/index.js';
 import type {
   Operation,
   OperationJobData,
   OperationKind,
   OperationProgress,
   OperationResult,
-} from '../operations/types.js';
-import type { NotebookOrigin, NotebookRecord } from '../store/notebooks.js';
+} from '../operations/index.js';
+import type { NotebookOrigin, NotebookRecord } from '../store/index.js';
 import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
 import { nextPollDelay, type ReadyApproach, throttleDelay, transientRetryDelay } from './polling.js';

@@ -1,5 +1,5 @@
 import type { Env } from '../config.js';
-import { FAILED_STATUSES, type Notebook } from '../modelarts/schemas.js';
+import { FAILED_STATUSES, type Notebook } from '../modelarts/index.js';
 import type { FailureExplanation } from './explain-failure.js';
 
 /** How operations wait for ModelArts. All durations in milliseconds. */

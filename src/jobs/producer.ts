@@ -9,7 +9,7 @@ import {
   type OperationKind,
   type OperationQueue,
   type OperationResult,
-} from '../operations/types.js';
+} from '../operations/index.js';
 import {
   DEFAULT_QUEUE_PREFIX,
   DEFAULT_RETENTION,

@@ -5,9 +5,9 @@ import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { RenderedMessage } from '../messages/operation-status.js';
-import { decodeSlackError, type SlackFailure } from '../messages/slack-errors.js';
-import { slackLogger } from '../slack/logger-adapter.js';
+import type { RenderedMessage } from '../messages/index.js';
+import { decodeSlackError, type SlackFailure } from '../messages/index.js';
+import { slackLogger } from '../operations/index.js';
 import { transientRetryDelay } from './polling.js';
 
 /** Name of the queue that carries every Slack Web API call a worker makes. */

@@ -1,5 +1,5 @@
-import { formatDuration, mention, slackDate } from '../messages/format.js';
-import type { OperationKind } from '../operations/types.js';
+import { formatDuration, mention, slackDate } from '../messages/index.js';
+import type { OperationKind } from '../operations/index.js';
 
 /** What the notebook's thread says about one finished operation. */
 export interface ThreadRecordInput {

@@ -6,8 +6,6 @@
  * on SIGTERM), `registerLeaseActions(app, ...)` in the web role.
  */
 
-export * from '../messages/lease-blocks.js';
-export * from '../modelarts/lease-math.js';
 export { type LeaseWatchSettings, leaseWatchSettings } from './settings.js';
 export { LeaseState } from './state.js';
 export {

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { LeaseMessage } from '../messages/lease-blocks.js';
-import { decodeSlackError } from '../messages/slack-errors.js';
+import type { LeaseMessage } from '../messages/index.js';
+import { decodeSlackError } from '../messages/index.js';
 
 /**
  * Posting one lease message, with Slack's failures sorted into what the watcher does next:

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LeaseInfo } from '../modelarts/lease-math.js';
+import type { LeaseInfo } from '../modelarts/index.js';
 
 /**
  * Everything the lease watch remembers, in Redis, so a restart loses nothing and any number of

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { IdentityDirectory } from '../access/identities.js';
+import type { IdentityDirectory } from '../access/index.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -13,20 +13,21 @@ import {
   leaseEndedMessage,
   leaseWarningDigest,
   leaseWarningMessage,
-} from '../messages/lease-blocks.js';
-import type { ModelArtsApi } from '../modelarts/api.js';
-import { isNotFound } from '../modelarts/errors.js';
+} from '../messages/index.js';
+import type { ModelArtsApi } from '../modelarts/index.js';
 import {
+  isNotFound,
   type LeaseInfo,
   leaseEndsAt,
   leaseFromApi,
   leaseKey,
+  type Notebook,
   planWarning,
   sameLease,
+  TRANSITIONAL_STATUSES,
   timeLeftMs,
-} from '../modelarts/lease-math.js';
-import { type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
-import type { NotebookRecord, NotebookStore } from '../store/notebooks.js';
+} from '../modelarts/index.js';
+import type { NotebookRecord, NotebookStore } from '../store/index.js';
 import { type PostOutcome, postLeaseMessage } from './slack-post.js';
 import { LeaseState, type RunningEntry } from './state.js';
 

@@ -1,4 +1,4 @@
-import type { DecideResult } from '../access/approvals.js';
+import type { DecideResult } from '../access/index.js';
 import { mention, slackDate } from './format.js';
 
 /** What the clicker is told (undefined: the updated request message says it all). */

@@ -1,4 +1,4 @@
-import type { Flavor, Image } from '../modelarts/schemas.js';
+import type { Flavor, Image } from '../modelarts/index.js';
 import { type Option, type OptionGroup, option, plain } from './kit.js';
 
 /** The flavor fields the Slack surface uses (kept small in Redis). */

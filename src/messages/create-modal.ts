@@ -1,4 +1,4 @@
-import { MAX_CAPACITY_GB, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MIN_CAPACITY_GB } from '../modelarts/schemas.js';
+import { MAX_CAPACITY_GB, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MIN_CAPACITY_GB } from '../modelarts/index.js';
 import { type InputBlock, type KnownBlock, type ModalView, mrkdwn, type Option, option, plain } from './kit.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
 

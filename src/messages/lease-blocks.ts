@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
-import { type ExtensionPlan, type LeaseInfo, leaseEndsAt } from '../modelarts/lease-math.js';
+import { type ExtensionPlan, type LeaseInfo, leaseEndsAt } from '../modelarts/index.js';
 import { escapeMrkdwn, formatDuration, slackDate, truncate } from './format.js';
 
 /**

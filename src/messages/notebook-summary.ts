@@ -1,5 +1,5 @@
-import { FAILED_STATUSES, leaseRemainingMs, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/schemas.js';
-import type { NotebookRecord } from '../store/notebooks.js';
+import { FAILED_STATUSES, leaseRemainingMs, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/index.js';
+import type { NotebookRecord } from '../store/index.js';
 
 /** What the Slack surface shows about one notebook: live from ModelArts when possible, else last known. */
 export interface NotebookSummary {

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { ActionProgress } from '../modelarts/schemas.js';
-import type { Operation, OperationKind } from '../operations/types.js';
+import type { ActionProgress } from '../modelarts/index.js';
+import type { Operation, OperationKind } from '../operations/index.js';
 import { escapeKeepingDates, escapeMrkdwn, formatDuration } from './format.js';
 
 /**

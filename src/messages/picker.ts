@@ -1,4 +1,4 @@
-import type { Notebook } from '../modelarts/schemas.js';
+import type { Notebook } from '../modelarts/index.js';
 import { codeSpan, escapeMrkdwn } from './format.js';
 import type { Button, ConfirmationDialog, KnownBlock } from './kit.js';
 import { mrkdwn, plain } from './kit.js';

@@ -1,4 +1,4 @@
-import type { Notebook } from '../modelarts/schemas.js';
+import type { Notebook } from '../modelarts/index.js';
 import { VALUE_ACTION } from './create-modal.js';
 import { codeSpan } from './format.js';
 import { type KnownBlock, type ModalView, mrkdwn, type Option, option, plain } from './kit.js';

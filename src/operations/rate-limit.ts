@@ -1,7 +1,6 @@
-import type { AccessControl } from '../access/types.js';
+import type { AccessControl } from '../access/index.js';
 import type { Logger } from '../logger.js';
-import { formatDuration } from '../messages/format.js';
-import { rateLimitText } from '../messages/user-error.js';
+import { formatDuration, rateLimitText } from '../messages/index.js';
 import { within } from '../timeout.js';
 
 /** The rule name a rate-limit refusal is audited under. */

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { request } from 'undici';
 import type { Logger } from '../logger.js';
-import type { KnownBlock } from '../messages/kit.js';
+import type { KnownBlock } from '../messages/index.js';
 
 /** Who to answer privately and through which channels. */
 export interface ReplyTarget {

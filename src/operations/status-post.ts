@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { KnownBlock } from '../messages/kit.js';
-import { decodeSlackError } from '../messages/slack-errors.js';
+import type { KnownBlock } from '../messages/index.js';
+import { decodeSlackError } from '../messages/index.js';
 import { openDm } from './reply.js';
 
 /** Where a status message landed. `movedToDm` when the channel refused the bot. */

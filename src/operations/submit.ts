@@ -1,13 +1,17 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import type { HeldRequest } from '../access/approvals.js';
-import type { AccessControl, AccessRequest, Decision } from '../access/types.js';
+import type { AccessControl, AccessRequest, Decision, HeldRequest } from '../access/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { escapeMrkdwn } from '../messages/format.js';
-import { operationNotebookName, queuedOperationStatus, renderOperationStatus } from '../messages/operation-status.js';
-import { decodeSlackError } from '../messages/slack-errors.js';
-import { errorRef, userMessageFor } from '../messages/user-error.js';
+import {
+  decodeSlackError,
+  errorRef,
+  escapeMrkdwn,
+  operationNotebookName,
+  queuedOperationStatus,
+  renderOperationStatus,
+  userMessageFor,
+} from '../messages/index.js';
 import type { Replier } from './reply.js';
 import { postStatusMessage } from './status-post.js';
 import type { Operation, OperationQueue } from './types.js';

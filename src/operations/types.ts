@@ -1,4 +1,4 @@
-import type { CreateNotebookRequest, LeaseType } from '../modelarts/schemas.js';
+import type { CreateNotebookRequest, LeaseType } from '../modelarts/index.js';
 
 /**
  * The contract between the Slack side (which enqueues) and the workers (which act).

@@ -9,7 +9,7 @@ import {
   signature,
   signaturesEqual,
   stringToSign,
-} from '../modelarts/signer.js';
+} from '../modelarts/index.js';
 import type { SimUser } from './defaults.js';
 import { simErrors } from './errors.js';
 import type { IamService } from './iam.js';

@@ -1,4 +1,4 @@
-import { canonicalQueryString, decodePath, encodePath, parseQueryString, signRequest } from '../modelarts/signer.js';
+import { canonicalQueryString, decodePath, encodePath, parseQueryString, signRequest } from '../modelarts/index.js';
 import { ENGLISH } from './language.js';
 
 export interface SignedCurlInput {

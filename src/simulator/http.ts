@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseQueryString } from '../modelarts/signer.js';
+import { parseQueryString } from '../modelarts/index.js';
 import { type SimApiError, simErrors } from './errors.js';
 import { text } from './language.js';
 import type { QueryParams } from './paging.js';

@@ -6,7 +6,7 @@ import {
   type Query,
   queryPairs,
   signRequest,
-} from '../modelarts/signer.js';
+} from '../modelarts/index.js';
 import { SIMULATOR_AK, SIMULATOR_SK } from './defaults.js';
 import { ENGLISH } from './language.js';
 

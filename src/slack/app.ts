@@ -3,15 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, type Receiver } from '@slack/bolt';
 import type { WebClient, WebClientOptions } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import { INPUT_LIMITS } from '../access/input-guard.js';
-import type { AccessControl } from '../access/types.js';
+import type { AccessControl } from '../access/index.js';
+import { INPUT_LIMITS } from '../access/index.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { CreateDefaults } from '../messages/create-modal.js';
-import type { ModelArtsApi } from '../modelarts/api.js';
-import type { OnApprovalRequired } from '../operations/submit.js';
-import type { OperationQueue } from '../operations/types.js';
+import type { CreateDefaults } from '../messages/index.js';
+import type { ModelArtsApi } from '../modelarts/index.js';
+import type { OnApprovalRequired, OperationQueue } from '../operations/index.js';
+import { slackLogger } from '../operations/index.js';
 import { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 import { DEFAULT_TIMING, type NotebookRecords, type SlackDeps, type SlackTiming } from './deps.js';
 import { installErrorHandler } from './error-handler.js';
@@ -22,7 +22,6 @@ import { register as registerCommands } from './listeners/commands/index.js';
 import { register as registerEvents } from './listeners/events/index.js';
 import { register as registerOptions } from './listeners/options/index.js';
 import { register as registerViews } from './listeners/views/index.js';
-import { slackLogger } from './logger-adapter.js';
 import {
   createSocketModeReceiver,
   type SocketModeConnection,

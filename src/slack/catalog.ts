@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { CatalogFlavor, CatalogImage } from '../messages/catalog-options.js';
-import type { ModelArtsApi } from '../modelarts/api.js';
-import type { Flavor } from '../modelarts/schemas.js';
+import type { CatalogFlavor, CatalogImage } from '../messages/index.js';
+import type { Flavor, ModelArtsApi } from '../modelarts/index.js';
 
 /** A cached list and when it was fetched; `stale` when older than the TTL (served while refreshing). */
 export interface CatalogEntry<T> {

@@ -1,5 +1,5 @@
-import { isIamUser } from '../access/identities.js';
-import { NOTEBOOK_STATUSES } from '../modelarts/schemas.js';
+import { isIamUser } from '../access/index.js';
+import { NOTEBOOK_STATUSES } from '../modelarts/index.js';
 
 /** Longest `/notebook` text accepted; longer input is refused with a message before any work. */
 export const MAX_COMMAND_TEXT = 500;

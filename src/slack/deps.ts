@@ -1,12 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { AccessControl } from '../access/types.js';
+import type { AccessControl } from '../access/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { CreateDefaults } from '../messages/create-modal.js';
-import type { ModelArtsApi } from '../modelarts/api.js';
-import type { OnApprovalRequired } from '../operations/submit.js';
-import type { OperationQueue } from '../operations/types.js';
-import type { NotebookStore } from '../store/notebooks.js';
+import type { CreateDefaults } from '../messages/index.js';
+import type { ModelArtsApi } from '../modelarts/index.js';
+import type { OnApprovalRequired, OperationQueue } from '../operations/index.js';
+import type { NotebookStore } from '../store/index.js';
 import type { Catalog } from './catalog.js';
 
 /** The notebook records the Slack surface reads, and writes when an admin adopts a notebook (a subset of NotebookStore). */

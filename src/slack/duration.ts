@@ -1,5 +1,5 @@
-import { formatDuration } from '../messages/format.js';
-import { MAX_LEASE_MS, MIN_LEASE_MS } from '../modelarts/schemas.js';
+import { formatDuration } from '../messages/index.js';
+import { MAX_LEASE_MS, MIN_LEASE_MS } from '../modelarts/index.js';
 
 /** A parsed duration, or a message for the person who typed it. */
 export type DurationResult = { ok: true; ms: number } | { ok: false; message: string };

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
-import { errorRef, userMessageFor } from '../messages/user-error.js';
-import { createReplier } from '../operations/reply.js';
+import { errorRef, userMessageFor } from '../messages/index.js';
+import { createReplier } from '../operations/index.js';
 import type { SlackDeps } from './deps.js';
 
 interface LooseBody {

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { buildHomeView } from '../messages/home.js';
+import { buildHomeView } from '../messages/index.js';
 import type { SlackDeps } from './deps.js';
 import { loadOwnedNotebooks } from './live-status.js';
 

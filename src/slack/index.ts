@@ -5,9 +5,10 @@ import type { AllMiddlewareArgs, AnyMiddlewareArgs } from '@slack/bolt';
  * Everything else under src/slack is internal to it.
  */
 
-export type { CreateDefaults } from '../messages/create-modal.js';
-export { escapeMrkdwn, type FormatDurationOptions, formatDuration, slackDate } from '../messages/format.js';
-export type { ApprovalRequest, OnApprovalRequired } from '../operations/submit.js';
+export type { CreateDefaults } from '../messages/index.js';
+export { escapeMrkdwn, type FormatDurationOptions, formatDuration, slackDate } from '../messages/index.js';
+export type { ApprovalRequest, OnApprovalRequired } from '../operations/index.js';
+export { slackLogger } from '../operations/index.js';
 export { type CreateSlackAppOptions, createSlackApp, type SlackApp } from './app.js';
 export { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 export { DEFAULT_TIMING, type SlackTiming } from './deps.js';
@@ -25,7 +26,7 @@ export {
   leaseOpId,
   registerLeaseActions,
 } from './listeners/actions/lease-buttons.js';
-export { slackLogger } from './logger-adapter.js';
 
 /** The arguments Bolt hands a global middleware (so the composition root needs no Bolt import). */
 export type SlackMiddlewareArgs = AnyMiddlewareArgs & AllMiddlewareArgs;
+export { SlackConnectionError } from './socket-mode.js';

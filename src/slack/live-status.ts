@@ -1,7 +1,7 @@
-import { type NotebookSummary, summarize } from '../messages/notebook-summary.js';
-import { isNotFound } from '../modelarts/errors.js';
-import type { Notebook } from '../modelarts/schemas.js';
-import type { NotebookRecord } from '../store/notebooks.js';
+import { type NotebookSummary, summarize } from '../messages/index.js';
+import type { Notebook } from '../modelarts/index.js';
+import { isNotFound } from '../modelarts/index.js';
+import type { NotebookRecord } from '../store/index.js';
 import type { SlackDeps } from './deps.js';
 import { creatorOf } from './handlers/ownership.js';
 

@@ -1,6 +1,5 @@
-import type { CallOptions, ModelArtsApi } from '../modelarts/api.js';
-import { isNotFound } from '../modelarts/errors.js';
-import type { Notebook } from '../modelarts/schemas.js';
+import type { CallOptions, ModelArtsApi, Notebook } from '../modelarts/index.js';
+import { isNotFound } from '../modelarts/index.js';
 
 /** How a name or id the user typed maps to notebooks. */
 export type Resolution =

@@ -17,8 +17,8 @@ import { SocketModeReceiver } from '@slack/bolt';
 import { ErrorCode } from '@slack/web-api';
 import { BotError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { decodeSlackError } from '../messages/slack-errors.js';
-import { slackLogger } from './logger-adapter.js';
+import { decodeSlackError } from '../messages/index.js';
+import { slackLogger } from '../operations/index.js';
 import { inspectEnvelope } from './receiver-guard.js';
 
 /** Slack's Web API when SLACK_API_URL is not set. */

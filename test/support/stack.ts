@@ -8,6 +8,7 @@ import { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHa
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { ModelArtsApi } from '../../src/modelarts/api.js';
 import { ModelArtsClient, type ModelArtsClientOptions } from '../../src/modelarts/client.js';
+import { slackLogger } from '../../src/operations/slack-logger.js';
 import type { EnqueueResult, Operation, OperationQueue } from '../../src/operations/types.js';
 import {
   createSimulator,
@@ -18,7 +19,6 @@ import {
   type SimulatorOptions,
 } from '../../src/simulator/index.js';
 import { type CreateSlackAppOptions, createSlackApp, type SlackApp } from '../../src/slack/app.js';
-import { slackLogger } from '../../src/slack/logger-adapter.js';
 import { FakeSlackApi, type RecordedCall } from '../../src/slack-stand-in/fake-slack-api.js';
 import { SlackSender } from '../../src/slack-stand-in/slack-sender.js';
 import { NotebookStore } from '../../src/store/notebooks.js';

@@ -1,4 +1,4 @@
-import { ModelArtsApiError } from '../../modelarts/errors.js';
+import { ModelArtsApiError } from '../../modelarts/index.js';
 
 /** ModelArts notebook error codes the processors treat as states rather than failures. */
 export const MODELARTS_CODES = {

@@ -1,5 +1,5 @@
-import type { Notebook } from '../../modelarts/schemas.js';
-import type { CreateOperation, OperationResult } from '../../operations/types.js';
+import type { Notebook } from '../../modelarts/index.js';
+import type { CreateOperation, OperationResult } from '../../operations/index.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 import { watchUntilReady } from './watch.js';

@@ -1,6 +1,6 @@
-import { isNotFound } from '../../modelarts/errors.js';
-import type { Notebook } from '../../modelarts/schemas.js';
-import type { DeleteOperation, OperationResult } from '../../operations/types.js';
+import type { Notebook } from '../../modelarts/index.js';
+import { isNotFound } from '../../modelarts/index.js';
+import type { DeleteOperation, OperationResult } from '../../operations/index.js';
 import { explainFailure } from '../explain-failure.js';
 import { notifyBeforeStop, type OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';

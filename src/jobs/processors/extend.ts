@@ -1,7 +1,6 @@
-import { formatDuration, slackDate } from '../../messages/format.js';
-import { leaseEndsAt, leaseFromApi, planExtension, renewalDurationMs } from '../../modelarts/lease-math.js';
-import { MAX_LEASE_MS } from '../../modelarts/schemas.js';
-import type { ExtendOperation, OperationResult } from '../../operations/types.js';
+import { formatDuration, slackDate } from '../../messages/index.js';
+import { leaseEndsAt, leaseFromApi, MAX_LEASE_MS, planExtension, renewalDurationMs } from '../../modelarts/index.js';
+import type { ExtendOperation, OperationResult } from '../../operations/index.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';
 

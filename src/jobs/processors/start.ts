@@ -1,5 +1,5 @@
-import { isNotFound } from '../../modelarts/errors.js';
-import type { OperationResult, StartOperation } from '../../operations/types.js';
+import { isNotFound } from '../../modelarts/index.js';
+import type { OperationResult, StartOperation } from '../../operations/index.js';
 import type { FailureExplanation } from '../explain-failure.js';
 import type { OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';

@@ -1,4 +1,4 @@
-import type { OperationResult, StopOperation } from '../../operations/types.js';
+import type { OperationResult, StopOperation } from '../../operations/index.js';
 import { explainFailure } from '../explain-failure.js';
 import { notifyBeforeStop, type OperationContext } from '../operation-context.js';
 import { createOperationProcessor, type OperationProcessor, type OperationRun } from '../operation-run.js';

@@ -1,5 +1,5 @@
-import type { Notebook } from '../../modelarts/schemas.js';
-import type { OperationResult } from '../../operations/types.js';
+import type { Notebook } from '../../modelarts/index.js';
+import type { OperationResult } from '../../operations/index.js';
 import { explainFailure } from '../explain-failure.js';
 import type { OperationRun } from '../operation-run.js';
 import { readyApproach, readyVerdict } from '../polling.js';

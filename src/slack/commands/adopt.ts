@@ -1,7 +1,6 @@
-import { adoptNotebook } from '../../access/ownership.js';
-import { codeSpan, escapeMrkdwn, mention } from '../../messages/format.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import type { Notebook } from '../../modelarts/schemas.js';
+import { adoptNotebook } from '../../access/index.js';
+import { codeSpan, errorRef, escapeMrkdwn, mention, userMessageFor } from '../../messages/index.js';
+import type { Notebook } from '../../modelarts/index.js';
 import type { ActContext } from '../handlers/context.js';
 import { resolveNotebook } from '../resolve.js';
 

@@ -1,6 +1,5 @@
-import { renderAuditBlocks } from '../../access/audit.js';
-import { escapeMrkdwn } from '../../messages/format.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
+import { renderAuditBlocks } from '../../access/index.js';
+import { errorRef, escapeMrkdwn, userMessageFor } from '../../messages/index.js';
 import type { ActContext } from '../handlers/context.js';
 
 /** Entries shown by `/notebook audit`: enough to see what just happened, within one message. */

@@ -1,8 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { buildCreateModal } from '../../messages/create-modal.js';
-import { buildNoticeModal } from '../../messages/notice-modal.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import type { Replier } from '../../operations/reply.js';
+import { buildCreateModal, buildNoticeModal, errorRef, userMessageFor } from '../../messages/index.js';
+import type { Replier } from '../../operations/index.js';
 import type { SlackDeps } from '../deps.js';
 
 export interface OpenCreateModalInput {

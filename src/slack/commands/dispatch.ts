@@ -1,5 +1,4 @@
-import { escapeMrkdwn } from '../../messages/format.js';
-import { buildDeleteConfirmMessage } from '../../messages/picker.js';
+import { buildDeleteConfirmMessage, escapeMrkdwn } from '../../messages/index.js';
 import type { ParsedCommand } from '../command.js';
 import { parseLeaseDuration } from '../duration.js';
 import type { ActContext } from '../handlers/context.js';

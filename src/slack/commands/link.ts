@@ -1,6 +1,5 @@
-import { RULES } from '../../access/access-control.js';
-import { codeSpan, mention } from '../../messages/format.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
+import { RULES } from '../../access/index.js';
+import { codeSpan, errorRef, mention, userMessageFor } from '../../messages/index.js';
 import type { ActContext } from '../handlers/context.js';
 
 /**

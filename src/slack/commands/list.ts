@@ -1,7 +1,5 @@
-import { codeSpan } from '../../messages/format.js';
-import { buildListMessage } from '../../messages/notebook-blocks.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import { NOTEBOOK_WALK_PAGE_SIZE } from '../../modelarts/schemas.js';
+import { buildListMessage, codeSpan, errorRef, userMessageFor } from '../../messages/index.js';
+import { NOTEBOOK_WALK_PAGE_SIZE } from '../../modelarts/index.js';
 import type { ListFilter } from '../command.js';
 import type { ActContext } from '../handlers/context.js';
 import { loadOwnedNotebooks, summarizeListed } from '../live-status.js';

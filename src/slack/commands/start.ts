@@ -1,8 +1,13 @@
-import { codeSpan, escapeMrkdwn } from '../../messages/format.js';
-import { buildNoticeModal } from '../../messages/notice-modal.js';
-import { buildStartModal, type StartLookup } from '../../messages/start-modal.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import type { Notebook } from '../../modelarts/schemas.js';
+import {
+  buildNoticeModal,
+  buildStartModal,
+  codeSpan,
+  errorRef,
+  escapeMrkdwn,
+  type StartLookup,
+  userMessageFor,
+} from '../../messages/index.js';
+import type { Notebook } from '../../modelarts/index.js';
 import { within } from '../../timeout.js';
 import { parseLeaseDuration } from '../duration.js';
 import type { ActContext } from '../handlers/context.js';

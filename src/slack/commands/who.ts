@@ -1,8 +1,6 @@
-import { describeIamUser, type IdentityLink } from '../../access/identities.js';
-import { codeSpan, mention } from '../../messages/format.js';
-import { type KnownBlock, mrkdwn } from '../../messages/kit.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import type { Notebook } from '../../modelarts/schemas.js';
+import { describeIamUser, type IdentityLink } from '../../access/index.js';
+import { codeSpan, errorRef, type KnownBlock, mention, mrkdwn, userMessageFor } from '../../messages/index.js';
+import type { Notebook } from '../../modelarts/index.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf } from '../handlers/ownership.js';
 

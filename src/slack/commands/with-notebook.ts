@@ -1,7 +1,5 @@
-import { codeSpan } from '../../messages/format.js';
-import { buildPickerMessage, type PickTemplate } from '../../messages/picker.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import type { Notebook } from '../../modelarts/schemas.js';
+import { buildPickerMessage, codeSpan, errorRef, type PickTemplate, userMessageFor } from '../../messages/index.js';
+import type { Notebook } from '../../modelarts/index.js';
 import type { ActContext } from '../handlers/context.js';
 import { refuseUpFront, sortByPermission } from '../handlers/ownership.js';
 import { resolveNotebook } from '../resolve.js';

@@ -1,7 +1,5 @@
-import type { CatalogFlavor } from '../../messages/catalog-options.js';
-import { pickDefaultImage } from '../../messages/catalog-options.js';
-import { CREATE_BLOCKS } from '../../messages/create-modal.js';
-import { mrkdwnToPlain } from '../../messages/format.js';
+import type { CatalogFlavor } from '../../messages/index.js';
+import { CREATE_BLOCKS, mrkdwnToPlain, pickDefaultImage } from '../../messages/index.js';
 import { within } from '../../timeout.js';
 import type { SlackDeps } from '../deps.js';
 import type { CreateDraft } from './create-form.js';

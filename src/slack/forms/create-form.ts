@@ -1,7 +1,6 @@
 import type { z } from 'zod';
-import { LOADING_VALUE } from '../../messages/catalog-options.js';
-import { CREATE_BLOCKS, type CreateDefaults, STORAGE_CHOICES } from '../../messages/create-modal.js';
-import { type CreateNotebookRequest, CreateNotebookRequestSchema } from '../../modelarts/schemas.js';
+import { CREATE_BLOCKS, type CreateDefaults, LOADING_VALUE, STORAGE_CHOICES } from '../../messages/index.js';
+import { type CreateNotebookRequest, CreateNotebookRequestSchema } from '../../modelarts/index.js';
 import { parseLeaseDuration } from '../duration.js';
 import { type BlockIssue, selectedValue, splitList, textValue, type ViewValues } from './view-values.js';
 

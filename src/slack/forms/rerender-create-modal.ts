@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { buildCreateModal } from '../../messages/create-modal.js';
-import type { ModalMetadata } from '../../messages/metadata.js';
+import type { ModalMetadata } from '../../messages/index.js';
+import { buildCreateModal } from '../../messages/index.js';
 import type { SlackDeps } from '../deps.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { AccessAction, AccessRequest } from '../../access/types.js';
-import type { PickValue } from '../../messages/pick-value.js';
+import type { AccessAction, AccessRequest } from '../../access/index.js';
+import type { PickValue } from '../../messages/index.js';
 import type { ActContext } from './context.js';
 import { accessNotebook } from './ownership.js';
 

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import type { IamUser } from '../../access/identities.js';
-import type { Lease } from '../../modelarts/schemas.js';
-import type { Replier } from '../../operations/reply.js';
+import type { IamUser } from '../../access/index.js';
+import type { Lease } from '../../modelarts/index.js';
+import type { Replier } from '../../operations/index.js';
 import type { SlackDeps } from '../deps.js';
 
 /** Who acted, where, and how to answer them: the same for a command, a modal and a button. */

@@ -1,7 +1,7 @@
-import { describeIamUser, type IamUser, type LinkResolver, type Ownership } from '../../access/identities.js';
-import type { AccessAction, AccessRequest, Decision } from '../../access/types.js';
-import type { Notebook } from '../../modelarts/schemas.js';
-import type { NotebookRecord } from '../../store/notebooks.js';
+import type { AccessAction, AccessRequest, Decision } from '../../access/index.js';
+import { describeIamUser, type IamUser, type LinkResolver, type Ownership } from '../../access/index.js';
+import type { Notebook } from '../../modelarts/index.js';
+import type { NotebookRecord } from '../../store/index.js';
 import type { SlackDeps } from '../deps.js';
 import type { ActContext } from './context.js';
 

@@ -1,6 +1,6 @@
-import { codeSpan, escapeMrkdwn } from '../../messages/format.js';
-import type { PickValue } from '../../messages/pick-value.js';
-import { isNotFound } from '../../modelarts/errors.js';
+import type { PickValue } from '../../messages/index.js';
+import { codeSpan, escapeMrkdwn } from '../../messages/index.js';
+import { isNotFound } from '../../modelarts/index.js';
 import { passesPickGate } from './access-gate.js';
 import type { ActContext, NotebookRef } from './context.js';
 import { creatorOf } from './ownership.js';

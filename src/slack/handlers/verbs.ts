@@ -1,14 +1,23 @@
-import type { AccessRequest } from '../../access/types.js';
-import { codeSpan, escapeMrkdwn } from '../../messages/format.js';
-import { buildStatusMessage } from '../../messages/notebook-blocks.js';
-import { summarize } from '../../messages/notebook-summary.js';
-import { errorRef, userMessageFor } from '../../messages/user-error.js';
-import { isNotFound } from '../../modelarts/errors.js';
-import { leaseFromApi, planExtension } from '../../modelarts/lease-math.js';
-import { type LeaseType, MAX_LEASE_MS, TRANSITIONAL_STATUSES } from '../../modelarts/schemas.js';
-import { type SubmitOutcome, submitOperation } from '../../operations/submit.js';
-import type { Operation } from '../../operations/types.js';
-import type { NotebookRecord } from '../../store/notebooks.js';
+import type { AccessRequest } from '../../access/index.js';
+import {
+  buildStatusMessage,
+  codeSpan,
+  errorRef,
+  escapeMrkdwn,
+  summarize,
+  userMessageFor,
+} from '../../messages/index.js';
+import {
+  isNotFound,
+  type LeaseType,
+  leaseFromApi,
+  MAX_LEASE_MS,
+  planExtension,
+  TRANSITIONAL_STATUSES,
+} from '../../modelarts/index.js';
+import type { Operation } from '../../operations/index.js';
+import { type SubmitOutcome, submitOperation } from '../../operations/index.js';
+import type { NotebookRecord } from '../../store/index.js';
 import { durationArgument } from '../duration.js';
 import type { ActContext, NotebookRef } from './context.js';
 import { accessNotebook, creatorOf, rememberLinked } from './ownership.js';

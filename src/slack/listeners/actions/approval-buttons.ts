@@ -8,7 +8,7 @@ import {
   guardActionValue,
 } from '../../../access/index.js';
 import type { Logger } from '../../../logger.js';
-import { approvalClickReply } from '../../../messages/approvals.js';
+import { approvalClickReply } from '../../../messages/index.js';
 
 export interface RegisterApprovalActionsDeps {
   approvals: Approvals;

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { createReplier } from '../../../operations/reply.js';
+import { createReplier } from '../../../operations/index.js';
 import { openCreateModal } from '../../commands/create.js';
 import type { SlackDeps } from '../../deps.js';
 

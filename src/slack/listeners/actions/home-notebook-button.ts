@@ -1,9 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { decodePick } from '../../../messages/pick-value.js';
-import { errorRef, userMessageFor } from '../../../messages/user-error.js';
-import { operationId } from '../../../operations/ids.js';
-import { rateLimitMessage } from '../../../operations/rate-limit.js';
-import { createReplier } from '../../../operations/reply.js';
+import { decodePick, errorRef, userMessageFor } from '../../../messages/index.js';
+import { createReplier, operationId, rateLimitMessage } from '../../../operations/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { runPick } from '../../handlers/pick.js';
 

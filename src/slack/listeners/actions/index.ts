@@ -1,9 +1,13 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { CREATE_ACTIONS, CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/create-modal.js';
-import { HOME_ACTIONS } from '../../../messages/home.js';
-import { STATUS_OPEN_ACTION } from '../../../messages/notebook-blocks.js';
-import { OPEN_JUPYTERLAB_ACTION_ID } from '../../../messages/operation-status.js';
-import { PICK_ACTION_PATTERN } from '../../../messages/picker.js';
+import {
+  CREATE_ACTIONS,
+  CREATE_BLOCKS,
+  HOME_ACTIONS,
+  OPEN_JUPYTERLAB_ACTION_ID,
+  PICK_ACTION_PATTERN,
+  STATUS_OPEN_ACTION,
+  VALUE_ACTION,
+} from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { flavorChosen } from './flavor-chosen.js';
 import { homeCreate } from './home-create.js';

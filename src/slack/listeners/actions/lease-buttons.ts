@@ -2,33 +2,37 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import type { AccessAction, AccessControl, AuditEntry, Decision } from '../../../access/types.js';
+import type { AccessAction, AccessControl, AuditEntry, Decision } from '../../../access/index.js';
 import { type Clock, systemClock } from '../../../clock.js';
-import { LeaseState } from '../../../leases/state.js';
+import { LeaseState } from '../../../leases/index.js';
 import { createLogger, type Logger } from '../../../logger.js';
-import { escapeMrkdwn, formatDuration, slackDate } from '../../../messages/format.js';
 import {
   decodeLeaseActionValue,
   describeLeaseEnd,
   EXTEND_BUTTON_MS,
+  escapeMrkdwn,
+  formatDuration,
   LEASE_ACTION_IDS,
   type LeaseActionId,
   type LeaseActionValue,
   leaseOutcomeText,
+  slackDate,
   withLeaseOutcome,
-} from '../../../messages/lease-blocks.js';
-import type { ModelArtsApi } from '../../../modelarts/api.js';
-import { isNotFound } from '../../../modelarts/errors.js';
+} from '../../../messages/index.js';
+import type { ModelArtsApi } from '../../../modelarts/index.js';
 import {
+  isNotFound,
   type LeaseInfo,
   leaseEndsAt,
   leaseFromApi,
   leaseKey,
+  MAX_LEASE_MS,
+  MIN_LEASE_MS,
+  type Notebook,
   planExtension,
   sameLease,
-} from '../../../modelarts/lease-math.js';
-import { MAX_LEASE_MS, MIN_LEASE_MS, type Notebook, TRANSITIONAL_STATUSES } from '../../../modelarts/schemas.js';
-import { rateLimitMessage } from '../../../operations/rate-limit.js';
+  TRANSITIONAL_STATUSES,
+} from '../../../modelarts/index.js';
 import type {
   EnqueueResult,
   ExtendOperation,
@@ -36,8 +40,9 @@ import type {
   OperationQueue,
   StartOperation,
   StopOperation,
-} from '../../../operations/types.js';
-import type { NotebookStore } from '../../../store/notebooks.js';
+} from '../../../operations/index.js';
+import { rateLimitMessage } from '../../../operations/index.js';
+import type { NotebookStore } from '../../../store/index.js';
 
 /** What the lease buttons need. */
 export interface LeaseActionDeps {

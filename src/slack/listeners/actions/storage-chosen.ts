@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
-import { STORAGE_CHOICES } from '../../../messages/create-modal.js';
-import { decodeMetadata } from '../../../messages/metadata.js';
+import { decodeMetadata, STORAGE_CHOICES } from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
 

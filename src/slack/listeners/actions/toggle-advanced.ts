@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { decodeMetadata } from '../../../messages/metadata.js';
+import { decodeMetadata } from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
 

@@ -1,13 +1,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { guardCommandText } from '../../../access/input-guard.js';
-import type { AccessAction } from '../../../access/types.js';
-import { escapeMrkdwn } from '../../../messages/format.js';
-import { buildHelpMessage } from '../../../messages/help.js';
-import { errorMessage } from '../../../messages/message.js';
-import { errorRef, userMessageFor } from '../../../messages/user-error.js';
-import { operationId } from '../../../operations/ids.js';
-import { rateLimitMessage } from '../../../operations/rate-limit.js';
-import { createReplier } from '../../../operations/reply.js';
+import type { AccessAction } from '../../../access/index.js';
+import { guardCommandText } from '../../../access/index.js';
+import { buildHelpMessage, errorMessage, errorRef, escapeMrkdwn, userMessageFor } from '../../../messages/index.js';
+import { createReplier, operationId, rateLimitMessage } from '../../../operations/index.js';
 import { type ParsedCommand, parseCommand } from '../../command.js';
 import { dispatchCommand } from '../../commands/dispatch.js';
 import type { SlackDeps } from '../../deps.js';

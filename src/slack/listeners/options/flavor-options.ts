@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { buildFlavorOptions, LOADING_VALUE, loadingAnswer } from '../../../messages/catalog-options.js';
-import { option } from '../../../messages/kit.js';
+import { buildFlavorOptions, LOADING_VALUE, loadingAnswer, option } from '../../../messages/index.js';
 import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
 

@@ -1,7 +1,11 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { buildImageOptions, loadingAnswer } from '../../../messages/catalog-options.js';
-import { CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/create-modal.js';
-import { decodeMetadata } from '../../../messages/metadata.js';
+import {
+  buildImageOptions,
+  CREATE_BLOCKS,
+  decodeMetadata,
+  loadingAnswer,
+  VALUE_ACTION,
+} from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/create-modal.js';
+import { CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { flavorOptions } from './flavor-options.js';
 import { imageOptions } from './image-options.js';

@@ -1,14 +1,16 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { guardHookScript } from '../../../access/input-guard.js';
+import { guardHookScript } from '../../../access/index.js';
 import { ValidationError } from '../../../errors.js';
-import { CREATE_BLOCKS, VALUE_ACTION } from '../../../messages/create-modal.js';
-import { mrkdwnToPlain } from '../../../messages/format.js';
-import { decodeMetadata } from '../../../messages/metadata.js';
-import { errorRef, userMessageFor } from '../../../messages/user-error.js';
-import { operationId } from '../../../operations/ids.js';
-import { createReplier } from '../../../operations/reply.js';
-import { submitOperation } from '../../../operations/submit.js';
-import type { CreateOperation } from '../../../operations/types.js';
+import {
+  CREATE_BLOCKS,
+  decodeMetadata,
+  errorRef,
+  mrkdwnToPlain,
+  userMessageFor,
+  VALUE_ACTION,
+} from '../../../messages/index.js';
+import type { CreateOperation } from '../../../operations/index.js';
+import { createReplier, operationId, submitOperation } from '../../../operations/index.js';
 import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
 import { checkCreateAgainstCatalog } from '../../forms/create-checks.js';

@@ -1,6 +1,5 @@
 import type { App } from '@slack/bolt';
-import { CREATE_CALLBACK_ID } from '../../../messages/create-modal.js';
-import { START_CALLBACK_ID } from '../../../messages/start-modal.js';
+import { CREATE_CALLBACK_ID, START_CALLBACK_ID } from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { createSubmission } from './create-submission.js';
 import { startSubmission } from './start-submission.js';

@@ -1,11 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { VALUE_ACTION } from '../../../messages/create-modal.js';
-import { decodeMetadata } from '../../../messages/metadata.js';
-import { START_BLOCKS } from '../../../messages/start-modal.js';
-import { errorRef, userMessageFor } from '../../../messages/user-error.js';
-import type { LeaseType } from '../../../modelarts/schemas.js';
-import { operationId } from '../../../operations/ids.js';
-import { createReplier } from '../../../operations/reply.js';
+import { decodeMetadata, errorRef, START_BLOCKS, userMessageFor, VALUE_ACTION } from '../../../messages/index.js';
+import type { LeaseType } from '../../../modelarts/index.js';
+import { createReplier, operationId } from '../../../operations/index.js';
 import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseLeaseDuration } from '../../duration.js';

@@ -1,0 +1,75 @@
+/** The public API of src/messages: what other folders import. Everything else here is internal. */
+export { approvalClickReply } from './approvals.js';
+export {
+  buildFlavorOptions,
+  buildImageOptions,
+  type CatalogFlavor,
+  type CatalogImage,
+  LOADING_VALUE,
+  loadingAnswer,
+  pickDefaultImage,
+} from './catalog-options.js';
+export {
+  buildCreateModal,
+  CREATE_ACTIONS,
+  CREATE_BLOCKS,
+  CREATE_CALLBACK_ID,
+  type CreateDefaults,
+  STORAGE_CHOICES,
+  VALUE_ACTION,
+} from './create-modal.js';
+export {
+  codeSpan,
+  escapeMrkdwn,
+  type FormatDurationOptions,
+  formatDuration,
+  isSlackChannelId,
+  isSlackGroupId,
+  isSlackUserId,
+  mention,
+  mrkdwnToPlain,
+  slackDate,
+  truncate,
+} from './format.js';
+export { buildHelpMessage } from './help.js';
+export { buildHomeView, HOME_ACTIONS } from './home.js';
+export { type KnownBlock, mrkdwn, option } from './kit.js';
+export {
+  decodeLeaseActionValue,
+  describeLeaseEnd,
+  EXTEND_BUTTON_MS,
+  LEASE_ACTION_IDS,
+  type LeaseActionId,
+  type LeaseActionValue,
+  type LeaseMessage,
+  type LeaseNoticeItem,
+  leaseEndedDigest,
+  leaseEndedMessage,
+  leaseOutcomeText,
+  leaseWarningDigest,
+  leaseWarningMessage,
+  withLeaseOutcome,
+} from './lease-blocks.js';
+export { errorMessage } from './message.js';
+export { decodeMetadata, type ModalMetadata } from './metadata.js';
+export { buildListMessage, buildStatusMessage, STATUS_OPEN_ACTION } from './notebook-blocks.js';
+export { type NotebookSummary, summarize } from './notebook-summary.js';
+export { buildNoticeModal } from './notice-modal.js';
+export {
+  OPEN_JUPYTERLAB_ACTION_ID,
+  type OperationPhase,
+  type OperationStatus,
+  operationNotebookName,
+  queuedOperationStatus,
+  type RenderedMessage,
+  renderOperationStatus,
+  renderReadyReply,
+  renderSlowReply,
+  safeNotebookUrl,
+  stepsFromActionProgress,
+} from './operation-status.js';
+export { decodePick, type PickValue } from './pick-value.js';
+export { buildDeleteConfirmMessage, buildPickerMessage, PICK_ACTION_PATTERN, type PickTemplate } from './picker.js';
+export { decodeSlackError, type SlackFailure, slackErrorCode } from './slack-errors.js';
+export { buildStartModal, START_BLOCKS, START_CALLBACK_ID, type StartLookup } from './start-modal.js';
+export { errorRef, rateLimitText, userMessageFor } from './user-error.js';

@@ -1,0 +1,2 @@
+/** The public API of src/store: what other folders import. Everything else here is internal. */
+export { type NotebookOrigin, type NotebookRecord, NotebookStore } from './notebooks.js';
