@@ -402,6 +402,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const lines = problems.map((i) => `  - ${i.path || '(environment)'}: ${i.message}`);
     throw new ConfigError(
       `Configuration is invalid (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n${lines.join('\n')}\nSee the settings table in README.md.`,
+      { variables: [...new Set(problems.map((i) => i.path.split('.')[0] ?? '').filter(Boolean))] },
     );
   }
   const env = parsed.data;

@@ -36,4 +36,11 @@ export class ValidationError extends BotError {
 /** Configuration could not be loaded; the message lists every problem and how to fix it. */
 export class ConfigError extends BotError {
   readonly code = 'config_invalid';
+  /** The variables at fault, when known (`npm run doctor` checks what does not depend on them). */
+  readonly variables: readonly string[];
+
+  constructor(message: string, options?: { cause?: unknown; variables?: readonly string[] }) {
+    super(message, options);
+    this.variables = options?.variables ?? [];
+  }
 }

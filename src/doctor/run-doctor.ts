@@ -6,6 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Config, loadConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { redactSecrets } from '../logger.js';
 import {
   type CheckResult,
@@ -31,6 +32,17 @@ export interface DoctorOptions {
   timeoutMs?: number;
 }
 
+/** The checks that need the configuration, and the variables each depends on. */
+const CHECKS: ReadonlyArray<{
+  name: string;
+  uses: RegExp;
+  run: (c: Config, timeoutMs: number) => Promise<CheckResult>;
+}> = [
+  { name: 'Redis', uses: /^REDIS_|^QUEUE_PREFIX$/, run: (c, t) => checkRedis(c, Math.min(t, 5000)) },
+  { name: 'Slack', uses: /^SLACK_/, run: (c, t) => checkSlack(c, t) },
+  { name: 'ModelArts', uses: /^(MODELARTS_|HUAWEICLOUD_|SIMULATOR_)/, run: (c, t) => checkModelArts(c, t) },
+];
+
 const MARK: Readonly<Record<Verdict, string>> = { pass: '✓', fail: '✗', warn: '!', skip: '–' };
 
 function describeConfig(config: Config): string {
@@ -44,10 +56,34 @@ function describeConfig(config: Config): string {
   const modelarts =
     auth === 'simulator'
       ? config.modelarts.endpoint
-        ? 'ModelArts simulator at MODELARTS_ENDPOINT'
+        ? `ModelArts simulator at ${config.modelarts.endpoint}`
         : 'built-in ModelArts simulator'
       : `ModelArts ${auth === 'aksk' ? 'AK/SK' : 'IAM password'} auth, region ${config.modelarts.region ?? '(from endpoint)'}`;
   return `valid (roles ${[...config.roles].join(', ')}; ${slack}; ${modelarts}; queue prefix ${config.env.QUEUE_PREFIX})`;
+}
+
+/**
+ * The configuration without the variables `err` names, when that is valid: what the checks that
+ * do not depend on them run with. Cross-field problems may name a variable whose removal
+ * uncovers another, so this tries a few rounds.
+ */
+function withoutInvalid(env: NodeJS.ProcessEnv, err: unknown): { config: Config; invalid: string[] } | undefined {
+  if (!(err instanceof ConfigError) || err.variables.length === 0) return undefined;
+  const invalid = new Set(err.variables);
+  // A bad Slack, Redis or ModelArts value takes its whole group out (its check is skipped anyway):
+  // a cross-field problem often names a variable that is merely missing.
+  const dropped = (name: string) =>
+    invalid.has(name) || CHECKS.some((c) => c.uses.test(name) && [...invalid].some((v) => c.uses.test(v)));
+  for (let round = 0; round < 3; round += 1) {
+    const rest = Object.fromEntries(Object.entries(env).filter(([k]) => !dropped(k)));
+    try {
+      return { config: loadConfig(rest), invalid: [...invalid] };
+    } catch (again) {
+      if (!(again instanceof ConfigError) || again.variables.length === 0) return undefined;
+      for (const v of again.variables) invalid.add(v);
+    }
+  }
+  return undefined;
 }
 
 /** Runs every check and prints the report. Returns the exit code: 0 when nothing failed. */
@@ -65,23 +101,29 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<number> {
   };
   out.write('notebook-bot doctor\n\n');
 
+  const env = options.env ?? process.env;
   let config: Config | undefined;
+  let invalid: readonly string[] = [];
   try {
-    config = loadConfig(options.env ?? process.env);
+    config = loadConfig(env);
     report({ name: 'Configuration', verdict: 'pass', summary: describeConfig(config) });
   } catch (err) {
     const [first, ...rest] = (err instanceof Error ? err.message : String(err)).split('\n');
     report({ name: 'Configuration', verdict: 'fail', summary: first ?? 'invalid', details: rest.map((l) => l.trim()) });
+    const partial = withoutInvalid(env, err);
+    config = partial?.config;
+    invalid = partial?.invalid ?? [];
   }
 
-  if (config) {
-    report(await checkRedis(config, Math.min(timeoutMs, 5000)));
-    report(await checkSlack(config, timeoutMs));
-    report(await checkModelArts(config, timeoutMs));
-  } else {
-    for (const name of ['Redis', 'Slack', 'ModelArts']) {
-      report({ name, verdict: 'skip', summary: 'not checked: fix the configuration first' });
+  // Every check that does not depend on a bad value still runs: one typo must not hide the rest.
+  for (const check of CHECKS) {
+    const blocking = invalid.filter((v) => check.uses.test(v));
+    if (!config || blocking.length > 0) {
+      const which = blocking.length > 0 ? blocking.join(', ') : 'the configuration';
+      report({ name: check.name, verdict: 'skip', summary: `not checked: fix ${which} first (see above)` });
+      continue;
     }
+    report(await check.run(config, timeoutMs));
   }
   report(
     await checkManifest({
