@@ -7,9 +7,9 @@ import { BotError, ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { codeSpan, escapeMrkdwn, formatDuration, mention, slackDate } from '../messages/index.js';
 import type { EnqueueResult, Operation, OperationQueue, Requester } from '../operations/index.js';
+import { loadLua } from '../store/index.js';
 import type { AccessControlService } from './access-control.js';
 import type { LinkResult } from './identities.js';
-import { RedisScript } from './redis-script.js';
 import type { Decision } from './types.js';
 
 type KnownBlock = types.KnownBlock;
@@ -140,54 +140,17 @@ const DEFAULT_RETAIN_MS = 7 * 24 * 3_600_000;
 const SWEEP_BATCH = 100;
 
 /** Store only if absent, and index by expiry, in one step (a Slack retry must not post twice). */
-const CREATE = new RedisScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-return 1
-`);
+const CREATE = loadLua(import.meta.url, 'scripts/approval-create.lua');
 
 /**
  * The one place a request leaves "pending". Whoever gets 'claimed' back owns the outcome; every
  * other caller sees 'done'. A request past its expiry can only become 'expired', whatever the
  * click asked for, so a late Approve never creates anything.
  */
-const CLAIM = new RedisScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return {'missing'}
-end
-if status ~= 'pending' then
-  return {'done', status, redis.call('HGET', KEYS[1], 'decidedBy') or '', redis.call('HGET', KEYS[1], 'decidedAt') or ''}
-end
-local now = tonumber(ARGV[2])
-local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
-local outcome = ARGV[3]
-if expiresAt <= now then
-  outcome = 'expired'
-elseif outcome == 'expired' then
-  return {'pending'}
-end
-redis.call('HSET', KEYS[1], 'status', outcome, 'decidedBy', ARGV[4], 'decidedAt', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return {'claimed', outcome}
-`);
+const CLAIM = loadLua(import.meta.url, 'scripts/approval-claim.lua');
 
 /** Undo an approval whose enqueue failed, so an admin can click again. */
-const REVERT = new RedisScript(`
-if redis.call('HGET', KEYS[1], 'status') ~= 'approved' or redis.call('HGET', KEYS[1], 'decidedBy') ~= ARGV[2] then
-  return 0
-end
-redis.call('HSET', KEYS[1], 'status', 'pending')
-redis.call('HDEL', KEYS[1], 'decidedBy', 'decidedAt')
-local expiresAt = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
-redis.call('ZADD', KEYS[2], expiresAt, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-`);
+const REVERT = loadLua(import.meta.url, 'scripts/approval-revert.lua');
 
 /** The approval id for an operation: derived, so a retried request maps to the same approval. */
 export function approvalIdFor(opId: string): string {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { RedisScript } from './redis-script.js';
+import { loadLua } from '../store/index.js';
 
 /** The rule id shown to the user and written to the audit trail. */
 
@@ -27,16 +27,7 @@ export interface RateLimiterOptions {
  * INCR and set the window's expiry in one atomic step. The PTTL repair covers a key that lost
  * its expiry (e.g. written by hand): without it that user would be limited forever.
  */
-const FIXED_WINDOW = new RedisScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {n, ttl}
-`);
+const FIXED_WINDOW = loadLua(import.meta.url, 'scripts/fixed-window.lua');
 
 /**
  * A fixed-window limiter in Redis, shared by every web replica. A fixed window lets a user burst

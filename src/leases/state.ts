@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { LeaseInfo } from '../modelarts/index.js';
+import { loadLua } from '../store/index.js';
 
 /**
  * Everything the lease watch remembers, in Redis, so a restart loses nothing and any number of
@@ -42,23 +43,10 @@ export interface LeaseStateOptions {
 
 // Atomic "reserve unless sent or reserved": one round trip, and no window between the check and
 // the write in which a second process could reserve the same notice.
-const RESERVE_LUA = `
-local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 'reserved'
-end
-local tag = string.sub(v, 1, 2)
-if tag == 'S:' then return 'sent' end
-if tag == 'F:' then return 'failed' end
-return 'busy'
-`;
+const RESERVE = loadLua(import.meta.url, 'scripts/notice-reserve.lua');
 
 // Release only our own reservation: if it expired and another process took over, leave theirs.
-const RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
+const RELEASE = loadLua(import.meta.url, 'scripts/notice-release.lua');
 
 /** Redis-backed state of the lease watch. */
 export class LeaseState {
@@ -114,7 +102,7 @@ export class LeaseState {
    * (it is posting right now, or crashed and the reservation will lapse).
    */
   async reserve(key: string, token: string, ttlMs: number): Promise<'reserved' | 'sent' | 'failed' | 'busy'> {
-    const r = await this.redis.eval(RESERVE_LUA, 1, key, `R:${token}`, String(Math.max(1, Math.round(ttlMs))));
+    const r = await RESERVE.run(this.redis, [key], [`R:${token}`, String(Math.max(1, Math.round(ttlMs)))]);
     return r as 'reserved' | 'sent' | 'failed' | 'busy';
   }
 
@@ -133,7 +121,7 @@ export class LeaseState {
 
   /** Frees our reservation so the next scan retries the notice. */
   async release(key: string, token: string): Promise<void> {
-    await this.redis.eval(RELEASE_LUA, 1, key, `R:${token}`);
+    await RELEASE.run(this.redis, [key], [`R:${token}`]);
   }
 
   /** Silences the remaining warnings of one lease. */
