@@ -196,11 +196,11 @@ describe('pacing: per-method budgets instead of one limiter', () => {
       expect(reply?.delay).toBe(0);
       expect(reply?.data).not.toHaveProperty('slotAt');
     }
-    // The ready updates come next, one budget slot each (≈ 500 ms apart), before any progress.
+    // The ready updates come next, before any progress. (Their budget slots are ≈ 500 ms apart;
+    // real arrival gaps are not asserted: a late first one on a busy machine shortens the gap.)
     await waitUntil(() => updates().length === 4, 5000);
     const [, , third, fourth] = updates();
     expect([third, fourth].every((c) => isReady(c!))).toBe(true);
-    expect(fourth!.at - third!.at).toBeGreaterThanOrEqual(400);
   });
 
   it('chat.postMessage is paced per channel: a busy channel does not slow another', async () => {
@@ -214,8 +214,9 @@ describe('pacing: per-method budgets instead of one limiter', () => {
       .filter((c) => c.args['channel'] === CHANNEL)
       .map((c) => c.at)
       .sort((x, y) => x - y);
-    // 5 a second in CHANNEL: about 200 ms apart, in order of reservation.
-    for (let i = 1; i < inA.length; i++) expect(inA[i]! - inA[i - 1]!).toBeGreaterThanOrEqual(150);
+    // 5 a second in CHANNEL, proven by the slots reserved below (real arrival gaps are not: one
+    // post delivered late on a busy machine makes the next gap short).
+    expect(inA).toHaveLength(5);
     // What each post was scheduled for: CHANNEL's later posts reserved slots 200 ms apart; the
     // other channel's post reserved none (its budget let it go at once, CHANNEL's queue or not).
     const slots: number[] = [];
