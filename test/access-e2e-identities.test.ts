@@ -143,6 +143,14 @@ describe('a link in the policy file', () => {
     expect(blocks).toContain('home_start');
     expect(blocks).not.toContain('other-0');
   });
+
+  it('names its owner in /notebook status, before the bot has any record of it', async () => {
+    await h.seed('console', { status: 'STOPPED', creator: { name: ALICE_IAM } });
+    const { responseUrl } = await h.command('status console-0', BOB);
+    const text = await h.privateReply(responseUrl);
+    expect(text).toContain(`<@${ALICE.id}>`);
+    expect(text).not.toContain('not owned through the bot');
+  });
 });
 
 describe('without a link', () => {

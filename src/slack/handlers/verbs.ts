@@ -173,7 +173,13 @@ export async function showStatus(ctx: ActContext, ref: NotebookRef, replaceOrigi
   try {
     record = await ctx.deps.store.get(ref.id);
     const live = await ctx.deps.modelarts.showNotebook(ref.id, { timeoutMs: ctx.deps.timing.lookupTimeoutMs });
-    await ctx.reply({ ...buildStatusMessage(summarize(live, record, ctx.deps.clock.now())), replaceOriginal });
+    const summary = summarize(live, record, ctx.deps.clock.now());
+    // Made outside the bot by a linked IAM user: that person owns it, record or not.
+    if (!summary.ownerId) {
+      const ownership = await ctx.deps.access.identities.ownerOf(record, creatorOf(live));
+      if (ownership.ownerId) summary.ownerId = ownership.ownerId;
+    }
+    await ctx.reply({ ...buildStatusMessage(summary), replaceOriginal });
   } catch (err) {
     if (isNotFound(err)) {
       await ctx.reply({
