@@ -7,7 +7,7 @@ import {
   type SlackNotifierOptions,
   type SlackWorker,
   type SlackWorkerOptions,
-} from '../src/jobs/slack-notifier.js';
+} from '../src/jobs/outbox/index.js';
 import { createLogger } from '../src/logger.js';
 import { renderOperationStatus } from '../src/messages/operation-status.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';

@@ -1,6 +1,6 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkerSlackClient } from '../src/jobs/slack-notifier.js';
+import { createWorkerSlackClient } from '../src/jobs/outbox/index.js';
 import { decodeSlackError, type SlackFailure } from '../src/messages/slack-errors.js';
 import { FakeSlackApi } from '../src/slack-stand-in/fake-slack-api.js';
 

@@ -6,9 +6,6 @@
 
 export { explainFailure, type FailureExplanation } from './explain-failure.js';
 export type { OperationHooks, OperationMetrics } from './operation-context.js';
-export { DEFAULT_POLL_TIMING, type PollTiming, pollTimingFromEnv } from './polling.js';
-export { createOperationQueue, type OperationQueueHandle, type OperationQueueOptions } from './producer.js';
-export { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, jobIdForOp, OPS_QUEUE, type RetentionOptions } from './queues.js';
 export {
   createWorkerSlackClient,
   DEFAULT_SLACK_PACING,
@@ -17,5 +14,8 @@ export {
   type SlackPacing,
   type SlackRate,
   slackPacingFromEnv,
-} from './slack-notifier.js';
+} from './outbox/index.js';
+export { DEFAULT_POLL_TIMING, type PollTiming, pollTimingFromEnv } from './polling.js';
+export { createOperationQueue, type OperationQueueHandle, type OperationQueueOptions } from './producer.js';
+export { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, jobIdForOp, OPS_QUEUE, type RetentionOptions } from './queues.js';
 export { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from './worker.js';

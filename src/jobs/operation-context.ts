@@ -4,8 +4,8 @@ import type { Logger } from '../logger.js';
 import type { CallOptions, ModelArtsApi } from '../modelarts/index.js';
 import type { OperationKind } from '../operations/index.js';
 import type { NotebookRecord, NotebookStore } from '../store/index.js';
+import type { SlackNotifier } from './outbox/index.js';
 import type { PollTiming, ReadyApproach } from './polling.js';
-import type { SlackNotifier } from './slack-notifier.js';
 
 /** Counters a metrics registry may hook into; every method is optional and must not throw. */
 export interface OperationMetrics {

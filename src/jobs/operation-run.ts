@@ -26,8 +26,8 @@ import type {
 import type { NotebookOrigin, NotebookRecord } from '../store/index.js';
 import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
+import { messageDigest, SLACK_MAX_RETRY_DELAY_MS, type StatusMessageTarget } from './outbox/index.js';
 import { nextPollDelay, type ReadyApproach, throttleDelay, transientRetryDelay } from './polling.js';
-import { messageDigest, SLACK_MAX_RETRY_DELAY_MS, type StatusMessageTarget } from './slack-notifier.js';
 import { renderThreadRecord } from './thread-record.js';
 
 /** Why an operation on a notebook that ModelArts no longer has failed. */

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * throttles per account, not per operation, so one queue gives one limiter that pauses all cloud
  * work together on a 429, one worker pool that any process can join, one retention policy, and
  * two Redis connections per worker process instead of ten. Slack calls have their own queue
- * (`slack`, see slack-notifier.ts) so that Slack's limits never hold cloud work back.
+ * (`slack`, see outbox/) so that Slack's limits never hold cloud work back.
  */
 export const OPS_QUEUE = 'ops';
 
