@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOperationWorker, jobIdForOp } from '../src/jobs/index.js';
+import { buildWorker } from '../src/app/worker.js';
+import { jobIdForOp } from '../src/jobs/index.js';
 import type { LeaseNoticeEvent } from '../src/leases/watcher.js';
 import { createLogger } from '../src/logger.js';
 import { slackDate } from '../src/messages/format.js';
@@ -87,14 +88,15 @@ describe('lease watch: buttons', () => {
 
     // The real job pipeline performs RenewLease: new total = 2 h + 1 h.
     const connection = newRedis();
-    const worker = createOperationWorker({
+    const worker = buildWorker({
       connection,
       prefix: h.prefix,
       modelarts: h.api,
-      slack: h.web,
+      slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
       store: h.store,
       clock: h.clock,
       logger: createLogger({ level: 'silent' }),
+      home: false,
     });
     try {
       await until(() => leaseOf(id).durationMs === 3 * H);
@@ -131,14 +133,15 @@ describe('lease watch: buttons', () => {
     expect(await jobOp(leaseOpId('extend', id, leaseKey(lease)))).toMatchObject({ kind: 'extend', addMs: 4 * H });
 
     const connection = newRedis();
-    const worker = createOperationWorker({
+    const worker = buildWorker({
       connection,
       prefix: h.prefix,
       modelarts: h.api,
-      slack: h.web,
+      slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
       store: h.store,
       clock: h.clock,
       logger: createLogger({ level: 'silent' }),
+      home: false,
     });
     try {
       // The service counts the returned duration from create_at: it ends exactly where Slack said.

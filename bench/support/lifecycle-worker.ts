@@ -1,34 +1,26 @@
 /**
- * Benchmark child: ONE worker process of the job pipeline, wired as the composition root's worker
- * role wires it (src/app/bot.ts: `createOperationWorker` with the metrics hooks, the audit hook and
- * the App Home refresh on every notebook change), on a scaled clock shared with the simulator.
+ * Benchmark child: ONE worker process of the job pipeline, built by the composition function the
+ * worker role uses (src/app/worker.ts `buildWorker`: production settings, the metrics and audit
+ * hooks, the bot-stop mark, the App Home refresh from the records), on a scaled clock shared with
+ * the simulator. `timeScale` divides every real-time wait (polls, backoff cap, Slack coalescing,
+ * Home refresh delay) by the scale and multiplies the Slack budgets by it; the ready timeout and
+ * watch limit are compared with the scaled clock and stay as they are.
  *
- * It is not `startBot(config)` itself only because the Slack queue's limiter cannot be set
- * through the configuration, and the bench must scale it with the clock (see bench/lifecycle.ts).
- * Poll delays, backoff caps and Slack coalescing are real-time waits: divided by the scale. The
- * ready timeout and watch limit are compared with the scaled clock: left as they are.
- *
- * Settings by environment: BENCH_* below. Answers `memory` and `homeCalls` over IPC.
+ * Settings by environment: BENCH_* below (BENCH_SLACK_PACING=lifted turns the Slack pacing off,
+ * the one knob that differs from production). Answers `memory` and `homeCalls` over IPC.
  */
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { createAccessControl } from '../../src/access/access-control.js';
 import { loadPolicy } from '../../src/access/policy.js';
+import { buildWorker } from '../../src/app/worker.js';
 import { ScaledClock } from '../../src/clock.js';
-import {
-  createOperationQueue,
-  createOperationWorker,
-  createWorkerSlackClient,
-  DEFAULT_POLL_TIMING,
-} from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logger.js';
 import type { ModelArtsApi } from '../../src/modelarts/api.js';
 import { ModelArtsClient } from '../../src/modelarts/client.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import { SIMULATOR_AK, SIMULATOR_DEFAULT_FLAVOR, SIMULATOR_SK } from '../../src/simulator/index.js';
-import { createCatalog } from '../../src/slack/catalog.js';
 import { DEFAULT_TIMING } from '../../src/slack/deps.js';
-import { createPublishHome } from '../../src/slack/home.js';
 import { NotebookStore } from '../../src/store/notebooks.js';
 import { serveParent } from './child.js';
 
@@ -71,7 +63,6 @@ const homeModelArts: ModelArtsApi = new Proxy(client, {
 const redis = new Redis(env('BENCH_REDIS_URL'), { maxRetriesPerRequest: 2 });
 const workerRedis = new Redis(env('BENCH_REDIS_URL'), { maxRetriesPerRequest: null });
 const store = new NotebookStore({ redis, prefix });
-const queue = createOperationQueue({ connection: redis, prefix });
 const webClient = new WebClient(token, { timeout: 10_000, slackApiUrl });
 const access = createAccessControl({
   policy: await loadPolicy(undefined),
@@ -82,47 +73,30 @@ const access = createAccessControl({
   logger,
   clock,
 });
-const defaults = { flavor: SIMULATOR_DEFAULT_FLAVOR, imageId: undefined, storageGb: 5, leaseHours: 1 };
-const publishHome = createPublishHome(
-  {
-    modelarts: homeModelArts,
-    queue,
-    store,
-    access,
-    redis,
-    clock,
-    logger,
-    prefix,
-    defaults,
-    catalog: createCatalog({ redis, modelarts: homeModelArts, logger, prefix }),
-    commandName: '/notebook',
-    timing: DEFAULT_TIMING,
-  },
-  webClient,
-);
-
-const limiterMax = Number(process.env['BENCH_SLACK_LIMIT_MAX'] ?? 2);
-const limiterMs = Number(process.env['BENCH_SLACK_LIMIT_MS'] ?? 1000);
-const s = (ms: number) => Math.max(1, Math.round(ms / scale));
-const worker = createOperationWorker({
+const lifted = process.env['BENCH_SLACK_PACING'] === 'lifted';
+const worker = buildWorker({
   connection: workerRedis,
   prefix,
   modelarts: client,
-  slack: createWorkerSlackClient(token, { slackApiUrl }),
+  slack: { botToken: token, apiUrl: slackApiUrl },
   store: new NotebookStore({ redis: workerRedis, prefix }),
   clock,
   logger,
-  timing: {
-    initialMs: s(DEFAULT_POLL_TIMING.initialMs),
-    maxMs: s(DEFAULT_POLL_TIMING.maxMs),
-    slowPollMs: s(DEFAULT_POLL_TIMING.slowPollMs),
-    maxRetryDelayMs: s(DEFAULT_POLL_TIMING.maxRetryDelayMs),
-  },
-  slackMinUpdateIntervalMs: s(15_000),
-  slackWorker: { limiter: { max: limiterMax, duration: limiterMs } },
-  metrics: metrics.operations,
+  timeScale: scale,
+  metrics,
   audit: (entry) => access.audit(entry),
-  ...(homeRefresh ? { onNotebookChanged: (record) => (record.ownerId ? publishHome(record.ownerId) : undefined) } : {}),
+  home: homeRefresh
+    ? {
+        modelarts: homeModelArts,
+        store,
+        clock,
+        logger,
+        defaults: { flavor: SIMULATOR_DEFAULT_FLAVOR, imageId: undefined, storageGb: 5, leaseHours: 1 },
+        commandName: '/notebook',
+        timing: DEFAULT_TIMING,
+      }
+    : false,
+  ...(lifted ? { testing: { slackWorker: { pacing: false } } } : {}),
 });
 await worker.waitUntilReady();
 
@@ -134,7 +108,6 @@ serveParent(
   },
   async () => {
     await worker.close();
-    await queue.close();
     await workerRedis.quit();
     await redis.quit();
     await client.close();

@@ -4,23 +4,10 @@
  * - worker: the BullMQ processors of notebook operations and of Slack messages;
  * - scheduler: the lease scan (one scan per tick across replicas) and the approvals expiry sweep.
  */
-import {
-  createOperationWorker,
-  createWorkerSlackClient,
-  type OperationWorkerHandle,
-  pollTimingFromEnv,
-  slackPacingFromEnv,
-} from '../jobs/index.js';
-import {
-  createLeaseWatcher,
-  type LeaseNoticeEvent,
-  type LeaseWatcher,
-  leaseWatchSettings,
-  markBotStop,
-} from '../leases/index.js';
+import type { OperationWorkerHandle } from '../jobs/index.js';
+import { createLeaseWatcher, type LeaseNoticeEvent, type LeaseWatcher, leaseWatchSettings } from '../leases/index.js';
 import { slackRequestKind } from '../ops/metrics.js';
 import {
-  createHomeRefresher,
   createSlackApp,
   DEFAULT_TIMING,
   type HomeDeps,
@@ -35,6 +22,7 @@ import { newRequestId } from './correlation.js';
 import type { HttpRoute } from './health.js';
 import { connectRedis } from './redis.js';
 import { instrumentSlack, quitRedis, type Services } from './services.js';
+import { buildWorker } from './worker.js';
 
 /** The slash command the manifest declares. */
 const COMMAND_NAME = '/notebook';
@@ -128,34 +116,20 @@ export function prepareWebRole(
  * just updated: no ModelArts call (the live lookups are for a person opening the tab).
  */
 export async function startWorkerRole(s: Services): Promise<OperationWorkerHandle> {
-  const env = s.config.env;
   const redis = connectRedis(s.redisTarget, { connectionName: 'worker', maxRetriesPerRequest: null, logger: s.logger });
   s.teardown.add('worker redis', () => quitRedis(redis));
-  const slack = instrumentSlack(
-    createWorkerSlackClient(s.slack.botToken, {
-      ...(s.slack.apiUrl ? { slackApiUrl: s.slack.apiUrl } : {}),
-      logger: s.logger,
-    }),
-    s.metrics,
-  );
-  const worker = createOperationWorker({
+  const worker = buildWorker({
     connection: redis,
     prefix: s.prefix,
     modelarts: s.modelarts.client,
-    slack,
+    slack: { botToken: s.slack.botToken, apiUrl: s.slack.apiUrl },
     store: new NotebookStore({ redis, prefix: s.prefix }),
     clock: s.clock,
     logger: s.logger,
-    timing: pollTimingFromEnv(env),
-    concurrency: env.WORKER_CONCURRENCY,
-    slackMinUpdateIntervalMs: env.SLACK_UPDATE_INTERVAL_MS,
-    slackWorker: { pacing: slackPacingFromEnv(env) },
-    metrics: s.metrics.operations,
+    env: s.config.env,
+    metrics: s.metrics,
     audit: (entry) => s.access.audit(entry),
-    // A stop the bot makes must not be reported later as "its lease ended".
-    beforeStop: (notebookId) => markBotStop(redis, s.prefix, notebookId),
-    refreshHome: createHomeRefresher(homeDeps(s), slack),
-    homeRefreshDelayMs: env.HOME_REFRESH_DELAY_MS,
+    home: homeDeps(s),
   });
   // Graceful: no new jobs, the active steps finish (polls are delayed jobs, not held workers).
   s.teardown.add('worker', () => worker.close());

@@ -10,13 +10,13 @@
  * closes the worker gracefully, as `npm start` does.
  */
 import { Redis } from 'ioredis';
+import { buildWorker } from '../../src/app/worker.js';
 import { ScaledClock } from '../../src/clock.js';
-import { createWorkerSlackClient } from '../../src/jobs/slack-notifier.js';
-import { createOperationWorker } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/logger.js';
 import type { ModelArtsApi } from '../../src/modelarts/api.js';
 import { ModelArtsClient } from '../../src/modelarts/client.js';
 import { SIMULATOR_AK, SIMULATOR_SK } from '../../src/simulator/index.js';
+import { TEST_WORKER_KNOBS } from './stack.js';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -64,16 +64,16 @@ const modelarts: ModelArtsApi = new Proxy(client, {
 });
 
 const redis = new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null });
-const worker = createOperationWorker({
+const worker = buildWorker({
   connection: redis,
   prefix: env('QUEUE_PREFIX'),
   modelarts,
-  slack: createWorkerSlackClient(env('SLACK_TOKEN'), { slackApiUrl: env('SLACK_API_URL') }),
+  slack: { botToken: env('SLACK_TOKEN'), apiUrl: env('SLACK_API_URL') },
   clock,
   logger: createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
-  timing: { initialMs: 100, maxMs: 300, slowPollMs: 300, maxRetryDelayMs: 300 },
-  slackMinUpdateIntervalMs: 250,
-  slackWorker: { limiter: { max: 50, duration: 1000 } },
+  home: false,
+  // The stack's knobs (fast polls); the locks and stalled checks stay production's.
+  testing: TEST_WORKER_KNOBS,
 });
 await worker.waitUntilReady();
 process.stdout.write('READY\n');

@@ -1,5 +1,5 @@
 import type { ScaledClock } from '../../src/clock.js';
-import { createWorkerSlackClient } from '../../src/jobs/slack-notifier.js';
+import { createWorkerSlackClient } from '../../src/jobs/index.js';
 import { queuedOperationStatus, renderOperationStatus } from '../../src/messages/operation-status.js';
 import type { CreateNotebookRequest } from '../../src/modelarts/schemas.js';
 import type { Operation } from '../../src/operations/types.js';

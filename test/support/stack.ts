@@ -1,10 +1,10 @@
 import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { AccessControl } from '../../src/access/types.js';
+import { buildWorker, type WorkerTestKnobs } from '../../src/app/worker.js';
 import { type Clock, ScaledClock } from '../../src/clock.js';
+import type { OperationWorkerHandle } from '../../src/jobs/index.js';
 import { createOperationQueue, type OperationQueueHandle } from '../../src/jobs/producer.js';
-import { createWorkerSlackClient } from '../../src/jobs/slack-notifier.js';
-import { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from '../../src/jobs/worker.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { ModelArtsApi } from '../../src/modelarts/api.js';
 import { ModelArtsClient, type ModelArtsClientOptions } from '../../src/modelarts/client.js';
@@ -33,6 +33,17 @@ import { deletePrefix, newRedis, uniquePrefix } from './redis.js';
 
 /** Simulated ms per real ms unless told: a ~3.5 minute create takes ~0.7 s, a 1 h lease 12 s. */
 export const DEFAULT_TIME_SCALE = 300;
+
+/**
+ * The test knobs every stack worker runs with (over the production worker of src/app/worker.ts):
+ * fast polls, a short coalescing interval and one plain Slack limit instead of the per-method
+ * pacing, so a test's handful of messages is not paced like a workspace's.
+ */
+export const TEST_WORKER_KNOBS: Readonly<WorkerTestKnobs> = {
+  timing: { initialMs: 100, maxMs: 300, slowPollMs: 300, maxRetryDelayMs: 300 },
+  slackMinUpdateIntervalMs: 250,
+  slackWorker: { limiter: { max: 50, duration: 1000 } },
+};
 
 export interface StackOptions {
   /** The bot token FakeSlackApi accepts (and the worker's client uses). */
@@ -72,7 +83,7 @@ export interface Stack {
   /** Started by `startWorker`. */
   worker: OperationWorkerHandle | undefined;
   /** Starts the real workers (ops and Slack queues) with fast polls; `overrides` adds hooks. */
-  startWorker(overrides?: Partial<OperationWorkerDeps>): Promise<OperationWorkerHandle>;
+  startWorker(overrides?: WorkerTestKnobs): Promise<OperationWorkerHandle>;
   waitForJob(jobId: string, timeoutMs?: number): Promise<'completed' | 'failed'>;
   /**
    * Seeds notebooks `<namePrefix>-0`, `-1`, … in the simulator (RUNNING unless told); with
@@ -134,18 +145,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     store,
     worker: undefined,
     async startWorker(overrides = {}) {
-      const worker = createOperationWorker({
+      const worker = buildWorker({
         connection: redis,
         prefix,
         modelarts,
-        slack: createWorkerSlackClient(options.botToken, { slackApiUrl: slack.apiUrl, logger }),
+        slack: { botToken: options.botToken, apiUrl: slack.apiUrl },
         store,
         clock,
         logger,
-        timing: { initialMs: 100, maxMs: 300, slowPollMs: 300, maxRetryDelayMs: 300 },
-        slackMinUpdateIntervalMs: 250,
-        slackWorker: { limiter: { max: 50, duration: 1000 } },
-        ...overrides,
+        // No App Home here: the Slack-surface harnesses publish it themselves (`overrides`).
+        home: false,
+        testing: { ...TEST_WORKER_KNOBS, ...overrides },
       });
       await worker.waitUntilReady();
       stack.worker = worker;

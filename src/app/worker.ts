@@ -1,0 +1,185 @@
+/**
+ * The one composition of the worker: the `ops` and `slack` queue workers with the bot's hooks
+ * (metrics, audit, the bot-stop mark the lease scan reads, the App Home refresh) and the shipped
+ * settings. The worker role (roles.ts), the tests (test/support) and the benchmarks (bench/support)
+ * all build their worker here, so what they run is what production runs; they differ only by the
+ * clock (and `timeScale`, which divides every real-time wait by it), the stand-ins they point it
+ * at, and the knobs in `testing`, which production never sets.
+ */
+import type { Redis } from 'ioredis';
+import type { AuditEntry } from '../access/index.js';
+import type { Clock } from '../clock.js';
+import type { Env } from '../config.js';
+import {
+  createOperationWorker,
+  createWorkerSlackClient,
+  DEFAULT_POLL_TIMING,
+  DEFAULT_SLACK_PACING,
+  type OperationWorkerDeps,
+  type OperationWorkerHandle,
+  type PollTiming,
+  pollTimingFromEnv,
+  type SlackPacing,
+  type SlackRate,
+  slackPacingFromEnv,
+} from '../jobs/index.js';
+import { markBotStop } from '../leases/index.js';
+import type { Logger } from '../logger.js';
+import type { ModelArtsApi } from '../modelarts/index.js';
+import type { Metrics } from '../ops/metrics.js';
+import { createHomeRefresher, type HomeDeps } from '../slack/index.js';
+import type { NotebookStore } from '../store/index.js';
+import { instrumentSlack } from './services.js';
+
+/** The configuration the worker reads (`loadConfig().env`). */
+export type WorkerEnv = Pick<
+  Env,
+  | 'POLL_INITIAL_MS'
+  | 'POLL_MAX_MS'
+  | 'READY_TIMEOUT_MS'
+  | 'SLOW_POLL_MS'
+  | 'WORKER_CONCURRENCY'
+  | 'SLACK_UPDATE_INTERVAL_MS'
+  | 'SLACK_UPDATES_PER_MINUTE'
+  | 'SLACK_POSTS_PER_CHANNEL_PER_MINUTE'
+  | 'SLACK_HOME_PUBLISHES_PER_MINUTE'
+  | 'HOME_REFRESH_DELAY_MS'
+> &
+  Partial<Pick<Env, 'POLL_NEAR_READY_MS'>>;
+
+/** The settings of a worker: from the configuration, or the shipped defaults (the same values). */
+export interface WorkerSettings {
+  timing: PollTiming;
+  concurrency: number;
+  slackMinUpdateIntervalMs: number;
+  slackPacing: SlackPacing;
+  homeRefreshDelayMs: number;
+}
+
+/** The shipped defaults: what `loadConfig` gives for an environment that sets none of these. */
+export const DEFAULT_WORKER_SETTINGS: Readonly<WorkerSettings> = {
+  timing: DEFAULT_POLL_TIMING,
+  concurrency: 32,
+  slackMinUpdateIntervalMs: 15_000,
+  slackPacing: DEFAULT_SLACK_PACING,
+  homeRefreshDelayMs: 2000,
+};
+
+/** The worker's settings from the validated environment. */
+export function workerSettingsFromEnv(env: WorkerEnv): WorkerSettings {
+  return {
+    timing: pollTimingFromEnv(env),
+    concurrency: env.WORKER_CONCURRENCY,
+    slackMinUpdateIntervalMs: env.SLACK_UPDATE_INTERVAL_MS,
+    slackPacing: slackPacingFromEnv(env),
+    homeRefreshDelayMs: env.HOME_REFRESH_DELAY_MS,
+  };
+}
+
+/**
+ * The settings of a run whose clock goes `scale` times faster than real time: every real-time
+ * wait (poll delays, backoff cap, Slack coalescing, the Home refresh delay) is divided by it and
+ * every Slack budget multiplied by it, so the run is the real-time scenario played faster. Waits
+ * compared with the clock (ready timeout, watch limit) and the locks (crash recovery) stay.
+ */
+export function scaleWorkerSettings(settings: WorkerSettings, scale: number): WorkerSettings {
+  if (scale === 1) return settings;
+  const s = (ms: number) => Math.max(1, Math.round(ms / scale));
+  const t = settings.timing;
+  const rate = (r: SlackRate | false): SlackRate | false =>
+    r ? { perMinute: r.perMinute * scale, burst: r.burst } : r;
+  return {
+    ...settings,
+    timing: {
+      ...t,
+      initialMs: s(t.initialMs),
+      maxMs: s(t.maxMs),
+      slowPollMs: s(t.slowPollMs),
+      maxRetryDelayMs: s(t.maxRetryDelayMs),
+      ...(t.nearReadyMs !== undefined ? { nearReadyMs: s(t.nearReadyMs) } : {}),
+      ...(t.approachMs !== undefined ? { approachMs: s(t.approachMs) } : {}),
+    },
+    slackMinUpdateIntervalMs: s(settings.slackMinUpdateIntervalMs),
+    homeRefreshDelayMs: s(settings.homeRefreshDelayMs),
+    slackPacing: {
+      update: rate(settings.slackPacing.update),
+      postPerChannel: rate(settings.slackPacing.postPerChannel),
+      publish: rate(settings.slackPacing.publish),
+    },
+  };
+}
+
+/** Knobs only tests and benchmarks set: each replaces a production setting or hook. */
+export type WorkerTestKnobs = Partial<
+  Omit<OperationWorkerDeps, 'connection' | 'prefix' | 'modelarts' | 'slack' | 'store' | 'clock' | 'logger'>
+>;
+
+export interface BuildWorkerOptions {
+  /**
+   * The worker's own connection, `maxRetriesPerRequest: null` (BullMQ blocks on it and must wait
+   * out a reconnect). The caller closes it after `close()`.
+   */
+  connection: Redis;
+  /** `QUEUE_PREFIX`. */
+  prefix: string;
+  modelarts: ModelArtsApi;
+  /** The bot token and, for a stand-in, the Web API's URL; the client is built here. */
+  slack: { botToken: string; apiUrl?: string | undefined };
+  clock: Clock;
+  logger: Logger;
+  /** Default: a NotebookStore on `connection`. */
+  store?: NotebookStore | undefined;
+  /** The configuration (`loadConfig().env`); without it, the shipped defaults. */
+  env?: WorkerEnv | undefined;
+  /** Simulated ms per real ms of `clock` (see `scaleWorkerSettings`). Default 1. */
+  timeScale?: number | undefined;
+  /** Operation metrics and Slack 429 counts. */
+  metrics?: Metrics | undefined;
+  /** Records each operation's outcome (access control's audit log). */
+  audit?: ((entry: AuditEntry) => void | Promise<void>) | undefined;
+  /**
+   * What App Home rendering needs: every change of a notebook with an owner refreshes that
+   * owner's Home from the records, coalesced. `false` leaves Homes alone (a stack without a Home
+   * to show); production always gives it.
+   */
+  home: HomeDeps | false;
+  /** Test and benchmark knobs over the production settings and hooks. */
+  testing?: WorkerTestKnobs | undefined;
+}
+
+/**
+ * Builds (and starts) the worker of notebook operations and Slack messages. Not yet ready: await
+ * `waitUntilReady()`.
+ */
+export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
+  const settings = scaleWorkerSettings(
+    o.env ? workerSettingsFromEnv(o.env) : DEFAULT_WORKER_SETTINGS,
+    o.timeScale ?? 1,
+  );
+  const client = createWorkerSlackClient(o.slack.botToken, {
+    ...(o.slack.apiUrl ? { slackApiUrl: o.slack.apiUrl } : {}),
+    logger: o.logger,
+  });
+  const slack = o.metrics ? instrumentSlack(client, o.metrics) : client;
+  const { connection, prefix } = o;
+  return createOperationWorker({
+    connection,
+    prefix,
+    modelarts: o.modelarts,
+    slack,
+    ...(o.store ? { store: o.store } : {}),
+    clock: o.clock,
+    logger: o.logger,
+    timing: settings.timing,
+    concurrency: settings.concurrency,
+    slackMinUpdateIntervalMs: settings.slackMinUpdateIntervalMs,
+    slackWorker: { pacing: settings.slackPacing },
+    ...(o.metrics ? { metrics: o.metrics.operations } : {}),
+    ...(o.audit ? { audit: o.audit } : {}),
+    // A stop the bot makes must not be reported later as "its lease ended".
+    beforeStop: (notebookId) => markBotStop(connection, prefix, notebookId),
+    ...(o.home ? { refreshHome: createHomeRefresher(o.home, slack) } : {}),
+    homeRefreshDelayMs: settings.homeRefreshDelayMs,
+    ...o.testing,
+  });
+}
