@@ -1,5 +1,13 @@
 /** The public API of src/messages: what other folders import. Everything else here is internal. */
-export { approvalClickReply } from './approvals.js';
+export {
+  APPROVAL_BLOCK_ID,
+  APPROVE_ACTION_ID,
+  approvalClickReply,
+  approvalRequestBlocks,
+  approvalWording,
+  DENY_ACTION_ID,
+  describeOperation,
+} from './approvals.js';
 export {
   buildFlavorOptions,
   buildImageOptions,
