@@ -3,7 +3,16 @@ export { operationId } from './ids.js';
 export { rateLimitMessage } from './rate-limit.js';
 export { createReplier, type Replier } from './reply.js';
 export { slackLogger } from './slack-logger.js';
-export { type ApprovalRequest, type OnApprovalRequired, type SubmitOutcome, submitOperation } from './submit.js';
+export {
+  type ApprovalRequest,
+  enqueueApproved,
+  enqueueDecided,
+  type OnApprovalRequired,
+  type SubmitDeps,
+  type SubmitOutcome,
+  type SubmitRequest,
+  submitOperation,
+} from './submit.js';
 export {
   type CreateOperation,
   type DeleteOperation,

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import type { AccessControl, AccessRequest, Decision, HeldRequest } from '../access/index.js';
+import type { AccessControl, AccessRequest, AuditEntry, Decision, HeldRequest } from '../access/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import {
@@ -14,10 +14,20 @@ import {
 } from '../messages/index.js';
 import type { Replier } from './reply.js';
 import { postStatusMessage } from './status-post.js';
-import type { Operation, OperationQueue } from './types.js';
+import type { EnqueueResult, Operation, OperationQueue } from './types.js';
 
 /** How long a dedupe key lives: longer than any Slack retry or double click, shorter than memory. */
 const DEDUPE_TTL_SEC = 24 * 3600;
+
+type DedupeDeps = Pick<SubmitDeps, 'redis' | 'prefix' | 'clock'>;
+
+const dedupeKeyOf = (deps: DedupeDeps, opId: string) => `${deps.prefix}:slack:op:${opId}`;
+
+/** Claims an operation id (`SET NX`): false when a Slack retry, double submit or click got there first. */
+async function claimOperation(deps: DedupeDeps, opId: string): Promise<boolean> {
+  const fresh = await deps.redis.set(dedupeKeyOf(deps, opId), String(deps.clock.now()), 'EX', DEDUPE_TTL_SEC, 'NX');
+  return fresh === 'OK';
+}
 
 /** An operation that an access rule says needs an admin's approval before it may run. */
 export interface ApprovalRequest {
@@ -87,14 +97,7 @@ export type SubmitOutcome = 'queued' | 'duplicate' | 'refused' | 'approval' | 'f
 export async function submitOperation(deps: SubmitDeps, client: WebClient, req: SubmitRequest): Promise<SubmitOutcome> {
   const { op, reply } = req;
   const log = deps.logger.child({ opId: op.opId, kind: op.kind, userId: op.requester.userId });
-  const name = operationNotebookName(op);
-  const auditBase = {
-    userId: op.requester.userId,
-    action: op.kind,
-    notebookName: name,
-    ...(op.kind !== 'create' ? { notebookId: op.notebookId } : {}),
-    ...(req.where.channelId ? { channelId: req.where.channelId } : {}),
-  };
+  const auditBase = auditBaseOf(op, req.where);
 
   const decision = req.decision ?? (await deps.access.check(req.access));
   if (!decision.allowed) {
@@ -103,9 +106,8 @@ export async function submitOperation(deps: SubmitDeps, client: WebClient, req: 
     return 'refused';
   }
 
-  const dedupeKey = `${deps.prefix}:slack:op:${op.opId}`;
-  const fresh = await deps.redis.set(dedupeKey, String(deps.clock.now()), 'EX', DEDUPE_TTL_SEC, 'NX');
-  if (fresh !== 'OK') {
+  const dedupeKey = dedupeKeyOf(deps, op.opId);
+  if (!(await claimOperation(deps, op.opId))) {
     log.info('duplicate request ignored (Slack retry, double submit or double click)');
     return 'duplicate';
   }
@@ -130,6 +132,68 @@ export async function submitOperation(deps: SubmitDeps, client: WebClient, req: 
     return 'approval';
   }
 
+  return postAndEnqueue(deps, client, req, log, auditBase);
+}
+
+/**
+ * Queues an operation whose access decision and approval are already made (an admin approved
+ * it): the status message where it was asked for (DM fallback), then the queue, exactly as
+ * `submitOperation` does after its checks, without asking again. Its dedupe key was claimed by
+ * that first `submitOperation`; on failure it is released, so the requester can ask again.
+ */
+export async function enqueueApproved(
+  deps: SubmitDeps,
+  client: WebClient,
+  req: Pick<SubmitRequest, 'op' | 'where' | 'reply'>,
+): Promise<SubmitOutcome> {
+  const { op } = req;
+  const log = deps.logger.child({ opId: op.opId, kind: op.kind, userId: op.requester.userId, approved: true });
+  return postAndEnqueue(deps, client, req, log, auditBaseOf(op, req.where));
+}
+
+/**
+ * Queues an operation as it is, for a caller that made its checks, says the outcome itself and
+ * leaves the status message to the worker (a lease button: the warning is updated in place and
+ * the worker posts the operation's status in the notebook's thread). The same dedupe as
+ * `submitOperation` (a double click or a Slack retry queues nothing new: `duplicate`), then the
+ * producer's own, by job id. A failure releases the claim and is thrown to the caller.
+ */
+export async function enqueueDecided(
+  deps: Pick<SubmitDeps, 'redis' | 'prefix' | 'clock' | 'queue'>,
+  op: Operation,
+): Promise<EnqueueResult> {
+  if (!(await claimOperation(deps, op.opId))) return { jobId: op.opId, duplicate: true };
+  try {
+    return await deps.queue.enqueue(op);
+  } catch (err) {
+    await deps.redis.del(dedupeKeyOf(deps, op.opId)).catch(() => undefined);
+    throw err;
+  }
+}
+
+type AuditBase = Omit<AuditEntry, 'outcome'>;
+
+function auditBaseOf(op: Operation, where: SubmitRequest['where']): AuditBase {
+  return {
+    userId: op.requester.userId,
+    action: op.kind,
+    notebookName: operationNotebookName(op),
+    ...(op.kind !== 'create' ? { notebookId: op.notebookId } : {}),
+    ...(where.channelId ? { channelId: where.channelId } : {}),
+  };
+}
+
+/** Steps 4 and 5 of `submitOperation`: the status message, then the queue. */
+async function postAndEnqueue(
+  deps: SubmitDeps,
+  client: WebClient,
+  req: Pick<SubmitRequest, 'op' | 'where' | 'reply'>,
+  log: Logger,
+  auditBase: AuditBase,
+): Promise<SubmitOutcome> {
+  const { op, reply } = req;
+  const name = operationNotebookName(op);
+  const dedupeKey = dedupeKeyOf(deps, op.opId);
   let posted: Awaited<ReturnType<typeof postStatusMessage>> | undefined;
   try {
     const message = renderOperationStatus(queuedOperationStatus(op, deps.clock.now()));

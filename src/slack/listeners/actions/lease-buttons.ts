@@ -41,7 +41,7 @@ import type {
   StartOperation,
   StopOperation,
 } from '../../../operations/index.js';
-import { rateLimitMessage } from '../../../operations/index.js';
+import { enqueueDecided, rateLimitMessage } from '../../../operations/index.js';
 import type { NotebookStore } from '../../../store/index.js';
 
 /** What the lease buttons need. */
@@ -362,7 +362,9 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
     op: Operation,
     decision: Extract<Decision, { allowed: true }>,
   ): Promise<EnqueueResult | undefined> {
-    if (!decision.approval) return deps.queue.enqueue(op);
+    // The one path to the queue (src/operations): its dedupe, then the producer's, by job id.
+    if (!decision.approval)
+      return enqueueDecided({ redis: deps.redis, prefix: deps.prefix, clock, queue: deps.queue }, op);
     if (!deps.approvals) {
       await ephemeral(
         client,
