@@ -175,14 +175,31 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
   async function finishExpired(record: ApprovalRecord): Promise<void> {
     await updateRequestMessage(record, say.expiredLine());
     await tellRequester(record, say.expired(record, access.adminContact()), 'outcome');
+    await auditOutcome(
+      record,
+      record.requester.userId,
+      'expired',
+      `approval ${record.id} expired`,
+      record.requester.channelId,
+    );
+  }
+
+  /** The audit line of a request's outcome, under the rule that asked for approval. */
+  async function auditOutcome(
+    record: ApprovalRecord,
+    userId: string,
+    outcome: 'approved' | 'denied' | 'expired',
+    detail: string,
+    channelId?: string,
+  ): Promise<void> {
     await access.audit({
-      userId: record.requester.userId,
+      userId,
       action: record.op.kind,
       ...notebookFields(record.op),
-      channelId: record.requester.channelId,
-      outcome: 'expired',
+      ...(channelId ? { channelId } : {}),
+      outcome,
       rule: record.rule,
-      detail: `approval ${record.id} expired`,
+      detail,
     });
   }
 
@@ -296,14 +313,7 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
       if (claimed.outcome === 'denied') {
         await updateRequestMessage(record, say.deniedLine(userId, record.decidedAt ?? clock.now()));
         await tellRequester(record, say.denied(record, userId, access.adminContact()), 'outcome');
-        await access.audit({
-          userId,
-          action: record.op.kind,
-          ...notebookFields(record.op),
-          outcome: 'denied',
-          rule: record.rule,
-          detail: `approval ${record.id} for ${record.requester.userId} denied`,
-        });
+        await auditOutcome(record, userId, 'denied', `approval ${record.id} for ${record.requester.userId} denied`);
         return { kind: 'denied', record };
       }
 
@@ -325,14 +335,12 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
       }
       await updateRequestMessage(record, say.approvedLine(userId, record.decidedAt ?? clock.now()));
       if (!record.op.statusTs) await tellRequester(record, approvedText, 'outcome');
-      await access.audit({
+      await auditOutcome(
+        record,
         userId,
-        action: record.op.kind,
-        ...notebookFields(record.op),
-        outcome: 'approved',
-        rule: record.rule,
-        detail: `approval ${record.id} for ${record.requester.userId} approved; job ${enqueue.jobId}${enqueue.duplicate ? ' (already queued)' : ''}`,
-      });
+        'approved',
+        `approval ${record.id} for ${record.requester.userId} approved; job ${enqueue.jobId}${enqueue.duplicate ? ' (already queued)' : ''}`,
+      );
       return { kind: 'approved', record, enqueue };
     },
 
