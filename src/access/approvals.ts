@@ -204,10 +204,13 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
   }
 
   /**
-   * Queues an approved operation unchanged (its access check, dedupe and status message happened
-   * when it was submitted). TODO(issue 13): through `operations/submit.ts`'s entry for an
-   * already-approved operation once it exists; until then the same `OperationQueue.enqueue`
-   * that `submitOperation` ends with.
+   * Queues the approved operation exactly as it was stored (its access check and dedupe happened
+   * when it was submitted; the worker posts its status message), with the `OperationQueue.enqueue`
+   * that `submitOperation` ends with. Not `operations/submit.ts`'s `enqueueApproved` (yet): that
+   * one posts the status message from here, queues the operation with its `statusTs`, audits
+   * `allowed` and turns a queue failure into a reply, which changes what approvals promise (the
+   * stored operation queued unchanged, `enqueue_failed` leaving the request pending): 4 tests in
+   * test/access-approvals.test.ts and test/access-e2e-approvals.test.ts fail with it.
    */
   function enqueueApproved(op: Operation): Promise<EnqueueResult> {
     return options.queue.enqueue(op);
