@@ -15,7 +15,7 @@ import { createExtendProcessor } from './processors/extend.js';
 import { createStartProcessor } from './processors/start.js';
 import { createStopProcessor } from './processors/stop.js';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, keepJobs, OPS_QUEUE, type RetentionOptions } from './queues.js';
-import { SlackNotifier, type SlackWorker, type SlackWorkerOptions } from './slack-notifier.js';
+import { SlackNotifier, type SlackWorker, type SlackWorkerOptions } from './outbox/index.js';
 
 export interface OperationWorkerDeps extends OperationHooks {
   /**
