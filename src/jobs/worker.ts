@@ -8,6 +8,7 @@ import type { OperationJobData, OperationKind, OperationResult } from '../operat
 import { NotebookStore } from '../store/index.js';
 import type { OperationContext, OperationHooks } from './operation-context.js';
 import type { OperationJob, OperationProcessor } from './operation-run.js';
+import { SlackNotifier, type SlackWorker, type SlackWorkerOptions } from './outbox/index.js';
 import { DEFAULT_POLL_TIMING, type PollTiming } from './polling.js';
 import { createCreateProcessor } from './processors/create.js';
 import { createDeleteProcessor } from './processors/delete.js';
@@ -15,7 +16,6 @@ import { createExtendProcessor } from './processors/extend.js';
 import { createStartProcessor } from './processors/start.js';
 import { createStopProcessor } from './processors/stop.js';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, keepJobs, OPS_QUEUE, type RetentionOptions } from './queues.js';
-import { SlackNotifier, type SlackWorker, type SlackWorkerOptions } from './outbox/index.js';
 
 export interface OperationWorkerDeps extends OperationHooks {
   /**
