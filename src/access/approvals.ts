@@ -4,7 +4,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { BotError, ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { approvalRequestBlocks, approvalWording, type KnownBlock } from '../messages/index.js';
-import type { EnqueueResult, Operation, OperationQueue, Requester } from '../operations/index.js';
+import { type EnqueueResult, enqueueApproved, type OperationQueue, type Requester } from '../operations/index.js';
 import type { AccessControlService } from './access-control.js';
 import {
   APPROVAL_ID,
@@ -203,19 +203,6 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
     });
   }
 
-  /**
-   * Queues the approved operation exactly as it was stored (its access check and dedupe happened
-   * when it was submitted; the worker posts its status message), with the `OperationQueue.enqueue`
-   * that `submitOperation` ends with. Not `operations/submit.ts`'s `enqueueApproved` (yet): that
-   * one posts the status message from here, queues the operation with its `statusTs`, audits
-   * `allowed` and turns a queue failure into a reply, which changes what approvals promise (the
-   * stored operation queued unchanged, `enqueue_failed` leaving the request pending): 4 tests in
-   * test/access-approvals.test.ts and test/access-e2e-approvals.test.ts fail with it.
-   */
-  function enqueueApproved(op: Operation): Promise<EnqueueResult> {
-    return options.queue.enqueue(op);
-  }
-
   const service: Approvals = {
     get: (id) => store.get(id),
 
@@ -328,7 +315,7 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
       if (record.op.statusTs) await tellRequester(record, approvedText, 'outcome');
       let enqueue: EnqueueResult;
       try {
-        enqueue = await enqueueApproved(record.op);
+        enqueue = await enqueueApproved(options, record.op);
       } catch (err) {
         log.error({ err, approvalId }, 'approved operation could not be enqueued; the request is pending again');
         const remaining = Math.max(1, record.expiresAt - clock.now()) + retainMs;

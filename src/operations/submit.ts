@@ -136,19 +136,15 @@ export async function submitOperation(deps: SubmitDeps, client: WebClient, req: 
 }
 
 /**
- * Queues an operation whose access decision and approval are already made (an admin approved
- * it): the status message where it was asked for (DM fallback), then the queue, exactly as
- * `submitOperation` does after its checks, without asking again. Its dedupe key was claimed by
- * that first `submitOperation`; on failure it is released, so the requester can ask again.
+ * Queues an operation an admin approved, exactly as it was held (`access/approvals.ts`). Its access
+ * check ran and its id was claimed when it was first submitted (`submitOperation`), so there is no
+ * second check or claim here: only the producer's own dedupe, by job id (an operation already
+ * queued is `duplicate`). Nothing is posted: the worker posts the status message when the
+ * operation has none (`statusTs`), where it was asked for (DM for App Home). The caller audits
+ * the outcome (`approved`, with the job id) and handles a failure, which is thrown.
  */
-export async function enqueueApproved(
-  deps: SubmitDeps,
-  client: WebClient,
-  req: Pick<SubmitRequest, 'op' | 'where' | 'reply'>,
-): Promise<SubmitOutcome> {
-  const { op } = req;
-  const log = deps.logger.child({ opId: op.opId, kind: op.kind, userId: op.requester.userId, approved: true });
-  return postAndEnqueue(deps, client, req, log, auditBaseOf(op, req.where));
+export function enqueueApproved(deps: Pick<SubmitDeps, 'queue'>, op: Operation): Promise<EnqueueResult> {
+  return deps.queue.enqueue(op);
 }
 
 /**
