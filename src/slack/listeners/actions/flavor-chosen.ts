@@ -1,7 +1,5 @@
-import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
-import { decodeMetadata } from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
-import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
+import { createModalSelect } from './create-modal-select.js';
 
 /**
  * A flavor was picked in the create modal: remember it, with its architecture and category, in
@@ -9,17 +7,8 @@ import { rerenderCreateModal } from '../../forms/rerender-create-modal.js';
  * options request's view state.
  */
 export function flavorChosen(deps: SlackDeps) {
-  return async ({
-    ack,
-    body,
-    action,
-    client,
-  }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs): Promise<void> => {
-    await ack();
-    const view = body.view;
-    const flavorId = action.selected_option?.value;
-    if (!view || !flavorId) return;
-    const meta = decodeMetadata(view.private_metadata);
+  return createModalSelect(deps, 'record the chosen flavor', async (flavorId, meta) => {
+    if (!flavorId) return undefined;
     const flavors = await deps.catalog.flavors({ waitMs: 500 }).catch(() => undefined);
     const flavor = flavors?.items.find((f) => f.id === flavorId);
     const next = {
@@ -30,6 +19,6 @@ export function flavorChosen(deps: SlackDeps) {
     };
     if (!flavor?.arch) delete next.arch;
     if (!flavor?.category) delete next.category;
-    await rerenderCreateModal(client, deps, view, next, 'record the chosen flavor');
-  };
+    return next;
+  });
 }

@@ -1,8 +1,6 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { decodePick, errorRef, userMessageFor } from '../../../messages/index.js';
-import { createReplier, operationId, rateLimitMessage } from '../../../operations/index.js';
+import { operationId } from '../../../operations/index.js';
 import type { SlackDeps } from '../../deps.js';
-import { runPick } from '../../handlers/pick.js';
+import { pickButton } from './pick-button.js';
 
 /**
  * Start / Stop / Extend +1h on App Home: the same verbs as the command. There is no channel, so
@@ -11,41 +9,11 @@ import { runPick } from '../../handlers/pick.js';
  * click after the Home was refreshed is a new request.
  */
 export function homeNotebookButton(deps: SlackDeps) {
-  return async ({
-    ack,
-    body,
-    action,
-    client,
-  }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
-    await ack();
-    const userId = body.user.id;
-    const reply = createReplier(client, { userId }, deps.logger);
-    const value = decodePick(action.value);
-    if (!value) {
-      await reply({ text: ':warning: That button is no longer valid. Open the Home tab again.' });
-      return;
-    }
-    const slow = await rateLimitMessage(deps, userId, value.verb);
-    if (slow) {
-      await reply({ text: slow });
-      return;
-    }
-    try {
-      await runPick(
-        {
-          deps,
-          client,
-          userId,
-          teamId: body.team?.id,
-          reply,
-          opId: operationId(value.verb, 'home', userId, body.view?.id, body.view?.hash, action.action_id, action.value),
-        },
-        value,
-      );
-    } catch (err) {
-      const ref = errorRef();
-      deps.logger.error({ err, ref }, 'App Home action failed');
-      await reply({ text: `:warning: ${userMessageFor(err, ref)}` });
-    }
-  };
+  return pickButton(deps, {
+    where: () => ({}),
+    opId: ({ body, action }, verb) =>
+      operationId(verb, 'home', body.user.id, body.view?.id, body.view?.hash, action.action_id, action.value),
+    invalid: ':warning: That button is no longer valid. Open the Home tab again.',
+    failed: 'App Home action failed',
+  });
 }

@@ -1,21 +1,14 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { guardHookScript } from '../../../access/index.js';
 import { ValidationError } from '../../../errors.js';
-import {
-  CREATE_BLOCKS,
-  decodeMetadata,
-  errorRef,
-  mrkdwnToPlain,
-  userMessageFor,
-  VALUE_ACTION,
-} from '../../../messages/index.js';
+import { CREATE_BLOCKS, errorRef, mrkdwnToPlain, userMessageFor, VALUE_ACTION } from '../../../messages/index.js';
 import type { CreateOperation } from '../../../operations/index.js';
-import { createReplier, operationId, submitOperation } from '../../../operations/index.js';
+import { operationId, submitOperation } from '../../../operations/index.js';
 import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
 import { checkCreateAgainstCatalog } from '../../forms/create-checks.js';
 import { readCreateForm, validateCreateDraft } from '../../forms/create-form.js';
 import { type BlockIssue, issuesToErrors, type ViewValues } from '../../forms/view-values.js';
+import { modalSubmission } from './modal-submission.js';
 
 /** Refusal rules whose message belongs under one input of the form (the user can fix it there). */
 function blockForRule(rule: string): string | undefined {
@@ -50,16 +43,8 @@ function hookScriptIssues(values: ViewValues): BlockIssue[] {
  * message, enqueue. opId comes from view.id, so a retry or double submit queues nothing twice.
  */
 export function createSubmission(deps: SlackDeps) {
-  return async ({
-    ack,
-    body,
-    view,
-    client,
-  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const userId = body.user.id;
+  return modalSubmission(deps, async ({ ack, body, view, client, userId, meta, reply }) => {
     const teamId = body.team?.id;
-    const meta = decodeMetadata(view.private_metadata);
-    const reply = createReplier(client, { userId, channelId: meta.channelId }, deps.logger);
     let acked = false;
     try {
       const reading = readCreateForm(view.state.values, deps.defaults);
@@ -133,5 +118,5 @@ export function createSubmission(deps: SlackDeps) {
       if (!acked) await ack();
       await reply({ text: `:warning: I could not create the notebook. ${userMessageFor(err, ref)}` });
     }
-  };
+  });
 }

@@ -1,7 +1,6 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { decodeMetadata, errorRef, START_BLOCKS, userMessageFor, VALUE_ACTION } from '../../../messages/index.js';
+import { errorRef, START_BLOCKS, userMessageFor, VALUE_ACTION } from '../../../messages/index.js';
 import type { LeaseType } from '../../../modelarts/index.js';
-import { createReplier, operationId } from '../../../operations/index.js';
+import { operationId } from '../../../operations/index.js';
 import { within } from '../../../timeout.js';
 import type { SlackDeps } from '../../deps.js';
 import { parseLeaseDuration } from '../../duration.js';
@@ -10,6 +9,7 @@ import type { NotebookRef } from '../../handlers/context.js';
 import { creatorOf } from '../../handlers/ownership.js';
 import { startNotebook } from '../../handlers/verbs.js';
 import { resolveNotebook } from '../../resolve.js';
+import { modalSubmission } from './modal-submission.js';
 
 /**
  * Start modal submitted: duration and auto-stop kind are checked inline; the notebook is the one
@@ -17,15 +17,7 @@ import { resolveNotebook } from '../../resolve.js';
  * start path as the command, with an opId from view.id.
  */
 export function startSubmission(deps: SlackDeps) {
-  return async ({
-    ack,
-    body,
-    view,
-    client,
-  }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const userId = body.user.id;
-    const meta = decodeMetadata(view.private_metadata);
-    const reply = createReplier(client, { userId, channelId: meta.channelId }, deps.logger);
+  return modalSubmission(deps, async ({ ack, body, view, client, userId, meta, reply }) => {
     const values = view.state.values;
     const durationText = textValue(values, START_BLOCKS.duration) ?? `${deps.defaults.leaseHours}h`;
     const duration = parseLeaseDuration(durationText);
@@ -79,5 +71,5 @@ export function startSubmission(deps: SlackDeps) {
       deps.logger.error({ err, ref: ref2 }, 'start submission failed');
       await reply({ text: `:warning: I could not start the notebook. ${userMessageFor(err, ref2)}` });
     }
-  };
+  });
 }
