@@ -11,11 +11,21 @@ export class SlackWaitTimeoutError extends BotError {
   }
 }
 
-/** Resolves with `promise`, or rejects with SlackWaitTimeoutError after `ms`. The timer never keeps the process alive. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * The one race against a timer: resolves or rejects as `promise` does, unless `ms` pass first;
+ * then settles with `onTimeout()` (its value, or what it throws). The promise keeps running; the
+ * timer is cleared once settled and never keeps the process alive.
+ */
+export async function raceTimeout<T, U>(promise: Promise<T>, ms: number, onTimeout: () => U): Promise<T | U> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SlackWaitTimeoutError(what)), ms);
+  const timeout = new Promise<U>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(onTimeout());
+      } catch (err) {
+        reject(err);
+      }
+    }, ms);
     timer.unref();
   });
   try {
@@ -25,16 +35,19 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-/** Resolves with `promise`'s value, or `undefined` after `ms` (the promise keeps running). */
-export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
+/** Resolves with `promise`, or rejects with `error()` after `ms`. */
+export function rejectAfter<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  return raceTimeout<T, never>(promise, ms, () => {
+    throw error();
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+}
+
+/** Resolves with `promise`, or rejects with SlackWaitTimeoutError after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return rejectAfter(promise, ms, () => new SlackWaitTimeoutError(what));
+}
+
+/** Resolves with `promise`'s value, or `undefined` after `ms` (the promise keeps running). */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return raceTimeout(promise, ms, () => undefined);
 }

@@ -4,6 +4,7 @@ import { redactSecrets } from '../logger.js';
 import type { ModelArtsApi } from '../modelarts/api.js';
 import { ModelArtsAuthError, ModelArtsThrottledError } from '../modelarts/errors.js';
 import type { Metrics } from '../ops/metrics.js';
+import { rejectAfter } from '../timeout.js';
 
 /** One dependency the process needs to do its work. */
 export interface ReadinessCheck {
@@ -50,7 +51,7 @@ export function createReadiness(checks: readonly ReadinessCheck[], now: () => nu
     const running = inFlight.get(c.name);
     if (running) return running;
     const started = performance.now();
-    const p = withTimeout(c.run(), c.timeoutMs ?? 2000, `no answer within ${c.timeoutMs ?? 2000} ms`)
+    const p = rejectAfter(c.run(), c.timeoutMs ?? 2000, () => new Error(`no answer within ${c.timeoutMs ?? 2000} ms`))
       .then(
         (): CheckResult => ({ ok: true, ms: Math.round(performance.now() - started) }),
         (err: unknown): CheckResult => ({
@@ -192,12 +193,4 @@ export function opsRoutes(deps: {
       },
     },
   ];
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -23,6 +23,7 @@ import {
 import { slackLogger } from '../operations/slack-logger.js';
 import { startLocalRedis } from '../ops/local-redis.js';
 import { createSocketModeReceiver } from '../slack/socket-mode.js';
+import { rejectAfter } from '../timeout.js';
 
 /** ✓ passed, ✗ failed (exit 1), ! worth knowing but not a failure, – not applicable. */
 export type Verdict = 'pass' | 'fail' | 'warn' | 'skip';
@@ -40,14 +41,6 @@ const quietLogger = () => createLogger({ level: 'silent' });
 
 function result(name: string, verdict: Verdict, summary: string, details?: string[]): CheckResult {
   return { name, verdict, summary, ...(details?.length ? { details } : {}) };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // ------------------------------------------------------------------------------------ Redis
@@ -89,7 +82,11 @@ export async function checkRedis(config: Config, timeoutMs = 5000): Promise<Chec
     connectionError = e;
   });
   try {
-    const pong = await withTimeout(redis.ping(), timeoutMs, where);
+    const pong = await rejectAfter(
+      redis.ping(),
+      timeoutMs,
+      () => new Error(`${where} did not answer within ${Math.round(timeoutMs / 1000)} s`),
+    );
     if (pong !== 'PONG') return result(name, 'fail', `${where} answered PING with "${pong}"`);
     const eviction = await checkEvictionPolicy(redis);
     if (eviction.kind === 'evicts')

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { rejectAfter } from '../timeout.js';
 
 /** Job states reported by the queue-depth gauge (BullMQ `getJobCounts` names). */
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'failed'] as const;
@@ -180,7 +181,11 @@ export class Metrics {
     await Promise.all(
       this.queueSources.map(async (q) => {
         try {
-          const counts = await withTimeout(q.getJobCounts(...QUEUE_STATES), 2000);
+          const counts = await rejectAfter(
+            q.getJobCounts(...QUEUE_STATES),
+            2000,
+            () => new Error('timed out after 2000 ms'),
+          );
           for (const state of QUEUE_STATES) this.queueDepth.set({ queue: q.name, state }, counts[state] ?? 0);
         } catch {
           // Redis is unreachable: no samples rather than stale ones; /readyz says why.
@@ -221,12 +226,4 @@ export function countSlackRateLimits<T extends RateLimitEmitter>(
   countedClients.add(client);
   client.on('rate_limited', (_retryAfterSec, info) => metrics.onSlackRateLimited(info?.url ?? 'other'));
   return client;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
