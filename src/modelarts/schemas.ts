@@ -42,37 +42,12 @@ export const FLAVOR_CATEGORIES = ['CPU', 'GPU', 'ASCEND'] as const;
 export type LeaseType = (typeof LEASE_TYPES)[number];
 export type StorageCategory = (typeof STORAGE_CATEGORIES)[number];
 
-export const NOTEBOOK_STATUSES = [
-  'INIT',
-  'CREATING',
-  'STARTING',
-  'STOPPING',
-  'DELETING',
-  'SNAPSHOTTING',
-  'RUNNING',
-  'STOPPED',
-  'FROZEN',
-  'DELETED',
-  'CREATE_FAILED',
-  'START_FAILED',
-  'DELETE_FAILED',
-  'ERROR',
-] as const;
+const TRANSITIONAL = ['INIT', 'CREATING', 'STARTING', 'STOPPING', 'DELETING', 'SNAPSHOTTING'] as const;
+const FAILED = ['CREATE_FAILED', 'START_FAILED', 'DELETE_FAILED', 'ERROR'] as const;
+export const NOTEBOOK_STATUSES = [...TRANSITIONAL, 'RUNNING', 'STOPPED', 'FROZEN', 'DELETED', ...FAILED] as const;
 export type NotebookStatus = (typeof NOTEBOOK_STATUSES)[number];
-export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set([
-  'INIT',
-  'CREATING',
-  'STARTING',
-  'STOPPING',
-  'DELETING',
-  'SNAPSHOTTING',
-]);
-export const FAILED_STATUSES: ReadonlySet<string> = new Set([
-  'CREATE_FAILED',
-  'START_FAILED',
-  'DELETE_FAILED',
-  'ERROR',
-]);
+export const TRANSITIONAL_STATUSES: ReadonlySet<string> = new Set(TRANSITIONAL);
+export const FAILED_STATUSES: ReadonlySet<string> = new Set(FAILED);
 
 export const notebookName = z
   .string({ message: 'name is required' })
@@ -183,10 +158,15 @@ export const HooksSchema = z.object({
     .optional(),
 });
 
-export const LeaseReqSchema = z.object({
-  duration: leaseDurationMs.optional(),
-  type: upperEnum(LEASE_TYPES, 'lease.type').optional(),
-});
+/** A lease as requests carry it (create's `lease`, start's query, renew's body): `typeLabel` names its type in messages. */
+function leaseRequest(typeLabel: string) {
+  return z.object({
+    duration: leaseDurationMs.optional(),
+    type: upperEnum(LEASE_TYPES, typeLabel).optional(),
+  });
+}
+
+export const LeaseReqSchema = leaseRequest('lease.type');
 
 export const CreateNotebookRequestSchema = z.object({
   name: notebookName,
@@ -223,16 +203,10 @@ export const UpdateNotebookRequestSchema = z.object({
 });
 export type UpdateNotebookRequest = z.output<typeof UpdateNotebookRequestSchema>;
 
-export const StartNotebookParamsSchema = z.object({
-  duration: leaseDurationMs.optional(),
-  type: upperEnum(LEASE_TYPES, 'type').optional(),
-});
+export const StartNotebookParamsSchema = leaseRequest('type');
 export type StartNotebookParams = z.input<typeof StartNotebookParamsSchema>;
 
-export const RenewLeaseRequestSchema = z.object({
-  duration: leaseDurationMs.optional(),
-  type: upperEnum(LEASE_TYPES, 'type').optional(),
-});
+export const RenewLeaseRequestSchema = leaseRequest('type');
 export type RenewLeaseRequest = z.input<typeof RenewLeaseRequestSchema>;
 
 /**
@@ -270,17 +244,21 @@ export const ListNotebooksQuerySchema = z.object({
 });
 export type ListNotebooksQuery = z.input<typeof ListNotebooksQuerySchema>;
 
-export const ListFlavorsQuerySchema = z.object({
-  category: upperEnum(FLAVOR_CATEGORIES, 'category').optional(),
-  type: upperEnum(['MANAGED', 'DEDICATED'] as const, 'type').optional(),
+/** `limit` and `offset` of the list queries that page by up to 1000 (flavors, images). */
+const PAGING = {
   limit: z.number().int().min(1).max(1000).optional(),
   offset: z.number().int().min(0).optional(),
+};
+
+export const ListFlavorsQuerySchema = z.object({
+  category: upperEnum(FLAVOR_CATEGORIES, 'category').optional(),
+  type: upperEnum(OWNERSHIPS, 'type').optional(),
+  ...PAGING,
 });
 export type ListFlavorsQuery = z.input<typeof ListFlavorsQuerySchema>;
 
 export const ListImagesQuerySchema = z.object({
-  limit: z.number().int().min(1).max(1000).optional(),
-  offset: z.number().int().min(0).optional(),
+  ...PAGING,
   name: z.string().optional(),
   name_fuzzy_match: z.boolean().optional(),
   type: upperEnum(['BUILD_IN', 'DEDICATED'] as const, 'type').optional(),
@@ -318,6 +296,9 @@ export const ImageRefSchema = z.looseObject({
   description: z.string().optional(),
 });
 
+/** `{id, name}`: a notebook's pool and its creator. */
+const IdNameSchema = z.looseObject({ id: z.string().optional(), name: z.string().optional() });
+
 export const NotebookSchema = z.looseObject({
   id: z.string(),
   name: z.string().optional().default(''),
@@ -329,7 +310,7 @@ export const NotebookSchema = z.looseObject({
   action_progress: z.array(ActionProgressSchema).optional(),
   image: ImageRefSchema.optional(),
   lease: LeaseSchema.optional(),
-  pool: z.looseObject({ id: z.string().optional(), name: z.string().optional() }).optional(),
+  pool: IdNameSchema.optional(),
   /** The Jupyter token: never logged, never shown. */
   token: z.string().optional(),
   url: z.string().optional(),
@@ -346,7 +327,7 @@ export const NotebookSchema = z.looseObject({
   endpoints: z.array(z.looseObject({})).optional(),
   create_at: z.number().optional(),
   update_at: z.number().optional(),
-  user: z.looseObject({ id: z.string().optional(), name: z.string().optional() }).optional(),
+  user: IdNameSchema.optional(),
 });
 export type Notebook = z.output<typeof NotebookSchema>;
 
