@@ -123,6 +123,24 @@ function enter(rec: InstanceRecord, status: NotebookStatus, at: number): void {
   rec.updateAt = at;
 }
 
+/** Ends a phase that may be planned to fail once: `failed` with the planned reason (the plan used up), else `done`. */
+function endPhase(
+  rec: InstanceRecord,
+  at: number,
+  planned: 'failStart' | 'failDelete',
+  failed: NotebookStatus,
+  done: NotebookStatus,
+): void {
+  const reason = rec.plan[planned];
+  if (reason === undefined) {
+    enter(rec, done, at);
+    return;
+  }
+  rec.failReason = reason;
+  delete rec.plan[planned];
+  enter(rec, failed, at);
+}
+
 /** Performs the transition that ends the current phase, at time `at`. */
 function transition(rec: InstanceRecord, at: number): void {
   switch (rec.status) {
@@ -139,13 +157,7 @@ function transition(rec: InstanceRecord, at: number): void {
       delete rec.plan.failCreate;
       return;
     case 'STARTING':
-      if (rec.plan.failStart !== undefined) {
-        rec.failReason = rec.plan.failStart;
-        delete rec.plan.failStart;
-        enter(rec, 'START_FAILED', at);
-      } else {
-        enter(rec, 'RUNNING', at);
-      }
+      endPhase(rec, at, 'failStart', 'START_FAILED', 'RUNNING');
       return;
     case 'RUNNING':
       enter(rec, 'STOPPING', at);
@@ -154,13 +166,7 @@ function transition(rec: InstanceRecord, at: number): void {
       enter(rec, 'STOPPED', at);
       return;
     case 'DELETING':
-      if (rec.plan.failDelete !== undefined) {
-        rec.failReason = rec.plan.failDelete;
-        delete rec.plan.failDelete;
-        enter(rec, 'DELETE_FAILED', at);
-      } else {
-        enter(rec, 'DELETED', at);
-      }
+      endPhase(rec, at, 'failDelete', 'DELETE_FAILED', 'DELETED');
       return;
     default:
       return;
