@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { MAX_LEASE_MS } from '../modelarts/index.js';
+import { MAX_LEASE_MS, valueAt } from '../modelarts/index.js';
 import { IAM_USER_PATTERN } from './identities.js';
 
 /**
@@ -300,16 +300,6 @@ export function parsePolicyObject(raw: unknown, options: PolicySourceOptions & {
   if (parsed.success) lines.push(...crossChecks(parsed.data));
   if (lines.length > 0 || !parsed.success) throw problems(options.source, lines);
   return normalise(parsed.data, options.source, extra);
-}
-
-/** The value at a zod issue path in the raw input (zod 4 leaves `issue.input` out by default). */
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = raw;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
 }
 
 /** Rules that involve more than one field. */

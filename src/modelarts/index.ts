@@ -34,6 +34,7 @@ export {
   NOTEBOOK_WALK_PAGE_SIZE,
   type Notebook,
   TRANSITIONAL_STATUSES,
+  valueAt,
 } from './schemas.js';
 export {
   canonicalQueryString,

@@ -414,6 +414,16 @@ export function zodIssuesToFields(error: z.ZodError): Array<{ field: string; mes
   return error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(request)', message: i.message }));
 }
 
+/** The value at a zod issue path in the raw input (zod 4 leaves `issue.input` out by default). */
+export function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
 /** Milliseconds left on a lease: `create_at + duration - now` (duration counts from create_at). */
 export function leaseRemainingMs(lease: Lease | undefined, now: number): number | undefined {
   if (!lease || lease.create_at === undefined || lease.duration === undefined) return undefined;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CREATE_BLOCKS, type CreateDefaults, LOADING_VALUE, STORAGE_CHOICES } from '../../messages/index.js';
-import { type CreateNotebookRequest, CreateNotebookRequestSchema } from '../../modelarts/index.js';
+import { type CreateNotebookRequest, CreateNotebookRequestSchema, valueAt } from '../../modelarts/index.js';
 import { parseLeaseDuration } from '../duration.js';
 import { type BlockIssue, selectedValue, splitList, textValue, type ViewValues } from './view-values.js';
 
@@ -173,15 +173,6 @@ export function blockForIssuePath(
     default:
       return { blockId: CREATE_BLOCKS.name };
   }
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const k of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[k];
-  }
-  return cur;
 }
 
 /** Maps zod issues of CreateNotebookRequestSchema to modal blocks, naming the bad item of a list. */
