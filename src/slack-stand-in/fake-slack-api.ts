@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from './wait-until.js';
 
 /** One recorded Web API call. `args` holds the decoded arguments (JSON fields parsed). */
 export interface RecordedCall {
@@ -180,28 +181,15 @@ export class FakeSlackApi {
     predicate: (calls: readonly RecordedCall[]) => T | undefined | false,
     timeoutMs = 10_000,
   ): Promise<T> {
-    const check = () => predicate(this.calls);
-    const first = check();
-    if (first) return first;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(
-          new Error(
-            `FakeSlackApi.waitFor timed out after ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`,
-          ),
-        );
-      }, timeoutMs);
-      const waiter = () => {
-        const v = check();
-        if (v) {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(v);
-        }
-      };
-      this.waiters.add(waiter);
-    });
+    return waitUntil(
+      this.waiters,
+      () => predicate(this.calls),
+      timeoutMs,
+      () =>
+        new Error(
+          `FakeSlackApi.waitFor timed out after ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`,
+        ),
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

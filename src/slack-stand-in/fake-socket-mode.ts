@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FakeSlackApi } from './fake-slack-api.js';
 import { type SenderResponse, type SendOptions, SlackSender, type SlackSenderOptions } from './slack-sender.js';
+import { waitUntil } from './wait-until.js';
 
 /** RFC 6455's key suffix for `Sec-WebSocket-Accept`. */
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -286,23 +287,12 @@ export class FakeSocketModeServer {
 
   /** Resolves once `predicate` holds, checked on every change. */
   waitFor<T>(predicate: () => T | undefined | false, timeoutMs: number, what = 'a condition'): Promise<T> {
-    const first = predicate();
-    if (first) return Promise.resolve(first);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new Error(`FakeSocketModeServer: no ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = () => {
-        const v = predicate();
-        if (v) {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(v);
-        }
-      };
-      this.waiters.add(waiter);
-    });
+    return waitUntil(
+      this.waiters,
+      predicate,
+      timeoutMs,
+      () => new Error(`FakeSocketModeServer: no ${what} within ${timeoutMs} ms`),
+    );
   }
 
   private requireActive(): FakeSocketConnection {
