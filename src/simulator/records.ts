@@ -1,33 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import type { Feature, LeaseType, NotebookStatus } from './contract.js';
-import type { SimUser } from './defaults.js';
-import type { Text } from './language.js';
-import type { EndpointState, InstancePlan, InstanceRecord, VolumeState } from './lifecycle.js';
+import type { LeaseType } from './contract.js';
+import type { InstanceRecord } from './lifecycle.js';
 
-/** Everything needed to make a new instance record. */
-export interface NewRecord {
-  seq: number;
-  now: number;
-  name: string;
-  description?: string;
-  feature: Feature;
-  flavor: string;
-  imageId: string;
-  workspaceId: string;
-  poolId?: string;
-  volume: VolumeState;
-  endpoints?: EndpointState[];
-  dataVolumes?: VolumeState[];
-  hooks?: unknown;
-  tags?: Array<{ key: string; value: string }>;
-  user: SimUser;
-  /** `createAt` defaults to `now`: the lease starts when the instance is created. */
-  lease: { duration: number; type: LeaseType; enable?: boolean; createAt?: number };
-  status?: NotebookStatus;
-  plan?: InstancePlan;
-  failReason?: Text;
-  createAt?: number;
-}
+/** Everything needed to make a new instance record: its fields as the record has them, and the defaults' inputs. */
+export type NewRecord = Pick<
+  InstanceRecord,
+  | 'seq'
+  | 'name'
+  | 'feature'
+  | 'flavor'
+  | 'imageId'
+  | 'workspaceId'
+  | 'poolId'
+  | 'volume'
+  | 'hooks'
+  | 'user'
+  | 'failReason'
+> &
+  Partial<
+    Pick<InstanceRecord, 'description' | 'endpoints' | 'dataVolumes' | 'tags' | 'status' | 'plan' | 'createAt'>
+  > & {
+    now: number;
+    /** `createAt` defaults to `now`: the lease starts when the instance is created. */
+    lease: { duration: number; type: LeaseType; enable?: boolean; createAt?: number };
+  };
 
 /** Builds a record; a new instance starts CREATING at `now` unless `status` says otherwise (seeding). */
 export function buildRecord(r: NewRecord): InstanceRecord {
