@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuditTrail, renderAuditBlocks, type StoredAuditEntry } from '../src/access/audit.js';
+import { createAuditTrail, type StoredAuditEntry } from '../src/access/audit.js';
 import { ManualClock } from '../src/clock.js';
 import { createLogger, registerSecret } from '../src/logger.js';
+import { renderAuditBlocks } from '../src/messages/audit.js';
 import { deletePrefix, newRedis, uniquePrefix } from './support/redis.js';
 
 function capture() {

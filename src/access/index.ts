@@ -7,7 +7,7 @@
  * lease buttons in src/leases). Ownership: the bot's record, else the notebook creator's identity
  * link (`identities.ownerOf`; links from the policy's `identities:` or `/notebook link`). A refusal's `message` names who to ask and ends with the rule it
  * applied, e.g. "(rule `ownership`)"; refusals are audited. `/notebook adopt` uses
- * `adoptNotebook`; `/notebook audit` renders `readAudit` with `renderAuditBlocks`. The
+ * `adoptNotebook`; `/notebook audit` renders `readAudit` with `renderAuditBlocks` (src/messages). The
  * composition root (src/app) builds `createApprovals`, passes it to the Slack app as
  * `onApprovalRequired` and to `registerApprovalActions`, and sweeps `expireApprovals` every minute.
  */
@@ -39,8 +39,6 @@ export {
   type AuditTrailOptions,
   createAuditTrail,
   DEFAULT_AUDIT_MAXLEN,
-  type RenderAuditOptions,
-  renderAuditBlocks,
   type StoredAuditEntry,
 } from './audit.js';
 export {

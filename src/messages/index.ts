@@ -8,6 +8,7 @@ export {
   DENY_ACTION_ID,
   describeOperation,
 } from './approvals.js';
+export { type AuditLine, type RenderAuditOptions, renderAuditBlocks } from './audit.js';
 export {
   buildFlavorOptions,
   buildImageOptions,

@@ -1,5 +1,4 @@
-import { renderAuditBlocks } from '../../access/index.js';
-import { errorRef, escapeMrkdwn, userMessageFor } from '../../messages/index.js';
+import { errorRef, escapeMrkdwn, renderAuditBlocks, userMessageFor } from '../../messages/index.js';
 import type { ActContext } from '../handlers/context.js';
 
 /** Entries shown by `/notebook audit`: enough to see what just happened, within one message. */
