@@ -11,6 +11,7 @@ import {
   renderOperationStatus,
   renderReadyReply,
   renderSlowReply,
+  renderThreadRecord,
   safeNotebookUrl,
   stepsFromActionProgress,
 } from '../messages/index.js';
@@ -28,7 +29,6 @@ import { explainFailure, type FailureExplanation } from './explain-failure.js';
 import type { OperationContext } from './operation-context.js';
 import { messageDigest, SLACK_MAX_RETRY_DELAY_MS, type StatusMessageTarget } from './outbox/index.js';
 import { nextPollDelay, type ReadyApproach, throttleDelay, transientRetryDelay } from './polling.js';
-import { renderThreadRecord } from './thread-record.js';
 
 /** Why an operation on a notebook that ModelArts no longer has failed. */
 const NOTEBOOK_GONE: FailureExplanation = {

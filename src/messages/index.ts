@@ -81,4 +81,5 @@ export { decodePick, type PickValue } from './pick-value.js';
 export { buildDeleteConfirmMessage, buildPickerMessage, PICK_ACTION_PATTERN, type PickTemplate } from './picker.js';
 export { decodeSlackError, type SlackFailure, slackErrorCode } from './slack-errors.js';
 export { buildStartModal, START_BLOCKS, START_CALLBACK_ID, type StartLookup } from './start-modal.js';
+export { renderThreadRecord, type ThreadRecordInput } from './thread-record.js';
 export { errorRef, rateLimitText, userMessageFor } from './user-error.js';

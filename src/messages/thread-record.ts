@@ -1,5 +1,5 @@
-import { formatDuration, mention, slackDate } from '../messages/index.js';
 import type { OperationKind } from '../operations/index.js';
+import { formatDuration, mention, slackDate } from './format.js';
 
 /** What the notebook's thread says about one finished operation. */
 export interface ThreadRecordInput {
