@@ -237,6 +237,15 @@ function modelartsTargetIssues(raw: NodeJS.ProcessEnv, credentials: boolean): Ar
       message: `"${region.slice(0, 40)}" is not a ModelArts region Huawei's SDK knows (${Object.keys(MODELARTS_REGIONS).join(', ')}); fix the spelling, or set MODELARTS_ALLOW_UNLISTED_REGION=true for a region newer than this list`,
     });
   }
+  // Processes sharing one simulator on a scaled clock must agree on when it started running
+  // faster; each would otherwise count from its own start (a scale of 1 is real time: no epoch).
+  const scale = Number(value('SIMULATOR_TIME_SCALE') || '1');
+  if (!credentials && endpoint && scale !== 1 && !value('SIMULATOR_CLOCK_EPOCH')) {
+    issues.push({
+      path: 'SIMULATOR_CLOCK_EPOCH',
+      message: `is required with SIMULATOR_TIME_SCALE=${value('SIMULATOR_TIME_SCALE')} and a shared simulator (MODELARTS_ENDPOINT): give the simulator and every bot process the same instant, e.g. SIMULATOR_CLOCK_EPOCH=$(date +%s000)`,
+    });
+  }
   if (simulator && credentials) {
     issues.push({
       path: 'MODELARTS_SIMULATOR',

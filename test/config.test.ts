@@ -123,6 +123,17 @@ describe('loadConfig: real and fake never mix', () => {
     expect(loadConfig({ MODELARTS_SIMULATOR: '1', MODELARTS_REGION: 'cn-north-4' }).modelarts.endpoint).toBeUndefined();
   });
 
+  it('asks processes sharing a simulator on a scaled clock for one epoch', () => {
+    const shared = { MODELARTS_ENDPOINT: 'http://simulator:8089', MODELARTS_SIMULATOR: 'true' };
+    expect(fails({ ...shared, SIMULATOR_TIME_SCALE: '10' })).toContain('SIMULATOR_CLOCK_EPOCH: is required');
+    expect(
+      loadConfig({ ...shared, SIMULATOR_TIME_SCALE: '10', SIMULATOR_CLOCK_EPOCH: '1767225600000' }).env,
+    ).toMatchObject({ SIMULATOR_CLOCK_EPOCH: 1_767_225_600_000 });
+    // Real time needs no epoch, nor does the built-in simulator (one process).
+    expect(loadConfig(shared).modelarts.auth.kind).toBe('simulator');
+    expect(loadConfig({ SIMULATOR_TIME_SCALE: '60' }).modelarts.endpoint).toBeUndefined();
+  });
+
   it('refuses the simulator flag together with credentials', () => {
     const msg = fails({
       MODELARTS_SIMULATOR: 'true',
