@@ -534,6 +534,10 @@ function superviseConnection(
       const limit = settings.connectTimeoutMs;
       const deadline = performance.now() + limit;
       let delay = settings.retryDelayMs;
+      // The last failure with a cause of its own: an attempt cut short by the deadline knows only
+      // that it ran out of time (a refused socket may report after the cut), so when the deadline
+      // ends the start, an earlier attempt's cause (ECONNREFUSED, say) says more.
+      let lastCause: Failure | undefined;
       for (;;) {
         if (closing) throw new SlackConnectionError('closed', 'Socket Mode was closed while connecting');
         const left = deadline - performance.now();
@@ -546,15 +550,17 @@ function superviseConnection(
           if (err instanceof SlackConnectionError) throw err;
           if (closing) throw new SlackConnectionError('closed', 'Socket Mode was closed while connecting');
           const f = await failureOf(err, left);
+          if (!(err instanceof AttemptTimeout) || f.reason !== 'no_hello') lastCause = f;
           lastError = f.detail;
           const wait = f.retryAfterMs ?? delay;
           if (f.fatal || performance.now() + wait >= deadline) {
             state = 'failed';
             await disconnect();
-            const within = f.fatal ? '' : ` within ${Math.round(limit / 100) / 10} s`;
+            const report = f.fatal ? f : (lastCause ?? f);
+            const within = report.fatal ? '' : ` within ${Math.round(limit / 100) / 10} s`;
             throw new SlackConnectionError(
-              f.reason,
-              `Could not open a Socket Mode connection to Slack${within}: ${f.detail}. To fix: ${f.fix}.`,
+              report.reason,
+              `Could not open a Socket Mode connection to Slack${within}: ${report.detail}. To fix: ${report.fix}.`,
             );
           }
           if (err instanceof AttemptTimeout) await disconnect();
