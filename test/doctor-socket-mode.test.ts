@@ -63,7 +63,7 @@ describe('npm run doctor in Socket Mode', () => {
   });
 
   it('fails naming the cause when Slack rejects the app-level token', async () => {
-    const { code, text } = await doctor({ ...w.env, SLACK_APP_TOKEN: 'xapp-1-A0SOCKET-0001-revokedtoken' });
+    const { code, text } = await doctor({ ...w.env, SLACK_APP_TOKEN: 'xapp-1-fake-revoked-app-token' });
     expect(code).toBe(1);
     expect(slackLine(text)).toMatch(
       /✗ Slack: .*Slack rejected SLACK_APP_TOKEN \(invalid_auth\)\. To fix: create an app-level token/,

@@ -55,6 +55,27 @@ describe('lease watch: buttons', () => {
     return { createAt: l.create_at, durationMs: l.duration };
   }
 
+  /** Runs the production worker (the operation pipeline) until `done` resolves. */
+  async function withWorker(done: () => Promise<unknown>): Promise<void> {
+    const connection = newRedis();
+    const worker = buildWorker({
+      connection,
+      prefix: h.prefix,
+      modelarts: h.api,
+      slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
+      store: h.store,
+      clock: h.clock,
+      logger: createLogger({ level: 'silent' }),
+      home: false,
+    });
+    try {
+      await done();
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+  }
+
   function updates() {
     return h.slack.callsTo('chat.update');
   }
@@ -87,23 +108,7 @@ describe('lease watch: buttons', () => {
     expect(h.ephemerals(OWNER).at(-1)).toContain('already requested');
 
     // The real job pipeline performs RenewLease: new total = 2 h + 1 h.
-    const connection = newRedis();
-    const worker = buildWorker({
-      connection,
-      prefix: h.prefix,
-      modelarts: h.api,
-      slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
-      store: h.store,
-      clock: h.clock,
-      logger: createLogger({ level: 'silent' }),
-      home: false,
-    });
-    try {
-      await until(() => leaseOf(id).durationMs === 3 * H);
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
+    await withWorker(() => until(() => leaseOf(id).durationMs === 3 * H));
 
     // A click on the old warning is now stale: nothing enqueued, the user is told why.
     const before = await h.jobCount();
@@ -132,24 +137,8 @@ describe('lease watch: buttons', () => {
     expect(text).toContain(`<@${OWNER}> extended by 4 h: it now stops ${slackDate(wantedEnd)}`);
     expect(await jobOp(leaseOpId('extend', id, leaseKey(lease)))).toMatchObject({ kind: 'extend', addMs: 4 * H });
 
-    const connection = newRedis();
-    const worker = buildWorker({
-      connection,
-      prefix: h.prefix,
-      modelarts: h.api,
-      slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
-      store: h.store,
-      clock: h.clock,
-      logger: createLogger({ level: 'silent' }),
-      home: false,
-    });
-    try {
-      // The service counts the returned duration from create_at: it ends exactly where Slack said.
-      await until(() => leaseOf(id).durationMs !== lease.durationMs);
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
+    // The service counts the returned duration from create_at: it ends exactly where Slack said.
+    await withWorker(() => until(() => leaseOf(id).durationMs !== lease.durationMs));
     const after = leaseOf(id);
     expect(after.createAt).toBe(lease.createAt);
     expect(after.createAt + after.durationMs).toBe(wantedEnd);

@@ -232,7 +232,7 @@ describe('a connection that cannot be opened', () => {
   });
 
   it('fails the start at once when Slack rejects the app-level token, naming it and the fix', async () => {
-    const err = await w.startBot({ SLACK_APP_TOKEN: 'xapp-1-A0SOCKET-0001-revokedtoken' }).catch((e: unknown) => e);
+    const err = await w.startBot({ SLACK_APP_TOKEN: 'xapp-1-fake-revoked-app-token' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SlackConnectionError);
     expect((err as SlackConnectionError).reason).toBe('invalid_auth');
     expect((err as Error).message).toMatch(/Slack rejected SLACK_APP_TOKEN \(invalid_auth\)/);
@@ -307,7 +307,7 @@ describe('a connection that cannot be opened', () => {
         PATH: process.env['PATH'],
         HOME: process.env['HOME'],
         ...w.env,
-        SLACK_APP_TOKEN: 'xapp-1-A0SOCKET-0001-revokedtoken',
+        SLACK_APP_TOKEN: 'xapp-1-fake-revoked-app-token',
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

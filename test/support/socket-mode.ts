@@ -12,7 +12,7 @@ import { FakeSocketModeServer } from '../../src/slack-stand-in/fake-socket-mode.
 import { deletePrefix, redisUrl, uniquePrefix } from './redis.js';
 
 export const SOCKET_BOT_TOKEN = 'xoxb-socket-mode-test-bot-0001';
-export const SOCKET_APP_TOKEN = 'xapp-1-A0SOCKET-0001-socketmodetestapptoken';
+export const SOCKET_APP_TOKEN = 'xapp-1-fake-socket-mode-test-app-token';
 
 /**
  * Slack for a bot in Socket Mode, all on loopback: FakeSlackApi (the Web API, at a non-default
