@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { APPROVAL_BLOCK_ID, APPROVE_ACTION_ID, DENY_ACTION_ID } from '../src/access/approvals.js';
+import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../src/access/approvals.js';
 import { CREATE_BLOCKS } from '../src/messages/create-modal.js';
 import { LEASE_ACTION_IDS } from '../src/messages/lease-blocks.js';
-import type { RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { state, type UserRef } from '../src/slack-stand-in/slack-sender.js';
 import {
   type AccessHarness,
@@ -45,33 +44,6 @@ beforeEach(async () => {
   await h.reset();
 });
 
-/** The approval request posted in the approvals channel, and its id (the buttons' value). */
-async function approvalRequest(): Promise<{ call: RecordedCall; id: string; ts: string }> {
-  const call = await h.slack.waitFor((calls) =>
-    calls.find((c) => c.method === 'chat.postMessage' && c.args['channel'] === APPROVALS_CHANNEL),
-  );
-  const actions = (
-    call.args['blocks'] as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
-  ).find((b) => b.type === 'actions')!.elements!;
-  expect(actions.map((a) => a.action_id)).toEqual([APPROVE_ACTION_ID, DENY_ACTION_ID]);
-  const id = actions[0]!.value;
-  const record = await waitUntil(async () => {
-    const r = await h.approvals!.get(id);
-    return r?.ts ? r : undefined;
-  });
-  return { call, id, ts: record.ts! };
-}
-
-function click(user: UserRef, actionId: string, approval: { id: string; ts: string }) {
-  return h.sender.blockActions({
-    user,
-    channelId: APPROVALS_CHANNEL,
-    messageTs: approval.ts,
-    isEphemeral: false,
-    actions: [{ type: 'button', action_id: actionId, block_id: APPROVAL_BLOCK_ID, value: approval.id }],
-  });
-}
-
 /**
  * The requester hears once that the request waits for an admin, from the approvals flow (with the
  * channel and the expiry), whichever way they asked: no second note from the command, the modal
@@ -111,7 +83,7 @@ describe('approvals', () => {
       }),
     });
     expect(res.status).toBe(200);
-    const request = await approvalRequest();
+    const request = await h.approvalRequest();
     expect(textOf(request.call)).toContain(`<@${ALICE.id}> asks to create notebook`);
     expect(textOf(request.call)).toContain(`flavor ${GPU} needs an admin's approval`);
     // The requester is told it waits; nothing was queued, nothing asked of ModelArts.
@@ -121,7 +93,7 @@ describe('approvals', () => {
     expect((await h.approvals!.get(request.id))?.status).toBe('pending');
 
     // Bob is no admin: refused, ephemerally, with the rule and the admins; still pending.
-    await click(BOB, APPROVE_ACTION_ID, request);
+    await h.clickApproval(BOB, APPROVE_ACTION_ID, request);
     const refused = await h.slack.waitFor((calls) =>
       calls.find((c) => c.method === 'chat.postEphemeral' && c.args['user'] === BOB.id),
     );
@@ -133,8 +105,8 @@ describe('approvals', () => {
 
     // The admin approves (a double click too): one enqueue, one create, the notebook runs.
     const [a, b] = await Promise.all([
-      click(ADMIN, APPROVE_ACTION_ID, request),
-      click(ADMIN, APPROVE_ACTION_ID, request),
+      h.clickApproval(ADMIN, APPROVE_ACTION_ID, request),
+      h.clickApproval(ADMIN, APPROVE_ACTION_ID, request),
     ]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
@@ -195,11 +167,11 @@ describe('approvals', () => {
         [CREATE_BLOCKS.flavor]: { value: state.external(GPU) },
       }),
     });
-    const request = await approvalRequest();
+    const request = await h.approvalRequest();
     expect((await h.approvals!.get(request.id))?.op.requester.channelId).toBe(ALICE.id);
     expect(h.sim.stats.calls.create).toBe(0);
 
-    await click(ADMIN, APPROVE_ACTION_ID, request);
+    await h.clickApproval(ADMIN, APPROVE_ACTION_ID, request);
     await waitUntil(() => h.enqueueResults.length === 1);
     expect(await h.waitForJob(h.enqueueResults[0]!.jobId)).toBe('completed');
     expect(h.sim.stats.calls.create).toBe(1);
@@ -216,15 +188,15 @@ describe('approvals', () => {
   it('a denied request creates nothing and the requester hears it', async () => {
     await h.seed('cold', { owner: ALICE.id, status: 'STOPPED' });
     await h.command('start cold-0 30h', ALICE);
-    const request = await approvalRequest();
+    const request = await h.approvalRequest();
     await expectOneWaitingNote(ALICE);
     expect(textOf(request.call)).toContain("leases over 24 h need an admin's approval");
 
-    await click(ADMIN, DENY_ACTION_ID, request);
+    await h.clickApproval(ADMIN, DENY_ACTION_ID, request);
     expect(await h.privateMessageTo(ALICE, (t) => t.includes('denied your request'))).toContain(`<@${ADMIN.id}>`);
     expect((await h.approvals!.get(request.id))?.status).toBe('denied');
     // A late approve changes nothing.
-    await click(ADMIN, APPROVE_ACTION_ID, request);
+    await h.clickApproval(ADMIN, APPROVE_ACTION_ID, request);
     await h.slack.waitFor((calls) =>
       calls.find((c) => c.method === 'chat.postEphemeral' && String(c.args['text']).includes('already denied')),
     );
@@ -236,7 +208,7 @@ describe('approvals', () => {
     // A lease-warning button asks for +4 h on a 22 h lease: 26 h needs an admin.
     const [id] = await h.seed('long', { owner: ALICE.id, leaseMs: 22 * H });
     await h.clickLeaseButton(ALICE, LEASE_ACTION_IDS.extend4h, id!, 'long-0');
-    const request = await approvalRequest();
+    const request = await h.approvalRequest();
     expect(textOf(request.call)).toContain('extend the lease of `long-0` by 4 h');
     await expectOneWaitingNote(ALICE);
     expect(await h.approvals!.expireApprovals()).toBe(0); // not yet
@@ -251,7 +223,7 @@ describe('approvals', () => {
       ),
     );
 
-    await click(ADMIN, APPROVE_ACTION_ID, request);
+    await h.clickApproval(ADMIN, APPROVE_ACTION_ID, request);
     await h.slack.waitFor((calls) =>
       calls.find(
         (c) =>

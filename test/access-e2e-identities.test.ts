@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { APPROVAL_BLOCK_ID, APPROVE_ACTION_ID, DENY_ACTION_ID } from '../src/access/approvals.js';
+import { APPROVE_ACTION_ID, DENY_ACTION_ID } from '../src/access/approvals.js';
 import { createLeaseWatcher } from '../src/leases/watcher.js';
 import { START_BLOCKS } from '../src/messages/start-modal.js';
-import type { RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { state, type UserRef, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
 import {
   type AccessHarness,
@@ -62,31 +61,6 @@ async function submitStart(user: UserRef, view: ViewPayload, notebookId: string,
       [START_BLOCKS.duration]: { value: state.text('2h') },
       [START_BLOCKS.leaseType]: { value: state.radio('TIMING') },
     },
-  });
-}
-
-async function approvalRequest(after = 0): Promise<{ call: RecordedCall; id: string; ts: string }> {
-  const call = await h.slack.waitFor(
-    (calls) => calls.filter((c) => c.method === 'chat.postMessage' && c.args['channel'] === APPROVALS_CHANNEL)[after],
-  );
-  const actions = (
-    call.args['blocks'] as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
-  ).find((b) => b.type === 'actions')!.elements!;
-  const id = actions[0]!.value;
-  const record = await waitUntil(async () => {
-    const r = await h.approvals!.get(id);
-    return r?.ts ? r : undefined;
-  });
-  return { call, id, ts: record.ts! };
-}
-
-function click(user: UserRef, actionId: string, approval: { id: string; ts: string }) {
-  return h.sender.blockActions({
-    user,
-    channelId: APPROVALS_CHANNEL,
-    messageTs: approval.ts,
-    isEphemeral: false,
-    actions: [{ type: 'button', action_id: actionId, block_id: APPROVAL_BLOCK_ID, value: approval.id }],
   });
 }
 
@@ -180,7 +154,7 @@ describe('/notebook link <iam-user>: a person asks, an admin decides', () => {
     const [id] = await h.seed('orphan', { status: 'STOPPED', creator: { name: CAROL_IAM } });
     const asked = await h.command(`link ${CAROL_IAM}`, BOB);
     expect(asked.ack).toBe('');
-    const first = await approvalRequest();
+    const first = await h.approvalRequest();
     expect(textOf(first.call)).toContain(`be linked to IAM user \`${CAROL_IAM}\``);
     expect(await h.privateMessageTo(BOB, (t) => t.includes('needs an admin'))).toContain(CAROL_IAM);
     // Pending: still read-only for Bob.
@@ -189,10 +163,10 @@ describe('/notebook link <iam-user>: a person asks, an admin decides', () => {
     expect(await h.access.identities.linkOf(CAROL_IAM)).toBeUndefined();
 
     // Bob cannot approve his own request.
-    await click(BOB, APPROVE_ACTION_ID, first);
+    await h.clickApproval(BOB, APPROVE_ACTION_ID, first);
     expect(await h.access.identities.linkOf(CAROL_IAM)).toBeUndefined();
 
-    await click(ADMIN, DENY_ACTION_ID, first);
+    await h.clickApproval(ADMIN, DENY_ACTION_ID, first);
     await waitUntil(async () => (await h.approvals!.get(first.id))?.status === 'denied');
     expect(await h.access.identities.linkOf(CAROL_IAM)).toBeUndefined();
     const denied = await h.command('start orphan-0 2h', BOB);
@@ -200,8 +174,8 @@ describe('/notebook link <iam-user>: a person asks, an admin decides', () => {
     h.expectNothingChanged();
 
     await h.command(`link ${CAROL_IAM}`, BOB);
-    const second = await approvalRequest(1);
-    await click(ADMIN, APPROVE_ACTION_ID, second);
+    const second = await h.approvalRequest(1);
+    await h.clickApproval(ADMIN, APPROVE_ACTION_ID, second);
     await waitUntil(async () => (await h.access.identities.linkOf(CAROL_IAM))?.slackUserId === BOB.id);
     expect(await h.privateMessageTo(BOB, (t) => t.includes('linked you'))).toContain(CAROL_IAM);
     await h.command('start orphan-0 2h', BOB);

@@ -1,7 +1,5 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
 import { CREATE_BLOCKS } from '../src/messages/create-modal.js';
 import { ModelArtsClient } from '../src/modelarts/client.js';
 import { ModelArtsAuthError } from '../src/modelarts/errors.js';
@@ -15,6 +13,7 @@ import {
   waitUntil,
 } from './support/access-e2e-harness.js';
 import { createFormValues } from './support/create-form.js';
+import { captureLogs } from './support/log-capture.js';
 
 /**
  * No secret reaches a log line or Slack. Every component logs into one captured stream at
@@ -39,7 +38,7 @@ const WRONG = {
 };
 const IAM_USER = { domain: 'capture-domain', name: 'capture-user' };
 
-const lines: string[] = [];
+let lines: string[] = [];
 let h: AccessHarness;
 let jupyterToken = '';
 
@@ -61,17 +60,9 @@ beforeAll(async () => {
     HUAWEICLOUD_IAM_PASSWORD: SECRET.iamPassword,
   });
 
-  let pending = '';
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      pending += String(chunk);
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      lines.push(...parts.filter(Boolean));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'trace', destination });
+  const capture = captureLogs('trace');
+  lines = capture.raw;
+  const logger = capture.logger;
   h = await startAccessHarness({
     policy: { admins: [ADMIN.id], rate_limit: { per_minute: 1000 } },
     logger,

@@ -1,12 +1,11 @@
-import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessControl } from '../src/access/access-control.js';
 import { parsePolicyObject } from '../src/access/policy.js';
-import { createLogger } from '../src/logger.js';
 import { CREATE_BLOCKS, VALUE_ACTION } from '../src/messages/create-modal.js';
 import type { SlackApp } from '../src/slack/app.js';
 import { inspectEnvelope, inspectSlackBody } from '../src/slack/receiver-guard.js';
 import type { SlackSender } from '../src/slack-stand-in/slack-sender.js';
+import { captureLogs } from './support/log-capture.js';
 import { type Stack, startSlackSurface, startStack, webClient } from './support/stack.js';
 
 /**
@@ -22,7 +21,7 @@ const CHANNEL = 'C0MALFORM1';
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 
-const lines: Array<Record<string, unknown>> = [];
+let lines: Array<Record<string, unknown>> = [];
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
@@ -32,17 +31,9 @@ let sender: SlackSender;
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
-  let pending = '';
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      pending += String(chunk);
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const p of parts) if (p) lines.push(JSON.parse(p) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
+  const capture = captureLogs('debug');
+  lines = capture.lines;
+  const logger = capture.logger;
   stack = await startStack({ botToken: BOT_TOKEN, channel: CHANNEL, label: 'malformed', logger });
   const access = createAccessControl({
     policy: parsePolicyObject({}, { source: '(test)' }),

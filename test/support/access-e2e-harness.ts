@@ -5,14 +5,16 @@ import type { StoredAuditEntry } from '../../src/access/audit.js';
 import { parsePolicyObject } from '../../src/access/policy.js';
 import type { OperationWorkerHandle } from '../../src/jobs/worker.js';
 import type { Logger } from '../../src/logger.js';
+import { APPROVAL_BLOCK_ID, APPROVE_ACTION_ID, DENY_ACTION_ID } from '../../src/messages/approvals.js';
 import { encodeLeaseActionValue } from '../../src/messages/lease-blocks.js';
 import type { ModelArtsClientAuth } from '../../src/modelarts/client.js';
 import { SIMULATOR_DEFAULT_FLAVOR, type SimulatorOptions } from '../../src/simulator/index.js';
 import type { SlackApp } from '../../src/slack/app.js';
 import { registerApprovalActions } from '../../src/slack/listeners/actions/approval-buttons.js';
 import { registerLeaseActions } from '../../src/slack/listeners/actions/lease-buttons.js';
-import type { SlackSender, UserRef, ViewPayload } from '../../src/slack-stand-in/slack-sender.js';
-import { recordCalls, type Stack, startSlackSurface, startStack, textOf, webClient } from './stack.js';
+import type { RecordedCall } from '../../src/slack-stand-in/fake-slack-api.js';
+import type { SenderResponse, SlackSender, UserRef, ViewPayload } from '../../src/slack-stand-in/slack-sender.js';
+import { recordCalls, type Stack, startSlackSurface, startStack, textOf, waitUntil, webClient } from './stack.js';
 
 export { textOf, waitUntil } from './stack.js';
 
@@ -88,6 +90,13 @@ export interface AccessHarness extends Stack {
   expectNothingChanged(): void;
   /** Newest audit entries first. */
   audit(): Promise<StoredAuditEntry[]>;
+  /**
+   * The approval request posted in APPROVALS_CHANNEL (the `after`-th, default the first), with its
+   * id (the buttons' value) and ts once stored; asserts it offers Approve and Deny.
+   */
+  approvalRequest(after?: number): Promise<{ call: RecordedCall; id: string; ts: string }>;
+  /** A click on an approval request's Approve or Deny button. */
+  clickApproval(user: UserRef, actionId: string, approval: { id: string; ts: string }): Promise<SenderResponse>;
 }
 
 export async function startAccessHarness(options: AccessHarnessOptions): Promise<AccessHarness> {
@@ -182,6 +191,33 @@ export async function startAccessHarness(options: AccessHarnessOptions): Promise
       const keys = await redis.keys(`${prefix}:nb*`);
       if (keys.length) await redis.del(...keys);
       await redis.del(`${prefix}:audit`);
+    },
+
+    async approvalRequest(after = 0) {
+      const call = await slack.waitFor(
+        (calls) =>
+          calls.filter((c) => c.method === 'chat.postMessage' && c.args['channel'] === APPROVALS_CHANNEL)[after],
+      );
+      const actions = (
+        call.args['blocks'] as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+      ).find((b) => b.type === 'actions')!.elements!;
+      expect(actions.map((a) => a.action_id)).toEqual([APPROVE_ACTION_ID, DENY_ACTION_ID]);
+      const id = actions[0]!.value;
+      const record = await waitUntil(async () => {
+        const r = await approvals?.get(id);
+        return r?.ts ? r : undefined;
+      });
+      return { call, id, ts: record.ts! };
+    },
+
+    clickApproval(user, actionId, approval) {
+      return sender.blockActions({
+        user,
+        channelId: APPROVALS_CHANNEL,
+        messageTs: approval.ts,
+        isEphemeral: false,
+        actions: [{ type: 'button', action_id: actionId, block_id: APPROVAL_BLOCK_ID, value: approval.id }],
+      });
     },
 
     async command(text, user = ALICE, channelId = CHANNEL) {

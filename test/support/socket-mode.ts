@@ -1,14 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { type BotOptions, type RunningBot, startBot } from '../../src/app/bot.js';
 import { ScaledClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { FakeSlackApi } from '../../src/slack-stand-in/fake-slack-api.js';
 import { FakeSocketModeServer } from '../../src/slack-stand-in/fake-socket-mode.js';
+import { captureLogs } from './log-capture.js';
 import { deletePrefix, redisUrl, uniquePrefix } from './redis.js';
 
 export const SOCKET_BOT_TOKEN = 'xoxb-socket-mode-test-bot-0001';
@@ -55,18 +55,7 @@ export async function startSocketWorld(): Promise<SocketWorld> {
     HOST: '127.0.0.1',
     ROLES: 'web',
   };
-  const lines: Array<Record<string, unknown>> = [];
-  let pending = '';
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      pending += String(chunk);
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const p of parts) if (p) lines.push(JSON.parse(p) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'info', destination });
+  const { logger, lines } = captureLogs('info');
   const bots: RunningBot[] = [];
   return {
     slack,
