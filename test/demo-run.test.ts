@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
@@ -6,6 +5,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../src/demo/run-demo.js';
 import { SIMULATOR_SK } from '../src/simulator/index.js';
+import { runEntryPoint } from './support/entry-point.js';
 import { redisUrl } from './support/redis.js';
 
 /** Nothing secret may reach a newcomer's terminal: not the bot token, not Jupyter tokens. */
@@ -67,19 +67,7 @@ function sink(): { stream: NodeJS.WritableStream; text: () => string } {
 describe('the scripted demo', () => {
   it('runs from the entry point with nothing configured, prints the conversation and exits 0', async () => {
     // A newcomer's environment: no Slack, no Huawei, no Redis settings.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ENV_FILE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, out, err } = await runEntryPoint([], { ENV_FILE: '' });
 
     expect(code, `${out}\n${err}`).toBe(0);
     expect(out).toContain('@alice: /notebook create demo-notebook');

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import {
   type Simulator,
 } from '../src/simulator/index.js';
 import { FakeSlackApi } from '../src/slack-stand-in/fake-slack-api.js';
+import { runEntryPoint } from './support/entry-point.js';
 import { redisUrl } from './support/redis.js';
 
 const BOT_TOKEN = 'xoxb-doctor-good-token-0001';
@@ -142,18 +142,9 @@ describe('npm run doctor', () => {
   });
 
   it('exits 1 from the command line (the real entry point) when a check fails', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'doctor'], {
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ENV_FILE: '', ...good, HUAWEICLOUD_SDK_SK: BAD_SK },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const run = await runEntryPoint(['doctor'], { ENV_FILE: '', ...good, HUAWEICLOUD_SDK_SK: BAD_SK });
+    const { code } = run;
+    const out = run.out + run.err;
     expect(code, out).toBe(1);
     expect(out).toMatch(/✗ ModelArts: the AK\/SK were rejected \(APIG\.0301\)/);
     expectNoSecrets(out);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBot } from '../src/app/bot.js';
 import { createLogger } from '../src/logger.js';
@@ -6,6 +5,7 @@ import { createSocketModeReceiver, SlackConnectionError } from '../src/slack/soc
 import { SocketModeSender } from '../src/slack-stand-in/fake-socket-mode.js';
 import type { ViewPayload } from '../src/slack-stand-in/slack-sender.js';
 import { createFormValues } from './support/create-form.js';
+import { runEntryPoint } from './support/entry-point.js';
 import {
   closedPort,
   FAST_SOCKET_MODE,
@@ -302,25 +302,11 @@ describe('a connection that cannot be opened', () => {
   });
 
   it('exits 1 from the command line with the cause in one line, no stack trace', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        PATH: process.env['PATH'],
-        HOME: process.env['HOME'],
-        ...w.env,
-        SLACK_APP_TOKEN: 'xapp-1-fake-revoked-app-token',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, out, err } = await runEntryPoint([], {
+      ...w.env,
+      SLACK_APP_TOKEN: 'xapp-1-fake-revoked-app-token',
+      LOG_LEVEL: 'warn',
     });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code, out + err).toBe(1);
     expect(err).toMatch(
       /notebook-bot: Could not open a Socket Mode connection to Slack: Slack rejected SLACK_APP_TOKEN \(invalid_auth\)/,
