@@ -52,6 +52,7 @@ export {
   type LeaseActionValue,
   type LeaseMessage,
   type LeaseNoticeItem,
+  leaseClickReply,
   leaseEndedDigest,
   leaseEndedMessage,
   leaseOutcomeText,

@@ -350,3 +350,35 @@ export function describeLeaseEnd(lease: LeaseInfo, now: number): string {
     ? `stops in ${formatDuration(left, { round: 'up' })} (${slackDate(end)})`
     : `reached its end ${slackDate(end)}`;
 }
+
+/**
+ * What the person who pressed a lease button is told privately when the click does not go ahead
+ * (or went ahead already). `nameMd` is the notebook's name as mrkdwn, already escaped.
+ */
+export const leaseClickReply = {
+  failed: () => 'Something went wrong handling that button. Try again in a minute.',
+  gone: (nameMd: string) => `${nameMd} no longer exists in ModelArts.`,
+  noAnswer: () => 'ModelArts did not answer, so nothing was done. Try again in a minute.',
+  /** A "start again" notice for a notebook that is running or on its way already. */
+  startNoticeStale: (status: string, live: LeaseInfo | undefined, now: number) =>
+    `This notice is out of date: ${status === 'RUNNING' && live ? `it is running and ${describeLeaseEnd(live, now)}` : `it is ${status}`}.`,
+  cannotStartHere: (nameMd: string, status: string) => `${nameMd} is ${status} and cannot be started from here.`,
+  alreadyStarting: (nameMd: string) => `${nameMd} is already being started; its thread shows the progress.`,
+  /** A warning whose lease is no longer the live one (renewed, restarted, stopped). */
+  warningStale: (status: string, live: LeaseInfo | undefined, now: number) => {
+    const current =
+      status !== 'RUNNING'
+        ? `the notebook is ${status}`
+        : live
+          ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now)}`
+          : 'the notebook has no lease';
+    return `This warning is out of date: ${current}.`;
+  },
+  atMaximum: (nameMd: string, endAt: number) =>
+    `${nameMd} already runs until ${slackDate(endAt)}, 72 h from now, the most ModelArts allows; it cannot be extended further.`,
+  extensionRequested: (nameMd: string) =>
+    `An extension of this lease was already requested; ${nameMd}'s thread shows it.`,
+  alreadyStopping: (nameMd: string) => `${nameMd} is already being stopped; its thread shows the progress.`,
+  needsApproval: (reason: string) => `That needs an admin's approval (${reason}); ask with the \`/notebook\` command.`,
+  approvalAlreadySent: () => 'This was already sent to the admins for approval.',
+} as const;

@@ -8,15 +8,14 @@ import { LeaseState } from '../../../leases/index.js';
 import { createLogger, type Logger } from '../../../logger.js';
 import {
   decodeLeaseActionValue,
-  describeLeaseEnd,
   EXTEND_BUTTON_MS,
   escapeMrkdwn,
   formatDuration,
   LEASE_ACTION_IDS,
   type LeaseActionId,
   type LeaseActionValue,
+  leaseClickReply,
   leaseOutcomeText,
-  slackDate,
   withLeaseOutcome,
 } from '../../../messages/index.js';
 import type { ModelArtsApi } from '../../../modelarts/index.js';
@@ -148,7 +147,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       await handle(click, client);
     } catch (err) {
       log.error({ err, actionId, notebookId: click.value.notebookId }, 'lease button failed');
-      await ephemeral(client, click, 'Something went wrong handling that button. Try again in a minute.');
+      await ephemeral(client, click, leaseClickReply.failed());
     }
   });
 
@@ -214,24 +213,22 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       nb = await deps.api.showNotebook(v.notebookId);
     } catch (err) {
       if (isNotFound(err)) {
-        await ephemeral(client, click, `${nameMd} no longer exists in ModelArts.`);
+        await ephemeral(client, click, leaseClickReply.gone(nameMd));
         return;
       }
       log.warn({ err, notebookId: v.notebookId }, 'cannot read the live lease');
-      await ephemeral(client, click, 'ModelArts did not answer, so nothing was done. Try again in a minute.');
+      await ephemeral(client, click, leaseClickReply.noAnswer());
       return;
     }
     const live = leaseFromApi(nb.lease);
 
     if (kind === 'start') {
       if (nb.status === 'RUNNING' || TRANSITIONAL_STATUSES.has(nb.status)) {
-        const what =
-          nb.status === 'RUNNING' && live ? `it is running and ${describeLeaseEnd(live, now)}` : `it is ${nb.status}`;
-        await ephemeral(client, click, `This notice is out of date: ${what}.`);
+        await ephemeral(client, click, leaseClickReply.startNoticeStale(nb.status, live, now));
         return;
       }
       if (nb.status !== 'STOPPED') {
-        await ephemeral(client, click, `${nameMd} is ${nb.status} and cannot be started from here.`);
+        await ephemeral(client, click, leaseClickReply.cannotStartHere(nameMd, nb.status));
         return;
       }
       const d = startDuration(v);
@@ -249,7 +246,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       const res = await submit(client, click, op, decision);
       if (!res) return;
       if (res.duplicate) {
-        await ephemeral(client, click, `${nameMd} is already being started; its thread shows the progress.`);
+        await ephemeral(client, click, leaseClickReply.alreadyStarting(nameMd));
         return;
       }
       await audit(click, kind, name, 'allowed', `restart after lease end, ${formatDuration(d)}`);
@@ -258,23 +255,13 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
     }
 
     if (nb.status !== 'RUNNING' || !live || !sameLease(live, lease)) {
-      const current =
-        nb.status !== 'RUNNING'
-          ? `the notebook is ${nb.status}`
-          : live
-            ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now)}`
-            : 'the notebook has no lease';
-      await ephemeral(client, click, `This warning is out of date: ${current}.`);
+      await ephemeral(client, click, leaseClickReply.warningStale(nb.status, live, now));
       return;
     }
 
     if (kind === 'extend') {
       if (plan.addedMs <= 0) {
-        await ephemeral(
-          client,
-          click,
-          `${nameMd} already runs until ${slackDate(plan.endAt)}, 72 h from now, the most ModelArts allows; it cannot be extended further.`,
-        );
+        await ephemeral(client, click, leaseClickReply.atMaximum(nameMd, plan.endAt));
         return;
       }
       const op: ExtendOperation = {
@@ -292,11 +279,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       const res = await submit(client, click, op, decision);
       if (!res) return;
       if (res.duplicate) {
-        await ephemeral(
-          client,
-          click,
-          `An extension of this lease was already requested; ${nameMd}'s thread shows it.`,
-        );
+        await ephemeral(client, click, leaseClickReply.extensionRequested(nameMd));
         return;
       }
       await audit(
@@ -344,7 +327,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       return;
     }
     if (res.duplicate) {
-      await ephemeral(client, click, `${nameMd} is already being stopped; its thread shows the progress.`);
+      await ephemeral(client, click, leaseClickReply.alreadyStopping(nameMd));
       return;
     }
     await audit(click, kind, name, 'allowed', `lease ${lk}`);
@@ -366,11 +349,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
     if (!decision.approval)
       return enqueueDecided({ redis: deps.redis, prefix: deps.prefix, clock, queue: deps.queue }, op);
     if (!deps.approvals) {
-      await ephemeral(
-        client,
-        click,
-        `That needs an admin's approval (${decision.approval.reason}); ask with the \`/notebook\` command.`,
-      );
+      await ephemeral(client, click, leaseClickReply.needsApproval(decision.approval.reason));
       return undefined;
     }
     const r = await deps.approvals.requestApproval({
@@ -378,7 +357,7 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
       decision: { allowed: true, approval: decision.approval },
       threadTs: click.threadTs,
     });
-    if (r.duplicate) await ephemeral(client, click, 'This was already sent to the admins for approval.');
+    if (r.duplicate) await ephemeral(client, click, leaseClickReply.approvalAlreadySent());
     return undefined;
   }
 
