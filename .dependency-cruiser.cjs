@@ -2,7 +2,7 @@
  * The direction of every import in src/ (npm run check → npm run deps).
  *
  *   app (app/, main.ts, demo/, doctor/, ops/)
- *     → features: slack → jobs → leases → access   (each may import only those to its right)
+ *     → features: slack → jobs → leases → access → usage   (each may import only those to its right)
  *       → shared: operations, messages, store, modelarts
  *         → base: errors.ts, clock.ts, logger.ts, config.ts, timeout.ts
  *
@@ -12,7 +12,7 @@
  */
 const BASE = '^src/(errors|clock|logger|config|timeout)\\.ts$';
 const SHARED = '^src/(operations|messages|store|modelarts)/';
-const FEATURE = '^src/(slack|jobs|leases|access)/';
+const FEATURE = '^src/(slack|jobs|leases|access|usage)/';
 const APP = '^src/(app/|main\\.ts$|demo/|doctor/|ops/)';
 const STAND_INS = '^src/(simulator|slack-stand-in)/';
 
@@ -53,6 +53,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/access/' },
       to: { path: '^src/(slack|jobs|leases)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'usage-imports-no-feature',
+      comment: 'feature order: slack → jobs → leases → access → usage (costs and usage: the last feature)',
+      severity: 'error',
+      from: { path: '^src/usage/' },
+      to: { path: '^src/(slack|jobs|leases|access)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'leases-imports-only-access',

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { MAX_LEASE_MS, valueAt } from '../modelarts/index.js';
+import { type CostPolicy, CostsFileSchema, costsCrossChecks, normaliseCosts } from '../usage/index.js';
 import { IAM_USER_PATTERN } from './identities.js';
 
 /**
@@ -78,6 +79,8 @@ export interface Policy {
    * this person. Notebooks those IAM users created belong to them (see identities.ts).
    */
   identities: Readonly<Record<string, readonly string[]>>;
+  /** Prices, monthly budgets and the weekly digest (`costs:`); absent = notebook-hours only, no budgets. */
+  costs?: CostPolicy;
 }
 
 export const DEFAULT_EXPIRY_HOURS = 24;
@@ -195,6 +198,7 @@ const PolicyFileSchema = z.strictObject({
       }),
     )
     .default({}),
+  costs: CostsFileSchema,
 });
 
 type PolicyFile = z.output<typeof PolicyFileSchema>;
@@ -282,6 +286,8 @@ export function parsePolicyObject(raw: unknown, options: PolicySourceOptions & {
       if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((k) => `"${k}"`).join(', ');
         lines.push(`${at}: unknown setting${issue.keys.length === 1 ? '' : 's'} ${keys} (check the spelling)`);
+      } else if (issue.code === 'invalid_key' && issue.path[0] === 'costs') {
+        lines.push(`${at}: the key must be a flavor id or a glob such as modelarts.vm.gpu.*`);
       } else if (issue.code === 'invalid_key') {
         // The only keyed map is `identities`, keyed by Slack user (zod 4 drops the key's own message).
         lines.push(`${at}: the key must be a Slack user id (U…/W…)`);
@@ -324,6 +330,7 @@ function crossChecks(p: PolicyFile): string[] {
       `approvals.notebooks_over: ${a.notebooks_over} is not below max_notebooks_per_user (${p.max_notebooks_per_user}), so it can never apply`,
     );
   }
+  out.push(...costsCrossChecks(p.costs, Boolean(a)));
   const linkedTo = new Map<string, string>();
   for (const [slackUser, iams] of Object.entries(p.identities)) {
     for (const iam of iams) {
@@ -374,6 +381,7 @@ function normalise(p: PolicyFile, source: string, extraAdmins: readonly string[]
     rateLimit: { perMinute: p.rate_limit.per_minute },
     membershipCacheMs: p.membership_cache_seconds * 1000,
     identities: Object.fromEntries(Object.entries(p.identities).map(([u, iams]) => [u, [...new Set(iams)]])),
+    ...(p.costs ? { costs: normaliseCosts(p.costs) as CostPolicy } : {}),
   };
 }
 

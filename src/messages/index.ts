@@ -19,6 +19,29 @@ export {
   pickDefaultImage,
 } from './catalog-options.js';
 export {
+  type BudgetOverageText,
+  budgetReason,
+  type CostQuote,
+  currencyDigits,
+  DIGEST_STOP_ACTION,
+  type DigestInput,
+  digestBlocks,
+  formatHourly,
+  formatHours,
+  formatMoney,
+  formatRunCost,
+  type LongRunView,
+  type Money,
+  personLabel,
+  quoteSentence,
+  quoteText,
+  runSoFarText,
+  type UsageLineView,
+  type UsageReportInput,
+  type UsageSummaryView,
+  usageReportBlocks,
+} from './costs.js';
+export {
   buildCreateModal,
   CREATE_ACTIONS,
   CREATE_BLOCKS,
@@ -78,7 +101,7 @@ export {
   safeNotebookUrl,
   stepsFromActionProgress,
 } from './operation-status.js';
-export { decodePick, type PickValue } from './pick-value.js';
+export { decodePick, encodePick, type PickValue } from './pick-value.js';
 export { buildDeleteConfirmMessage, buildPickerMessage, PICK_ACTION_PATTERN, type PickTemplate } from './picker.js';
 export { decodeSlackError, type SlackFailure, slackErrorCode } from './slack-errors.js';
 export { buildStartModal, START_BLOCKS, START_CALLBACK_ID, type StartLookup } from './start-modal.js';
