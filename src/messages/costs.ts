@@ -85,8 +85,9 @@ export interface CostQuote {
   price: Money;
 }
 
-/** `Cost of these 4 h: €12.40 (€3.10/h).` */
+/** `Cost of these 4 h: €12.40 (€3.10/h).`; `It costs €3.10/h while it runs.` when the length is unknown (idle auto-stop). */
 export function quoteSentence(q: CostQuote, what: 'start' | 'extend' | 'create'): string {
+  if (q.ms <= 0) return `It costs ${formatHourly(q.price)} while it runs.`;
   const total = Math.round((q.price.micros * q.ms) / 3_600_000);
   const label = what === 'extend' ? 'the added' : 'these';
   return `Cost of ${label} ${formatDuration(q.ms)}: ${formatMoney({ micros: total, currency: q.price.currency })} (${formatHourly(q.price)}).`;

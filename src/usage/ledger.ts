@@ -110,6 +110,11 @@ export class UsageLedger {
     return result as ObserveResult;
   }
 
+  /** The flavor the ledger last saw a notebook run with. */
+  async flavorOf(notebookId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.key(`nb:${notebookId}`), 'flavor')) ?? undefined;
+  }
+
   /** Notebooks with an open run. */
   async openIds(): Promise<string[]> {
     return this.redis.smembers(this.key('open'));
