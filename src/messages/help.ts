@@ -52,6 +52,11 @@ export const SUBCOMMANDS: ReadonlyArray<{ usage: string; example: string; what: 
     example: 'audit my-notebook',
     what: 'admins: show the latest audit entries (allowed and refused actions), for one notebook or all',
   },
+  {
+    usage: 'usage [month] [@user]',
+    example: 'usage 2026-11 @alice',
+    what: 'notebook hours and cost by person, flavor and notebook in a month (admins: anyone; others: their own)',
+  },
   { usage: 'help', example: 'help', what: 'show this help' },
 ];
 

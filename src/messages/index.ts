@@ -46,7 +46,10 @@ export {
   CREATE_ACTIONS,
   CREATE_BLOCKS,
   CREATE_CALLBACK_ID,
+  CREATE_COST_BLOCK,
+  type CreateCosts,
   type CreateDefaults,
+  createCostSummary,
   STORAGE_CHOICES,
   VALUE_ACTION,
 } from './create-modal.js';

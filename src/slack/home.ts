@@ -1,7 +1,9 @@
 import type { WebClient } from '@slack/web-api';
+import type { UsageAccounting } from '../access/index.js';
 import { buildHomeView } from '../messages/index.js';
 import type { SlackDeps } from './deps.js';
 import { loadOwnedNotebooks } from './live-status.js';
+import { addRunCosts } from './run-costs.js';
 
 export interface PublishHomeOptions {
   /**
@@ -21,7 +23,10 @@ export type HomeDeps = Pick<
   'store' | 'modelarts' | 'clock' | 'logger' | 'timing' | 'defaults' | 'commandName'
 > &
   /** With access control, a live render also lists the notebooks of the user's linked IAM users. */
-  Partial<Pick<SlackDeps, 'access'>>;
+  Partial<Pick<SlackDeps, 'access'>> & {
+    /** Run time and cost so far of running notebooks (default: `access.usage`). */
+    usage?: UsageAccounting | undefined;
+  };
 
 /** The user's Home view; an apology view when the notebooks could not be loaded. Never throws. */
 export async function renderHome(
@@ -32,6 +37,7 @@ export async function renderHome(
   const base = { startLeaseHours: deps.defaults.leaseHours, commandName: deps.commandName };
   try {
     const notebooks = await loadOwnedNotebooks(deps, userId, { live: options.live === true });
+    await addRunCosts(deps.usage ?? deps.access?.usage, notebooks, deps.clock.now());
     return buildHomeView({ ...base, notebooks, now: deps.clock.now() });
   } catch (err) {
     deps.logger.error({ err, userId }, 'could not load notebooks for App Home');

@@ -10,6 +10,7 @@ import { openCreateModal } from './create.js';
 import { linkCommand, unlinkCommand } from './link.js';
 import { listNotebooks } from './list.js';
 import { startWithDuration, startWithModal } from './start.js';
+import { usageCommand } from './usage.js';
 import { whoCommand } from './who.js';
 import { withNotebook } from './with-notebook.js';
 
@@ -79,6 +80,9 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       return;
     case 'who':
       await whoCommand(ctx);
+      return;
+    case 'usage':
+      await usageCommand(ctx, parsed.month, parsed.userId);
       return;
   }
 }
