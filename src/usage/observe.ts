@@ -61,7 +61,8 @@ export function scanObservations(
       ownerId: known?.ownerId,
       name: nb.name,
       iam: nb.user?.name ?? nb.user?.id,
-      origin: known?.origin ?? 'external',
+      // What the bot knows of it; nothing for a notebook it has no record of (a worker may know better).
+      origin: known?.origin,
     });
   }
   for (const id of openIds) {
