@@ -30,12 +30,18 @@ export function optionProblems(container: Json, at: string): string[] {
       out.push(`${where}.description: ${desc.length} characters, more than 75`);
   };
   const options = container['options'];
-  if (Array.isArray(options)) options.forEach((o, i) => check(o, `${at}.options[${i}]`));
+  if (Array.isArray(options)) {
+    options.forEach((o, i) => {
+      check(o, `${at}.options[${i}]`);
+    });
+  }
   const groups = container['option_groups'];
   if (Array.isArray(groups)) {
     groups.forEach((g, gi) => {
       if (isObject(g) && Array.isArray(g['options'])) {
-        (g['options'] as unknown[]).forEach((o, i) => check(o, `${at}.option_groups[${gi}].options[${i}]`));
+        (g['options'] as unknown[]).forEach((o, i) => {
+          check(o, `${at}.option_groups[${gi}].options[${i}]`);
+        });
       }
     });
   }
