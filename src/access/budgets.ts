@@ -34,5 +34,5 @@ export async function budgetApproval(
     addMicros: runCost(usage.prices, flavor, addMs)?.micros,
   });
   if (overages.length === 0) return undefined;
-  return budgetReason(req.userId, overages, usage.prices?.currency);
+  return budgetReason(overages, usage.prices?.currency);
 }

@@ -108,20 +108,19 @@ export interface BudgetOverageText {
 }
 
 /**
- * The approval reason of a budget breach: `it would bring <@U1>'s notebook time this month to
- * 212.0 h, 12.0 h over the 200.0 h monthly budget`.
+ * The approval reason of a budget breach (plain text, like the other reasons: escaped where
+ * shown): `this would go over the monthly budget: notebook time this month would reach 11.0 h,
+ * 1.0 h over the 10.0 h budget`.
  */
-export function budgetReason(
-  userId: string,
-  overages: readonly BudgetOverageText[],
-  currency: string | undefined,
-): string {
+export function budgetReason(overages: readonly BudgetOverageText[], currency: string | undefined): string {
+  const cur = currency ?? 'EUR';
+  const money = (micros: number) => formatMoney({ micros, currency: cur });
   const parts = overages.map((o) =>
     o.kind === 'hours'
-      ? `notebook time this month to ${formatHours(o.total)}, ${formatHours(o.over)} over the ${formatHours(o.cap)} monthly budget`
-      : `notebook cost this month to ${formatMoney({ micros: o.total, currency: currency ?? 'EUR' })}, ${formatMoney({ micros: o.over, currency: currency ?? 'EUR' })} over the ${formatMoney({ micros: o.cap, currency: currency ?? 'EUR' })} monthly budget`,
+      ? `notebook time this month would reach ${formatHours(o.total)}, ${formatHours(o.over)} over the ${formatHours(o.cap)} budget`
+      : `notebook cost this month would reach ${money(o.total)}, ${money(o.over)} over the ${money(o.cap)} budget`,
   );
-  return `it would bring ${mention(userId)}'s ${parts.join(', and ')}`;
+  return `this would go over the monthly budget: ${parts.join('; ')}`;
 }
 
 // ------------------------------------------------------------------ usage report and digest
