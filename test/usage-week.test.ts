@@ -164,14 +164,14 @@ describe('usage accounting over a simulated week', () => {
       [
         at(2, 8),
         async () => {
-          [ids['C']] = sim.instances.seed({
+          ids['C'] = sim.instances.seed({
             count: 1,
             namePrefix: 'console',
             flavor: 'modelarts.vm.gpu.p100',
             imageId: SIMULATOR_GPU_IMAGE_ID,
             lease: { duration: 24 * H },
             user: { name: 'carol.console' },
-          });
+          })[0]!;
         },
       ],
       // Stopped in the console Wed 12:00: the 12:00 scan sees it gone from the RUNNING listing.
