@@ -160,7 +160,8 @@ describe('usage accounting over a simulated week', () => {
           await workerSees(ids['A']!, ALICE, 'RUNNING');
         },
       ],
-      // C: made in the ModelArts console by carol.console, RUNNING since Wed 08:00 (GPU p100, €8/h).
+      // C: made in the ModelArts console by carol.console, started Wed 07:50 (its lease's update_at;
+      // GPU p100, €8/h); the bot first sees it in the 08:00 scan.
       [
         at(2, 8),
         async () => {
@@ -169,7 +170,7 @@ describe('usage accounting over a simulated week', () => {
             namePrefix: 'console',
             flavor: 'modelarts.vm.gpu.p100',
             imageId: SIMULATOR_GPU_IMAGE_ID,
-            lease: { duration: 24 * H },
+            lease: { duration: 24 * H, elapsedMs: 10 * M },
             user: { name: 'carol.console' },
           })[0]!;
         },
@@ -219,27 +220,27 @@ describe('usage accounting over a simulated week', () => {
       ['2026-11-02T10:15:00.000Z', '2026-11-02T16:30:00.000Z', false],
       ['2026-11-03T09:15:00.000Z', '2026-11-03T15:05:00.000Z', false],
     ]);
-    // C: from ModelArts' update_at (Wed 08:00) to the scan that no longer saw it (12:00).
-    expect(byNotebook(ids['C']!)).toEqual([['2026-11-04T08:00:00.000Z', '2026-11-04T12:00:00.000Z', false]]);
+    // C: from its lease's update_at (Wed 07:50, before the bot saw it) to the scan that no longer saw it (12:00).
+    expect(byNotebook(ids['C']!)).toEqual([['2026-11-04T07:50:00.000Z', '2026-11-04T12:00:00.000Z', false]]);
     // B: still running.
     expect(byNotebook(ids['B']!)).toEqual([['2026-11-06T17:15:00.000Z', '2026-11-09T09:00:00.000Z', true]]);
 
     const s = summarize(runs, month, access.usage!.prices);
     // By hand: A 6 h 15 min × €8 = €50 and 5 h 50 min × €8 = €46.666667 (rounded to the
-    // micro-unit once per run); C 4 h × €8 = €32; B 63 h 45 min × €0.50 = €31.875.
+    // micro-unit once per run); C 4 h 10 min × €8 = €33.333333; B 63 h 45 min × €0.50 = €31.875.
     const A_MS = 6 * H + 15 * M + 5 * H + 50 * M;
     expect(s.byPerson.map((l) => [l.key, l.ms, l.micros])).toEqual([
       [ALICE, A_MS, 50_000_000 + 46_666_667],
-      ['iam:carol.console', 4 * H, 32_000_000],
+      ['iam:carol.console', 4 * H + 10 * M, 33_333_333],
       [BOB, 63 * H + 45 * M, 31_875_000],
     ]);
     expect(s.byFlavor.map((l) => [l.key, l.ms, l.micros])).toEqual([
       [GPU, A_MS, 96_666_667],
-      ['modelarts.vm.gpu.p100', 4 * H, 32_000_000],
+      ['modelarts.vm.gpu.p100', 4 * H + 10 * M, 33_333_333],
       [CPU, 63 * H + 45 * M, 31_875_000],
     ]);
-    expect(s.totalMs).toBe(A_MS + 4 * H + 63 * H + 45 * M);
-    expect(s.totalMicros).toBe(160_541_667);
+    expect(s.totalMs).toBe(A_MS + 4 * H + 10 * M + 63 * H + 45 * M); // 80 h
+    expect(s.totalMicros).toBe(161_875_000);
 
     // The weekly digest (Mon 2 Nov 09:00 – Mon 9 Nov 09:00): same figures, rounded once for display.
     const digest = createUsageDigest({
@@ -277,7 +278,7 @@ describe('usage accounting over a simulated week', () => {
     expect(posted).toHaveLength(1);
     const text = JSON.stringify(posted[0]!.args['blocks']);
     // A's first run started at 10:15, after the week's start at 09:00: all of it is in the week.
-    expect(text).toContain('79.8 h ≈ €160.54 across 3 notebooks and 3 people');
+    expect(text).toContain('80.0 h ≈ €161.88 across 3 notebooks and 3 people');
     expect(text).toContain('*alice-gpu*');
     expect(text).toContain('12.1 h ≈ €96.67');
     expect(text).toContain('63.8 h ≈ €31.88 · _still running_');
