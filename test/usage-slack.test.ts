@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { APPROVE_ACTION_ID } from '../src/access/approvals.js';
+import { DIGEST_STOP_ACTION } from '../src/messages/costs.js';
 import { CREATE_BLOCKS } from '../src/messages/create-modal.js';
+import { encodePick } from '../src/messages/pick-value.js';
 import type { StartOperation } from '../src/operations/types.js';
 import { optionProblems } from '../src/slack-stand-in/block-limits.js';
 import { currentMonth } from '../src/usage/report.js';
@@ -23,6 +25,7 @@ import {
  */
 
 const GPU = 'modelarts.vm.gpu.t4u8';
+const COSTS_CHANNEL = 'C0COSTS001';
 const M = 60_000;
 
 let h: AccessHarness;
@@ -86,6 +89,16 @@ describe('prices in the create form', () => {
     expect(texts.find((t) => t.startsWith('modelarts.vm.cpu.2u'))).toMatch(/ · €0\.50\/h$/);
     // Flavors without a price show none.
     expect(texts.find((t) => t.startsWith('modelarts.vm.cpu.8u'))).not.toContain('/h');
+
+    // Typing another auto-stop re-quotes it (the view is updated in place, with its hash).
+    await h.sender.blockActions({
+      user: ALICE,
+      view,
+      actions: [{ type: 'plain_text_input', action_id: 'value', block_id: CREATE_BLOCKS.leaseDuration, value: '90m' }],
+    });
+    const update = await h.slack.waitFor((calls) => calls.find((c) => c.method === 'views.update'));
+    expect(update.args['hash']).toBe(view.hash);
+    expect(JSON.stringify(update.args['view'])).toContain('auto-stop after 1 h 30 min at €0.50/h ≈ €0.75');
   });
 });
 
@@ -144,6 +157,31 @@ describe('budgets', () => {
     const closed = (await ledger.runsBetween(month.from, month.to, h.clock.now())).filter((r) => r.notebookId === id);
     expect(closed).toHaveLength(1);
     expect(closed[0]!.end).toBeGreaterThan(closed[0]!.start);
+  });
+});
+
+describe('the digest Stop button', () => {
+  it('stops a notebook for its owner (or an admin) only', async () => {
+    const [id] = await h.seed('weekend', { owner: ALICE.id, flavor: GPU });
+    const value = encodePick({ verb: 'stop', notebookId: id!, name: 'weekend-0' });
+    const click = (user: typeof ALICE) =>
+      h.sender.blockActions({
+        user,
+        channelId: COSTS_CHANNEL,
+        messageTs: '1700000200.000100',
+        isEphemeral: false,
+        actions: [{ type: 'button', action_id: DIGEST_STOP_ACTION, block_id: 'digest', value }],
+      });
+    await click(BOB);
+    // Told privately (on the click's response_url, never replacing the digest) why not.
+    const refusal = await h.slack.waitFor((calls) =>
+      calls.find((c) => c.method === 'response_url' && textOf(c).includes('(rule `ownership`)')),
+    );
+    expect(refusal.args['replace_original']).toBeUndefined();
+    expect(h.enqueued).toHaveLength(0);
+    await click(ALICE);
+    await waitUntil(() => h.enqueueResults.length >= 1);
+    expect(h.enqueued.map((op) => [op.kind, op.kind === 'stop' ? op.notebookId : ''])).toEqual([['stop', id]]);
   });
 });
 
