@@ -370,7 +370,7 @@ export const leaseClickReply = {
       status !== 'RUNNING'
         ? `the notebook is ${status}`
         : live
-          ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now)}`
+          ? `the notebook now ${describeLeaseEnd(live, now)}`
           : 'the notebook has no lease';
     return `This warning is out of date: ${current}.`;
   },
