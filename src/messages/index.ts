@@ -19,6 +19,14 @@ export {
   pickDefaultImage,
 } from './catalog-options.js';
 export {
+  adoptReply,
+  buildWhoMessage,
+  commandReply,
+  linkReply,
+  type WhoIamUser,
+  type WhoInput,
+} from './command-replies.js';
+export {
   buildCreateModal,
   CREATE_ACTIONS,
   CREATE_BLOCKS,
