@@ -9,6 +9,10 @@ import { type KnownBlock, mrkdwn } from './kit.js';
 export const commandReply = {
   /** A refusal by the access policy; `message` is the decision's own sentence. */
   refused: (message: string) => `:no_entry: ${message}`,
+  /** Something failed; `detail` says what and what to do. */
+  failed: (detail: string) => `:warning: ${detail}`,
+  createFailed: (detail: string) => `:warning: I could not create the notebook. ${detail}`,
+  startFailed: (detail: string) => `:warning: I could not start the notebook. ${detail}`,
   /** Input the command could not read (a duration, an argument): the parser's sentence. */
   invalid: (message: string) => `:warning: ${escapeMrkdwn(message)}`,
   lookupFailed: (query: string, detail: string) => `:warning: I could not look up ${codeSpan(query)}. ${detail}`,

@@ -1,4 +1,4 @@
-import { buildDeleteConfirmMessage, escapeMrkdwn } from '../../messages/index.js';
+import { buildDeleteConfirmMessage, commandReply } from '../../messages/index.js';
 import type { ParsedCommand } from '../command.js';
 import { parseLeaseDuration } from '../duration.js';
 import type { ActContext } from '../handlers/context.js';
@@ -50,7 +50,7 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
     case 'extend': {
       const amount = parseLeaseDuration(parsed.amount);
       if (!amount.ok) {
-        await ctx.reply({ text: `:warning: ${escapeMrkdwn(amount.message)}` });
+        await ctx.reply({ text: commandReply.invalid(amount.message) });
         return;
       }
       await withNotebook(ctx, parsed.target, { verb: 'extend', addMs: amount.ms }, (nb) =>
