@@ -115,7 +115,7 @@ export function parseHours(text: string): Parsed<{ startMinute: number; stopMinu
   const stop = parseClock(m[2]!, true);
   if (start === undefined) return { ok: false, message: `\`${m[1]!.trim()}\` is not a time of day. ${HOURS_HINT}` };
   if (stop === undefined) return { ok: false, message: `\`${m[2]!.trim()}\` is not a time of day. ${HOURS_HINT}` };
-  if (stop % 1440 === start) {
+  if (stop === start) {
     return { ok: false, message: `The start and the stop are both ${hhmm(start)}. ${HOURS_HINT}` };
   }
   return { ok: true, value: { startMinute: start, stopMinute: stop } };
