@@ -239,28 +239,28 @@ describe('working hours: the scheduler tick', () => {
     const id = await scheduled();
     const r = runner();
     h.clock.set(MON_0900_EST);
-    const TUE_1900 = MON_1900_EST; // the names say which stop: Monday's is skipped, Tuesday's is not
-    const WED_1900 = MON_1900_EST + 24 * H;
+    const MON_STOP = MON_1900_EST;
+    const TUE_STOP = MON_1900_EST + 24 * H;
     await r.runOnce();
     await withWorker(() => until(() => status(id) !== 'STOPPED'));
-    expect(leaseEnd(id)).toBe(TUE_1900);
+    expect(leaseEnd(id)).toBe(MON_STOP);
 
-    // At 18:35 the owner skips tonight's stop: the lease is extended to Wednesday 19:00.
-    h.clock.set(TUE_1900 - 25 * M);
+    // At 18:35 the owner skips tonight's stop: the lease is extended to Tuesday 19:00.
+    h.clock.set(MON_STOP - 25 * M);
     const skipped = await service.skip({ userId: OWNER }, { id, name: 'nb-0', ownerId: OWNER }, 'next');
     expect(skipped.message).toContain('is skipped. It keeps running until the next scheduled stop');
-    expect(await job(`sched-skip-${id}-${TUE_1900}`)).toMatchObject({ kind: 'extend', addMs: 24 * H });
-    await withWorker(() => until(() => leaseEnd(id) === WED_1900));
+    expect(await job(`sched-skip-${id}-${MON_STOP}`)).toMatchObject({ kind: 'extend', addMs: 24 * H });
+    await withWorker(() => until(() => leaseEnd(id) === TUE_STOP));
 
-    h.clock.set(TUE_1900 + 5 * M);
+    h.clock.set(MON_STOP + 5 * M);
     expect(await r.runOnce()).toMatchObject({ stopped: 0 });
     expect(status(id)).toBe('RUNNING');
-    // Wednesday 09:00: running, lease long enough: left alone.
-    h.clock.set(TUE_1900 + 14 * H);
+    // Tuesday 09:00: running, lease long enough: left alone.
+    h.clock.set(MON_STOP + 14 * H);
     expect(await r.runOnce()).toMatchObject({ started: 0, extended: 0 });
-    h.clock.set(WED_1900 - M);
+    h.clock.set(TUE_STOP - M);
     expect(status(id)).toBe('RUNNING');
-    h.clock.set(WED_1900 + M);
+    h.clock.set(TUE_STOP + M);
     expect(['STOPPING', 'STOPPED']).toContain(status(id));
   });
 });
