@@ -2,7 +2,8 @@
  * The direction of every import in src/ (npm run check → npm run deps).
  *
  *   app (app/, main.ts, demo/, doctor/, ops/)
- *     → features: slack → jobs → leases → access   (each may import only those to its right)
+ *     → features: slack → jobs → leases → access   (each may import only those to its right;
+ *                 schedules sits between jobs and leases: slack → jobs → schedules → leases → access)
  *       → shared: operations, messages, store, modelarts
  *         → base: errors.ts, clock.ts, logger.ts, config.ts, timeout.ts
  *
@@ -67,6 +68,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/jobs/' },
       to: { path: '^src/slack/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'schedules-in-feature-order',
+      comment:
+        'working-hours schedules (src/schedules) sit between jobs and leases: slack → jobs → schedules → leases → access',
+      severity: 'error',
+      from: { path: '^src/schedules/' },
+      to: { path: ['^src/(slack|jobs)/', APP], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'below-schedules-imports-no-schedules',
+      comment: 'leases, access and the shared folders sit below schedules (the lease watch gets a hook, not an import)',
+      severity: 'error',
+      from: { path: ['^src/(leases|access)/', SHARED] },
+      to: { path: '^src/schedules/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'only-slack-imports-bolt',

@@ -7,6 +7,7 @@
 import type { OperationWorkerHandle } from '../jobs/index.js';
 import { createLeaseWatcher, type LeaseNoticeEvent, type LeaseWatcher, leaseWatchSettings } from '../leases/index.js';
 import { slackRequestKind } from '../ops/metrics.js';
+import { createScheduleCron, createScheduleRunner, type ScheduleCron, ScheduleStore } from '../schedules/index.js';
 import {
   createSlackApp,
   DEFAULT_TIMING,
@@ -72,6 +73,7 @@ export function prepareWebRole(
     clock: s.clock,
     logger: s.logger,
     defaults: s.defaults,
+    schedules: s.schedules,
     ...(approvals
       ? {
           onApprovalRequired: async (req) => {
@@ -141,6 +143,8 @@ export async function startWorkerRole(s: Services): Promise<OperationWorkerHandl
 /** A started scheduler role. */
 export interface SchedulerRole {
   leaseWatcher: LeaseWatcher;
+  /** Working-hours schedules' tick. */
+  scheduleCron: ScheduleCron;
 }
 
 /**
@@ -166,6 +170,7 @@ export function startSchedulerRole(
     slack: s.webClient({ rejectRateLimitedCalls: true, retryConfig: { retries: 1 } }),
     identities: s.access.identities,
     ...leaseWatchSettings(env),
+    scheduledStop: (id, end) => s.schedules.scheduledStop(id, end),
     onWarningSent: (event) => {
       s.metrics.onLeaseWarning(event.threshold, event.kind);
       options.onLeaseNotice?.(event);
@@ -173,6 +178,7 @@ export function startSchedulerRole(
   });
   leaseWatcher.start();
   s.teardown.add('lease watcher', () => leaseWatcher.stop());
+  const scheduleCron = startScheduleTicks(s);
 
   const approvals = s.approvals;
   if (approvals) {
@@ -199,7 +205,34 @@ export function startSchedulerRole(
     { cron: env.LEASE_SCAN_CRON, warnMinutes: env.LEASE_WARN_MINUTES, approvalsSweep: Boolean(approvals) },
     'scheduler started',
   );
-  return { leaseWatcher };
+  return { leaseWatcher, scheduleCron };
+}
+
+/**
+ * Working-hours schedules: a tick every minute (once per tick across replicas) starts notebooks
+ * at their opening and stops late-started ones at their closing, through the one queue path.
+ */
+function startScheduleTicks(s: Services): ScheduleCron {
+  const store = new ScheduleStore({ redis: s.redis, prefix: s.prefix });
+  const runner = createScheduleRunner({
+    api: s.modelarts.client,
+    schedules: store,
+    queue: s.queue,
+    access: s.access,
+    redis: s.redis,
+    prefix: s.prefix,
+    slack: s.webClient({ retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1500 } }),
+    clock: s.clock,
+    logger: s.logger,
+  });
+  const scheduleCron = createScheduleCron({
+    store,
+    log: s.logger.child({ component: 'schedules' }),
+    run: () => runner.runOnce(),
+  });
+  scheduleCron.start();
+  s.teardown.add('schedule ticks', () => scheduleCron.stop());
+  return scheduleCron;
 }
 
 /**
@@ -237,5 +270,6 @@ function homeDeps(s: Services): HomeDeps {
     defaults: s.defaults,
     commandName: COMMAND_NAME,
     timing: DEFAULT_TIMING,
+    schedules: s.schedules,
   };
 }

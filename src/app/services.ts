@@ -20,6 +20,7 @@ import { createOperationQueue, type OperationQueueHandle, quietQueueErrors, SLAC
 import type { Logger } from '../logger.js';
 import { startLocalRedis } from '../ops/local-redis.js';
 import { countSlackRateLimits, Metrics, type RateLimitEmitter } from '../ops/metrics.js';
+import { createScheduleService, type ScheduleService, ScheduleStore } from '../schedules/index.js';
 import { type CreateDefaults, slackLogger } from '../slack/index.js';
 import { NotebookStore } from '../store/notebooks.js';
 import { clockFor } from './clock.js';
@@ -59,6 +60,8 @@ export interface Services {
   /** Present when the policy has an `approvals` section. */
   approvals: Approvals | undefined;
   defaults: CreateDefaults;
+  /** Working-hours schedules (src/schedules): commands, form, buttons, App Home, the lease warning. */
+  schedules: ScheduleService;
   /** A bot-token Web API client (at SLACK_API_URL when set) whose 429s are counted. */
   webClient(options?: WebClientOptions): WebClient;
 }
@@ -133,6 +136,19 @@ export async function buildServices(
     'access policy loaded',
   );
 
+  const schedules = createScheduleService({
+    schedules: new ScheduleStore({ redis, prefix }),
+    api: modelarts.client,
+    queue,
+    access,
+    redis,
+    prefix,
+    clock,
+    logger,
+    policy: policy.schedules,
+    defaultTimeZone: env.SCHEDULE_DEFAULT_TIME_ZONE,
+  });
+
   return {
     config,
     logger,
@@ -155,6 +171,7 @@ export async function buildServices(
       storageGb: env.DEFAULT_STORAGE_GB,
       leaseHours: env.DEFAULT_LEASE_HOURS,
     },
+    schedules,
     webClient,
   };
 }

@@ -2,6 +2,7 @@ import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } fro
 import { z } from 'zod';
 import { type ExtensionPlan, type LeaseInfo, leaseEndsAt } from '../modelarts/index.js';
 import { escapeMrkdwn, formatDuration, slackDate, truncate } from './format.js';
+import { encodeSkipStopValue, scheduleText, withSkipButton } from './schedule-blocks.js';
 
 /**
  * Pure Block Kit builders for the lease watch: the warning before a lease ends, the digest when
@@ -47,6 +48,11 @@ export interface LeaseNoticeItem {
   /** Slack user to mention; absent for notebooks nobody owns through the bot. */
   ownerId?: string;
   lease: LeaseInfo;
+  /**
+   * The lease ends at a working-hours schedule's stop (src/schedules): the warning says so and
+   * offers "Skip tonight's stop" beside Extend.
+   */
+  scheduled?: { text: string; close: number; nextStart?: number };
 }
 
 /**
@@ -197,7 +203,15 @@ export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMe
     'Extend the lease to keep it running, or stop it now.';
   const blocks: KnownBlock[] = [section(`${NOTICE_BLOCK_PREFIX}${item.notebookId}`, body)];
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
-  blocks.push(warningButtons(item));
+  if (item.scheduled) blocks.push(context(scheduleText.warningNote(item.scheduled.text, item.scheduled.nextStart)));
+  blocks.push(
+    item.scheduled
+      ? withSkipButton(
+          warningButtons(item),
+          encodeSkipStopValue({ notebookId: item.notebookId, name: item.name, close: item.scheduled.close }),
+        )
+      : warningButtons(item),
+  );
   const prefix = owner ? `${owner} ` : '';
   return {
     text: `${prefix}Notebook ${escapeMrkdwn(item.name)} stops in ${left} unless its lease is extended.`,

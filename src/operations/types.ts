@@ -30,6 +30,8 @@ interface OperationBase {
   /** Thread to reply in, when the notebook already has one. */
   threadTs?: string;
   requestedAt: number;
+  /** Set when a working-hours schedule asked for it (src/schedules): how the schedule reads. */
+  schedule?: string;
 }
 
 export interface CreateOperation extends OperationBase {

@@ -9,6 +9,7 @@ import { auditCommand } from './audit.js';
 import { openCreateModal } from './create.js';
 import { linkCommand, unlinkCommand } from './link.js';
 import { listNotebooks } from './list.js';
+import { scheduleCommand } from './schedule.js';
 import { startWithDuration, startWithModal } from './start.js';
 import { whoCommand } from './who.js';
 import { withNotebook } from './with-notebook.js';
@@ -79,6 +80,9 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       return;
     case 'who':
       await whoCommand(ctx);
+      return;
+    case 'schedule':
+      await scheduleCommand(ctx, parsed, triggerId);
       return;
   }
 }

@@ -5,6 +5,7 @@ import {
   HOME_ACTIONS,
   OPEN_JUPYTERLAB_ACTION_ID,
   PICK_ACTION_PATTERN,
+  SCHEDULE_ACTION_IDS,
   STATUS_OPEN_ACTION,
   VALUE_ACTION,
 } from '../../../messages/index.js';
@@ -15,6 +16,7 @@ import { homeNotebookButton } from './home-notebook-button.js';
 import { homeRefresh } from './home-refresh.js';
 import { linkButton } from './link-button.js';
 import { pickNotebook } from './pick-notebook.js';
+import { homeScheduleButton, skipStopButton } from './schedule-buttons.js';
 import { storageChosen } from './storage-chosen.js';
 import { toggleAdvanced } from './toggle-advanced.js';
 
@@ -44,6 +46,8 @@ export function register(app: App, deps: SlackDeps): void {
     [HOME_ACTIONS.open, link],
     [OPEN_JUPYTERLAB_ACTION_ID, link],
     [STATUS_OPEN_ACTION, link],
+    [SCHEDULE_ACTION_IDS.skipStop, skipStopButton(deps)],
+    [SCHEDULE_ACTION_IDS.homeSchedule, homeScheduleButton(deps)],
   ]);
   // The create modal's selects share the action id `value`: told apart by their block.
   const byValueBlock = new Map<string, ActionHandler>([
