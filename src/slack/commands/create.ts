@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { buildCreateModal, buildNoticeModal, commandReply, errorRef, userMessageFor } from '../../messages/index.js';
 import type { Replier } from '../../operations/index.js';
 import type { SlackDeps } from '../deps.js';
+import { createCosts } from '../forms/create-costs.js';
 
 export interface OpenCreateModalInput {
   triggerId: string;
@@ -27,6 +28,7 @@ export async function openCreateModal(deps: SlackDeps, client: WebClient, input:
         defaults: deps.defaults,
         metadata: input.channelId ? { channelId: input.channelId } : {},
         name: input.name,
+        costs: createCosts(deps.access),
       }),
     });
     viewId = res.view?.id;

@@ -11,6 +11,7 @@ import { linkCommand, unlinkCommand } from './link.js';
 import { listNotebooks } from './list.js';
 import { scheduleCommand } from './schedule.js';
 import { startWithDuration, startWithModal } from './start.js';
+import { usageCommand } from './usage.js';
 import { whoCommand } from './who.js';
 import { withNotebook } from './with-notebook.js';
 
@@ -83,6 +84,9 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       return;
     case 'schedule':
       await scheduleCommand(ctx, parsed, triggerId);
+      return;
+    case 'usage':
+      await usageCommand(ctx, parsed.month, parsed.userId);
       return;
   }
 }
