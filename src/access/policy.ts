@@ -79,8 +79,20 @@ export interface Policy {
    * this person. Notebooks those IAM users created belong to them (see identities.ts).
    */
   identities: Readonly<Record<string, readonly string[]>>;
+  /** Working-hours schedules (src/schedules): absent = allowed with no limits. */
+  schedules?: SchedulePolicy;
   /** Prices, monthly budgets and the weekly digest (`costs:`); absent = notebook-hours only, no budgets. */
   costs?: CostPolicy;
+}
+
+/** Limits on working-hours schedules (policy key `schedules`). */
+export interface SchedulePolicy {
+  /** `false`: nobody but admins may set schedules. */
+  enabled: boolean;
+  /** Every scheduled start and stop must fall within these hours (minutes of the day, the schedule's own time zone). */
+  allowedHours?: { startMinute: number; stopMinute: number };
+  /** Most scheduled hours per week one person's schedules may add up to. */
+  maxHoursPerWeek?: number;
 }
 
 export const DEFAULT_EXPIRY_HOURS = 24;
@@ -198,8 +210,29 @@ const PolicyFileSchema = z.strictObject({
       }),
     )
     .default({}),
+  schedules: z
+    .strictObject({
+      enabled: z.boolean({ message: 'must be true or false' }).default(true),
+      allowed_hours: z
+        .string({ message: 'must be hours such as "07:00-22:00"' })
+        .trim()
+        .regex(/^([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-4]):[0-5]\d$/, {
+          message: 'must be hours such as "07:00-22:00" (24-hour time, start before stop)',
+        })
+        .refine((v) => clockMinutes(v.split('-')[0]!) < clockMinutes(v.split('-')[1]!), {
+          message: 'must start before it stops, e.g. "07:00-22:00"',
+        })
+        .optional(),
+      max_hours_per_week: hours('max_hours_per_week', 1, 168).optional(),
+    })
+    .optional(),
   costs: CostsFileSchema,
 });
+
+function clockMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
 
 type PolicyFile = z.output<typeof PolicyFileSchema>;
 
@@ -381,7 +414,17 @@ function normalise(p: PolicyFile, source: string, extraAdmins: readonly string[]
     rateLimit: { perMinute: p.rate_limit.per_minute },
     membershipCacheMs: p.membership_cache_seconds * 1000,
     identities: Object.fromEntries(Object.entries(p.identities).map(([u, iams]) => [u, [...new Set(iams)]])),
+    ...(p.schedules ? { schedules: normaliseSchedules(p.schedules) } : {}),
     ...(p.costs ? { costs: normaliseCosts(p.costs) as CostPolicy } : {}),
+  };
+}
+
+function normaliseSchedules(s: NonNullable<PolicyFile['schedules']>): SchedulePolicy {
+  const [from, to] = s.allowed_hours?.split('-') ?? [];
+  return {
+    enabled: s.enabled,
+    ...(from && to ? { allowedHours: { startMinute: clockMinutes(from), stopMinute: clockMinutes(to) } } : {}),
+    ...(s.max_hours_per_week !== undefined ? { maxHoursPerWeek: s.max_hours_per_week } : {}),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { OperationWorkerHandle } from '../jobs/index.js';
 import { createLeaseWatcher, type LeaseNoticeEvent, type LeaseWatcher, leaseWatchSettings } from '../leases/index.js';
 import { slackRequestKind } from '../ops/metrics.js';
+import { createScheduleCron, createScheduleRunner, type ScheduleCron, ScheduleStore } from '../schedules/index.js';
 import {
   createSlackApp,
   DEFAULT_TIMING,
@@ -74,6 +75,7 @@ export function prepareWebRole(
     clock: s.clock,
     logger: s.logger,
     defaults: s.defaults,
+    schedules: s.schedules,
     ...(approvals
       ? {
           onApprovalRequired: async (req) => {
@@ -143,6 +145,8 @@ export async function startWorkerRole(s: Services): Promise<OperationWorkerHandl
 /** A started scheduler role. */
 export interface SchedulerRole {
   leaseWatcher: LeaseWatcher;
+  /** Working-hours schedules' tick. */
+  scheduleCron: ScheduleCron;
   /** The weekly usage digest, when the policy names its channel (`costs.digest`). */
   usageDigest?: UsageDigest;
 }
@@ -171,6 +175,7 @@ export function startSchedulerRole(
     identities: s.access.identities,
     usage: s.access.usage,
     ...leaseWatchSettings(env),
+    scheduledStop: (id, end) => s.schedules.scheduledStop(id, end),
     onWarningSent: (event) => {
       s.metrics.onLeaseWarning(event.threshold, event.kind);
       options.onLeaseNotice?.(event);
@@ -178,6 +183,7 @@ export function startSchedulerRole(
   });
   leaseWatcher.start();
   s.teardown.add('lease watcher', () => leaseWatcher.stop());
+  const scheduleCron = startScheduleTicks(s);
 
   const approvals = s.approvals;
   if (approvals) {
@@ -205,7 +211,34 @@ export function startSchedulerRole(
     { cron: env.LEASE_SCAN_CRON, warnMinutes: env.LEASE_WARN_MINUTES, approvalsSweep: Boolean(approvals) },
     'scheduler started',
   );
-  return { leaseWatcher, ...(usageDigest ? { usageDigest } : {}) };
+  return { leaseWatcher, scheduleCron, ...(usageDigest ? { usageDigest } : {}) };
+}
+
+/**
+ * Working-hours schedules: a tick every minute (once per tick across replicas) starts notebooks
+ * at their opening and stops late-started ones at their closing, through the one queue path.
+ */
+function startScheduleTicks(s: Services): ScheduleCron {
+  const store = new ScheduleStore({ redis: s.redis, prefix: s.prefix });
+  const runner = createScheduleRunner({
+    api: s.modelarts.client,
+    schedules: store,
+    queue: s.queue,
+    access: s.access,
+    redis: s.redis,
+    prefix: s.prefix,
+    slack: s.webClient({ retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1500 } }),
+    clock: s.clock,
+    logger: s.logger,
+  });
+  const scheduleCron = createScheduleCron({
+    store,
+    log: s.logger.child({ component: 'schedules' }),
+    run: () => runner.runOnce(),
+  });
+  scheduleCron.start();
+  s.teardown.add('schedule ticks', () => scheduleCron.stop());
+  return scheduleCron;
 }
 
 /**
@@ -243,6 +276,7 @@ function homeDeps(s: Services): HomeDeps {
     defaults: s.defaults,
     commandName: COMMAND_NAME,
     timing: DEFAULT_TIMING,
+    schedules: s.schedules,
     // Running time and cost so far on each running notebook (usage accounting, no ModelArts call).
     usage: s.access.usage,
   };

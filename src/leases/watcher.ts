@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../logger.js';
 import type { ModelArtsApi } from '../modelarts/index.js';
 import type { NotebookStore } from '../store/index.js';
 import { createNoticeDelivery } from './deliver.js';
-import { createScanPlanner } from './plan.js';
+import { createScanPlanner, type ScheduledStopLookup } from './plan.js';
 import { createLeaseSchedule } from './schedule.js';
 import { LeaseState } from './state.js';
 import { recordScanUsage } from './usage.js';
@@ -85,6 +85,11 @@ export interface LeaseWatcherOptions {
   /** Metrics hook for Slack 429s. */
   onSlackRateLimited?: (method: string) => void;
   /**
+   * Working-hours schedules (src/schedules `ScheduleService.scheduledStop`): a warning before a
+   * scheduled stop says so and offers "Skip tonight's stop". Without it no warning mentions schedules.
+   */
+  scheduledStop?: ScheduledStopLookup;
+  /**
    * Usage accounting (src/usage through access control): each scan records what it saw running
    * (and which open runs it no longer sees), and warnings say how long the notebook ran and what
    * that cost so far.
@@ -137,6 +142,7 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
     defaultChannel: options.defaultChannel,
     identities: options.identities,
     maxLookups: options.maxLookups ?? 10,
+    scheduledStop: options.scheduledStop,
   });
   const delivery = createNoticeDelivery({
     slack: options.slack,

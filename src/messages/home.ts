@@ -4,6 +4,7 @@ import { type ActionsBlockElement, type HomeView, type KnownBlock, mrkdwn, plain
 import { statusText, timeLeftText } from './notebook-blocks.js';
 import { type NotebookSummary, statusEmoji } from './notebook-summary.js';
 import { encodePick } from './pick-value.js';
+import { scheduleFormButton } from './schedule-blocks.js';
 
 /** action_ids of App Home buttons. Start/Stop/Extend carry a picker value and share its handler. */
 export const HOME_ACTIONS = {
@@ -28,6 +29,11 @@ export interface HomeViewInput {
   error?: string;
   /** When it was rendered, for the footer (epoch ms). */
   now: number;
+  /**
+   * Working-hours schedules on: notebook id → its next scheduled start and stop (one line, in the
+   * notebook's section: no extra block). Each notebook then also gets a *Working hours* button.
+   */
+  schedules?: Readonly<Record<string, string>>;
 }
 
 function buttons(s: NotebookSummary, startLeaseHours: number): ActionsBlockElement[] {
@@ -73,7 +79,11 @@ function buttons(s: NotebookSummary, startLeaseHours: number): ActionsBlockEleme
   return out;
 }
 
-function notebookBlocks(s: NotebookSummary, startLeaseHours: number): KnownBlock[] {
+function notebookBlocks(
+  s: NotebookSummary,
+  startLeaseHours: number,
+  schedules?: Readonly<Record<string, string>>,
+): KnownBlock[] {
   const details = [statusText(s), s.flavor ? escapeMrkdwn(s.flavor) : undefined, timeLeftText(s) || undefined].filter(
     Boolean,
   );
@@ -81,11 +91,14 @@ function notebookBlocks(s: NotebookSummary, startLeaseHours: number): KnownBlock
     {
       type: 'section',
       text: mrkdwn(
-        `${statusEmoji(s.status)} *${escapeMrkdwn(s.name)}*\n${details.join(' · ')}${s.runSoFar && s.status === 'RUNNING' ? `\n${runSoFarText(s.runSoFar.ms, s.runSoFar.cost)}` : ''}`,
+        `${statusEmoji(s.status)} *${escapeMrkdwn(s.name)}*\n${details.join(' · ')}` +
+          (s.runSoFar && s.status === 'RUNNING' ? `\n${runSoFarText(s.runSoFar.ms, s.runSoFar.cost)}` : '') +
+          (schedules?.[s.id] ? `\n${schedules[s.id]}` : ''),
       ),
     },
   ];
   const actions = buttons(s, startLeaseHours);
+  if (schedules) actions.push(scheduleFormButton(s.id, s.name));
   if (actions.length) blocks.push({ type: 'actions', block_id: `home_nb_${s.id}`.slice(0, 255), elements: actions });
   blocks.push({ type: 'divider' });
   return blocks;
@@ -124,7 +137,7 @@ export function buildHomeView(input: HomeViewInput): HomeView {
     });
   } else {
     for (const s of input.notebooks.slice(0, MAX_HOME_NOTEBOOKS))
-      blocks.push(...notebookBlocks(s, input.startLeaseHours));
+      blocks.push(...notebookBlocks(s, input.startLeaseHours, input.schedules));
     const more = input.notebooks.length - MAX_HOME_NOTEBOOKS;
     if (more > 0) {
       blocks.push({

@@ -19,6 +19,14 @@ export {
   pickDefaultImage,
 } from './catalog-options.js';
 export {
+  adoptReply,
+  buildWhoMessage,
+  commandReply,
+  linkReply,
+  type WhoIamUser,
+  type WhoInput,
+} from './command-replies.js';
+export {
   type BudgetOverageText,
   budgetReason,
   type CostQuote,
@@ -106,6 +114,25 @@ export {
 } from './operation-status.js';
 export { decodePick, encodePick, type PickValue } from './pick-value.js';
 export { buildDeleteConfirmMessage, buildPickerMessage, PICK_ACTION_PATTERN, type PickTemplate } from './picker.js';
+export {
+  decodeSkipStopValue,
+  encodeSkipStopValue,
+  SCHEDULE_ACTION_IDS,
+  type ScheduleView,
+  type SkipStopValue,
+  scheduleFormButton,
+  scheduleHomeLine,
+  scheduleNextLine,
+  scheduleText,
+  skipStopButton,
+  withSkipButton,
+} from './schedule-blocks.js';
+export {
+  buildScheduleModal,
+  SCHEDULE_BLOCKS,
+  SCHEDULE_CALLBACK_ID,
+  type ScheduleModalInput,
+} from './schedule-modal.js';
 export { decodeSlackError, type SlackFailure, slackErrorCode } from './slack-errors.js';
 export { buildStartModal, START_BLOCKS, START_CALLBACK_ID, type StartLookup } from './start-modal.js';
 export { renderThreadRecord, type ThreadRecordInput } from './thread-record.js';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type ExtensionPlan, type LeaseInfo, leaseEndsAt } from '../modelarts/index.js';
 import { formatRunCost, type Money, runSoFarText } from './costs.js';
 import { escapeMrkdwn, formatDuration, slackDate, truncate } from './format.js';
+import { encodeSkipStopValue, scheduleText, withSkipButton } from './schedule-blocks.js';
 
 /**
  * Pure Block Kit builders for the lease watch: the warning before a lease ends, the digest when
@@ -48,6 +49,11 @@ export interface LeaseNoticeItem {
   /** Slack user to mention; absent for notebooks nobody owns through the bot. */
   ownerId?: string;
   lease: LeaseInfo;
+  /**
+   * The lease ends at a working-hours schedule's stop (src/schedules): the warning says so and
+   * offers "Skip tonight's stop" beside Extend.
+   */
+  scheduled?: { text: string; close: number; nextStart?: number };
   /** How long it has run in this lease and what that cost so far (the usage ledger's open run). */
   runSoFar?: { ms: number; cost?: Money | undefined };
 }
@@ -202,7 +208,15 @@ export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMe
   const blocks: KnownBlock[] = [section(`${NOTICE_BLOCK_PREFIX}${item.notebookId}`, body)];
   if (item.runSoFar) blocks.push(context(`:moneybag: ${runSoFarText(item.runSoFar.ms, item.runSoFar.cost)}`));
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
-  blocks.push(warningButtons(item));
+  if (item.scheduled) blocks.push(context(scheduleText.warningNote(item.scheduled.text, item.scheduled.nextStart)));
+  blocks.push(
+    item.scheduled
+      ? withSkipButton(
+          warningButtons(item),
+          encodeSkipStopValue({ notebookId: item.notebookId, name: item.name, close: item.scheduled.close }),
+        )
+      : warningButtons(item),
+  );
   const prefix = owner ? `${owner} ` : '';
   return {
     text: `${prefix}Notebook ${escapeMrkdwn(item.name)} stops in ${left} unless its lease is extended.`,
@@ -375,7 +389,7 @@ export const leaseClickReply = {
       status !== 'RUNNING'
         ? `the notebook is ${status}`
         : live
-          ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now)}`
+          ? `the notebook now ${describeLeaseEnd(live, now)}`
           : 'the notebook has no lease';
     return `This warning is out of date: ${current}.`;
   },

@@ -46,6 +46,8 @@ export interface OperationStatus {
   notebookName: string;
   /** Slack user id of the requester (`U…`), mentioned in the message. */
   requesterId: string;
+  /** The working-hours schedule that asked for it (`weekdays 09:00-19:00 UTC`), when one did. */
+  schedule?: string;
   phase: OperationPhase;
   /** When the request was made (epoch ms); the elapsed time counts from here. */
   requestedAt: number;
@@ -290,7 +292,10 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
     });
   }
 
-  const context = [`Requested by <@${s.requesterId}>`, `elapsed ${formatDuration(s.now - s.requestedAt)}`];
+  const by = s.schedule
+    ? `On schedule \`${escapeMrkdwn(s.schedule)}\` for <@${s.requesterId}>`
+    : `Requested by <@${s.requesterId}>`;
+  const context = [by, `elapsed ${formatDuration(s.now - s.requestedAt)}`];
   if (s.notebookStatus) context.push(`status \`${escapeMrkdwn(s.notebookStatus)}\``);
   blocks.push({
     type: 'context',
@@ -322,6 +327,7 @@ export function queuedOperationStatus(op: Operation, now: number): OperationStat
     kind: op.kind,
     notebookName: operationNotebookName(op),
     requesterId: op.requester.userId,
+    ...(op.schedule ? { schedule: op.schedule } : {}),
     phase: 'queued',
     requestedAt: op.requestedAt,
     now,

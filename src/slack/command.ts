@@ -30,6 +30,8 @@ export type ParsedCommand =
   | { kind: 'unlink'; iam: string; slackUserId?: string }
   /** Admins: IAM users seen on notebooks, who each is in Slack, and the notebooks nobody owns. */
   | { kind: 'who' }
+  /** Working-hours schedules: no target = the form; the words after the target say what to do. */
+  | { kind: 'schedule'; target?: string; args: string[] }
   /** Run time and cost by person, flavor and notebook in a month (admins; others: their own). */
   | { kind: 'usage'; month?: string; userId?: string }
   | { kind: 'error'; message: string };
@@ -136,6 +138,9 @@ export function parseCommand(text: string, commandName = '/notebook'): ParsedCom
         };
       }
       return target ? { kind: 'audit', target } : { kind: 'audit' };
+    case 'schedule':
+    case 'hours':
+      return target ? { kind: 'schedule', target, args: words.slice(2) } : { kind: 'schedule', args: [] };
     default:
       return { kind: 'help', unknown: words[0] ?? '' };
   }

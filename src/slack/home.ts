@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { UsageAccounting } from '../access/index.js';
-import { buildHomeView } from '../messages/index.js';
+import { buildHomeView, scheduleHomeLine } from '../messages/index.js';
 import type { SlackDeps } from './deps.js';
 import { loadOwnedNotebooks } from './live-status.js';
 import { addRunCosts } from './run-costs.js';
@@ -23,7 +23,9 @@ export type HomeDeps = Pick<
   'store' | 'modelarts' | 'clock' | 'logger' | 'timing' | 'defaults' | 'commandName'
 > &
   /** With access control, a live render also lists the notebooks of the user's linked IAM users. */
-  Partial<Pick<SlackDeps, 'access'>> & {
+  Partial<Pick<SlackDeps, 'access'>> &
+  /** With schedules, each notebook shows its next scheduled start and stop. */
+  Partial<Pick<SlackDeps, 'schedules'>> & {
     /** Run time and cost so far of running notebooks (default: `access.usage`). */
     usage?: UsageAccounting | undefined;
   };
@@ -37,8 +39,9 @@ export async function renderHome(
   const base = { startLeaseHours: deps.defaults.leaseHours, commandName: deps.commandName };
   try {
     const notebooks = await loadOwnedNotebooks(deps, userId, { live: options.live === true });
+    const schedules = await scheduleLines(deps, userId);
     await addRunCosts(deps.usage ?? deps.access?.usage, notebooks, deps.clock.now());
-    return buildHomeView({ ...base, notebooks, now: deps.clock.now() });
+    return buildHomeView({ ...base, notebooks, now: deps.clock.now(), ...(schedules ? { schedules } : {}) });
   } catch (err) {
     deps.logger.error({ err, userId }, 'could not load notebooks for App Home');
     return buildHomeView({
@@ -48,6 +51,20 @@ export async function renderHome(
       error:
         'I could not load your notebooks just now. Press *Refresh* in a minute; if it keeps failing, tell an admin.',
     });
+  }
+}
+
+/** Notebook id → "next start … · stop …" for the user's schedules; undefined without schedules. */
+async function scheduleLines(deps: HomeDeps, userId: string): Promise<Record<string, string> | undefined> {
+  if (!deps.schedules) return undefined;
+  const service = deps.schedules;
+  try {
+    const now = deps.clock.now();
+    const mine = await service.listByOwner(userId);
+    return Object.fromEntries(mine.map((s) => [s.notebookId, scheduleHomeLine(service.view(s, now))]));
+  } catch (err) {
+    deps.logger.warn({ err, userId }, 'could not load schedules for App Home');
+    return {};
   }
 }
 

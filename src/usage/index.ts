@@ -2,7 +2,7 @@
  * Costs and usage: prices and budgets from the policy (`costs:`), the usage ledger fed by what
  * the bot observes, reports, budgets and the weekly digest. Import from here.
  *
- * Feature order: slack → jobs → leases → access → usage. Access control asks it for budgets; the
+ * Feature order: slack → jobs → schedules → leases → access → usage. Access control asks it for budgets; the
  * composition root (src/app) feeds it the worker's and the lease scan's observations, runs the
  * digest in the scheduler role, and hands the ledger to the Slack app (`/notebook usage`, running
  * cost in status and App Home) and the lease watch (running cost in warnings).

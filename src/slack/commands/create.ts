@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { buildCreateModal, buildNoticeModal, errorRef, userMessageFor } from '../../messages/index.js';
+import { buildCreateModal, buildNoticeModal, commandReply, errorRef, userMessageFor } from '../../messages/index.js';
 import type { Replier } from '../../operations/index.js';
 import type { SlackDeps } from '../deps.js';
 import { createCosts } from '../forms/create-costs.js';
@@ -35,9 +35,7 @@ export async function openCreateModal(deps: SlackDeps, client: WebClient, input:
   } catch (err) {
     const ref = errorRef();
     deps.logger.error({ err, ref }, 'views.open failed for the create modal');
-    await input.reply({
-      text: `:warning: I could not open the form (Slack allows 3 seconds for that). Run the command again. ${userMessageFor(err, ref)}`,
-    });
+    await input.reply({ text: commandReply.formNotOpened(userMessageFor(err, ref), { slowTrigger: true }) });
     return;
   }
   deps.catalog.warm();

@@ -1,4 +1,4 @@
-import { buildDeleteConfirmMessage, escapeMrkdwn } from '../../messages/index.js';
+import { buildDeleteConfirmMessage, commandReply } from '../../messages/index.js';
 import type { ParsedCommand } from '../command.js';
 import { parseLeaseDuration } from '../duration.js';
 import type { ActContext } from '../handlers/context.js';
@@ -9,6 +9,7 @@ import { auditCommand } from './audit.js';
 import { openCreateModal } from './create.js';
 import { linkCommand, unlinkCommand } from './link.js';
 import { listNotebooks } from './list.js';
+import { scheduleCommand } from './schedule.js';
 import { startWithDuration, startWithModal } from './start.js';
 import { usageCommand } from './usage.js';
 import { whoCommand } from './who.js';
@@ -51,7 +52,7 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
     case 'extend': {
       const amount = parseLeaseDuration(parsed.amount);
       if (!amount.ok) {
-        await ctx.reply({ text: `:warning: ${escapeMrkdwn(amount.message)}` });
+        await ctx.reply({ text: commandReply.invalid(amount.message) });
         return;
       }
       await withNotebook(ctx, parsed.target, { verb: 'extend', addMs: amount.ms }, (nb) =>
@@ -80,6 +81,9 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       return;
     case 'who':
       await whoCommand(ctx);
+      return;
+    case 'schedule':
+      await scheduleCommand(ctx, parsed, triggerId);
       return;
     case 'usage':
       await usageCommand(ctx, parsed.month, parsed.userId);
