@@ -16,6 +16,7 @@ import {
 } from '../modelarts/index.js';
 import {
   type ExtendOperation,
+  type OnApprovalRequired,
   type Operation,
   type OperationQueue,
   type StartOperation,
@@ -47,6 +48,8 @@ export interface ScheduleRunnerDeps {
   slack: WebClient;
   clock?: Clock;
   logger: Logger;
+  /** The approvals flow (src/access), for policies that want an admin's yes first: the owner is told it waits. */
+  onApprovalRequired?: OnApprovalRequired | undefined;
 }
 
 /** What one tick did, for logs and tests. */
@@ -113,6 +116,7 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
         prefix: deps.prefix,
         clock,
         queue: deps.queue,
+        ...(deps.onApprovalRequired ? { onApprovalRequired: deps.onApprovalRequired } : {}),
       },
       deps.slack,
       {
@@ -188,10 +192,11 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
       if (outcome === 'queued' || outcome === 'duplicate') {
         await deps.schedules.setPlanned(id, { close: w.close, endAt: target.endAt }, target.endAt - now + DAY);
         r.extended += 1;
-      } else r.failed += 1;
+      } else if (outcome !== 'approval') r.failed += 1;
       return;
     }
-    if (nb.status === 'STOPPED' || nb.status === 'START_FAILED') {
+    // STOPPING too: the start waits for STOPPED, then starts (jobs/processors/start.ts).
+    if (nb.status === 'STOPPED' || nb.status === 'START_FAILED' || nb.status === 'STOPPING') {
       const durationMs = Math.min(Math.max(target.endAt - now, MIN_LEASE_MS), MAX_LEASE_MS);
       const op: StartOperation = {
         ...base(s, 'start', w.open, now),
@@ -204,7 +209,7 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
       if (outcome === 'queued' || outcome === 'duplicate') {
         await deps.schedules.setPlanned(id, { close: w.close, endAt: now + durationMs }, durationMs + DAY);
         r.started += 1;
-      } else r.failed += 1;
+      } else if (outcome !== 'approval') r.failed += 1;
       return;
     }
     if (TRANSITIONAL_STATUSES.has(nb.status)) {
