@@ -209,6 +209,33 @@ describe('working hours: the scheduler tick', () => {
     expect(status(third)).toBe('STOPPED');
   });
 
+  it('at the opening: a running notebook with a shorter lease is extended to the close, a longer one is left alone, one that cannot start gets the reason in its thread', async () => {
+    const set = async (id: string) => {
+      const r = await service.set(
+        { userId: OWNER },
+        { id, name: 'nb', ownerId: OWNER, channelId: CHANNEL, threadTs: THREAD },
+        { days: 'weekdays', hours: '09:00-19:00', timeZone: NY },
+      );
+      expect(r.ok, r.message).toBe(true);
+    };
+    // At 08:00: one runs until 12:00, one until 20:00, one is broken.
+    const [short] = await h.seed({ name: 'short', durationMs: 4 * H });
+    const [long] = await h.seed({ name: 'long', durationMs: 12 * H });
+    const [broken] = await h.seed({ name: 'broken', durationMs: 2 * H });
+    h.sim.instances.force(broken!, 'ERROR');
+    for (const id of [short!, long!, broken!]) await set(id);
+
+    h.clock.set(FRI_0900);
+    expect(await runner().runOnce()).toMatchObject({ started: 0, extended: 1, failed: 1 });
+    expect(await job(`sched-extend-${short}-${FRI_0900}`)).toMatchObject({ kind: 'extend', addMs: 7 * H });
+    expect(await job(`sched-extend-${long}-${FRI_0900}`)).toBeUndefined();
+    await withWorker(() => until(() => leaseEnd(short!) === FRI_1900));
+    expect(leaseEnd(long!)).toBe(FRI_0900 + 11 * H);
+    const failed = h.slack.callsTo('chat.postMessage').find((c) => String(c.args['text']).includes('did not happen'));
+    expect(failed?.args).toMatchObject({ channel: CHANNEL, thread_ts: THREAD });
+    expect(String(failed?.args['text'])).toContain('it is `ERROR`, and only a stopped notebook can be started');
+  });
+
   it('two scheduler replicas start a notebook once (same tick slot, and the same opening in two slots)', async () => {
     const id = await scheduled();
     const redis2 = newRedis();
