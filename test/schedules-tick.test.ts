@@ -236,6 +236,22 @@ describe('working hours: the scheduler tick', () => {
     expect(String(failed?.args['text'])).toContain('it is `ERROR`, and only a stopped notebook can be started');
   });
 
+  it("skip <date> leaves out that day's start only; a date without hours or a bad date is explained", async () => {
+    const id = await scheduled();
+    const who = { userId: OWNER };
+    const nb = { id, name: 'nb-0', ownerId: OWNER };
+    expect((await service.skip(who, nb, '2026-11-02')).message).toMatch(/the scheduled start .* is skipped/);
+    expect((await service.skip(who, nb, '2026-11-02')).message).toContain('was already skipped');
+    expect((await service.skip(who, nb, '2026-10-31')).message).toContain('has no scheduled start on 2026-10-31');
+    expect((await service.skip(who, nb, '2026-02-30')).message).toContain('a date such as');
+    const r = runner();
+    h.clock.set(MON_0900_EST);
+    expect(await r.runOnce()).toMatchObject({ started: 0, skipped: 1 });
+    expect(status(id)).toBe('STOPPED');
+    h.clock.set(MON_0900_EST + 24 * H);
+    expect(await r.runOnce()).toMatchObject({ started: 1 });
+  });
+
   it('two scheduler replicas start a notebook once (same tick slot, and the same opening in two slots)', async () => {
     const id = await scheduled();
     const redis2 = newRedis();

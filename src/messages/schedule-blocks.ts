@@ -1,5 +1,5 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
-import { escapeMrkdwn, formatDuration, slackDate } from './format.js';
+import { escapeMrkdwn, slackDate } from './format.js';
 
 /**
  * Everything a person reads about working-hours schedules (src/schedules): the lines the
@@ -81,7 +81,6 @@ export const scheduleText = {
   skipClicked: (userId: string, until: number) =>
     `:fast_forward: <@${userId}> skipped tonight's stop: it keeps running until ${slackDate(until)}.`,
   skipStale: () => "This stop is no longer scheduled (the schedule or the lease changed), so there's nothing to skip.",
-  hoursLeft: (ms: number) => formatDuration(ms),
 };
 
 /** App Home's line under a scheduled notebook. */

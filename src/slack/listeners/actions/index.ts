@@ -16,7 +16,7 @@ import { homeNotebookButton } from './home-notebook-button.js';
 import { homeRefresh } from './home-refresh.js';
 import { linkButton } from './link-button.js';
 import { pickNotebook } from './pick-notebook.js';
-import { homeScheduleButton, skipStopButton } from './schedule-buttons.js';
+import { homeScheduleButton, skipStopClick } from './schedule-buttons.js';
 import { storageChosen } from './storage-chosen.js';
 import { toggleAdvanced } from './toggle-advanced.js';
 
@@ -46,7 +46,7 @@ export function register(app: App, deps: SlackDeps): void {
     [HOME_ACTIONS.open, link],
     [OPEN_JUPYTERLAB_ACTION_ID, link],
     [STATUS_OPEN_ACTION, link],
-    [SCHEDULE_ACTION_IDS.skipStop, skipStopButton(deps)],
+    [SCHEDULE_ACTION_IDS.skipStop, skipStopClick(deps)],
     [SCHEDULE_ACTION_IDS.homeSchedule, homeScheduleButton(deps)],
   ]);
   // The create modal's selects share the action id `value`: told apart by their block.
