@@ -155,8 +155,9 @@ describe('working hours: the scheduler tick', () => {
     h.clock.set(FRI_1900 + 10 * M);
     expect(status(id)).toBe('STOPPED');
 
-    // Saturday and Sunday, every hour: nothing.
+    // Saturday and Sunday, every hour: nothing, and not one ModelArts call.
     const before = await h.jobCount();
+    const calls = h.sim.stats.total;
     for (let t = FRI_1900 + H; t < MON_0900_EST - H; t += H) {
       h.clock.set(t);
       await r.runOnce();
@@ -165,6 +166,7 @@ describe('working hours: the scheduler tick', () => {
     h.clock.set(MON_0900_EST - H);
     await r.runOnce();
     expect(await h.jobCount()).toBe(before);
+    expect(h.sim.stats.total).toBe(calls);
 
     h.clock.set(MON_0900_EST);
     expect(await r.runOnce()).toMatchObject({ started: 1 });

@@ -24,7 +24,7 @@ import {
   type SubmitOutcome,
   submitOperation,
 } from '../operations/index.js';
-import { describeSpec, type ScheduleWindow, windowsAt, windowsBetween } from './spec.js';
+import { describeSpec, type ScheduleWindow, windowsBetween } from './spec.js';
 import type { Schedule, ScheduleStore } from './store.js';
 
 const MINUTE = 60_000;
@@ -271,10 +271,12 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
     };
     for (const s of all) {
       try {
-        for (const w of windowsBetween(s.spec, now - CLOSE_GRACE_MS, now + 1)) {
+        // One pass over the calendar: the closings of the last hours, and the window open now.
+        const recent = windowsBetween(s.spec, now - CLOSE_GRACE_MS, now + 1);
+        for (const w of recent) {
           if (w.close <= now && w.close > now - CLOSE_GRACE_MS) await closing(s, w, now, r);
         }
-        const { current } = windowsAt(s.spec, now);
+        const current = recent.find((w) => w.open <= now && now < w.close);
         if (current) await opening(s, current, now, r);
         await deps.schedules.pruneSkips(s.notebookId, now - DAY);
       } catch (err) {
