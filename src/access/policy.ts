@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { MAX_LEASE_MS, valueAt } from '../modelarts/index.js';
+import { type CostPolicy, CostsFileSchema, costsCrossChecks, normaliseCosts } from '../usage/index.js';
 import { IAM_USER_PATTERN } from './identities.js';
 
 /**
@@ -80,6 +81,8 @@ export interface Policy {
   identities: Readonly<Record<string, readonly string[]>>;
   /** Working-hours schedules (src/schedules): absent = allowed with no limits. */
   schedules?: SchedulePolicy;
+  /** Prices, monthly budgets and the weekly digest (`costs:`); absent = notebook-hours only, no budgets. */
+  costs?: CostPolicy;
 }
 
 /** Limits on working-hours schedules (policy key `schedules`). */
@@ -223,6 +226,7 @@ const PolicyFileSchema = z.strictObject({
       max_hours_per_week: hours('max_hours_per_week', 1, 168).optional(),
     })
     .optional(),
+  costs: CostsFileSchema,
 });
 
 function clockMinutes(hhmm: string): number {
@@ -315,6 +319,8 @@ export function parsePolicyObject(raw: unknown, options: PolicySourceOptions & {
       if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((k) => `"${k}"`).join(', ');
         lines.push(`${at}: unknown setting${issue.keys.length === 1 ? '' : 's'} ${keys} (check the spelling)`);
+      } else if (issue.code === 'invalid_key' && issue.path[0] === 'costs') {
+        lines.push(`${at}: the key must be a flavor id or a glob such as modelarts.vm.gpu.*`);
       } else if (issue.code === 'invalid_key') {
         // The only keyed map is `identities`, keyed by Slack user (zod 4 drops the key's own message).
         lines.push(`${at}: the key must be a Slack user id (U…/W…)`);
@@ -357,6 +363,7 @@ function crossChecks(p: PolicyFile): string[] {
       `approvals.notebooks_over: ${a.notebooks_over} is not below max_notebooks_per_user (${p.max_notebooks_per_user}), so it can never apply`,
     );
   }
+  out.push(...costsCrossChecks(p.costs, Boolean(a)));
   const linkedTo = new Map<string, string>();
   for (const [slackUser, iams] of Object.entries(p.identities)) {
     for (const iam of iams) {
@@ -408,6 +415,7 @@ function normalise(p: PolicyFile, source: string, extraAdmins: readonly string[]
     membershipCacheMs: p.membership_cache_seconds * 1000,
     identities: Object.fromEntries(Object.entries(p.identities).map(([u, iams]) => [u, [...new Set(iams)]])),
     ...(p.schedules ? { schedules: normaliseSchedules(p.schedules) } : {}),
+    ...(p.costs ? { costs: normaliseCosts(p.costs) as CostPolicy } : {}),
   };
 }
 

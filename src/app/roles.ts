@@ -20,10 +20,12 @@ import {
 } from '../slack/index.js';
 import type { SocketModeSettings } from '../slack/socket-mode.js';
 import { NotebookStore } from '../store/notebooks.js';
+import type { UsageDigest } from '../usage/index.js';
 import { newRequestId } from './correlation.js';
 import type { HttpRoute } from './health.js';
 import { connectRedis } from './redis.js';
 import { instrumentSlack, quitRedis, type Services } from './services.js';
+import { startUsageDigest } from './usage-digest.js';
 import { buildWorker } from './worker.js';
 
 /** The slash command the manifest declares. */
@@ -146,6 +148,8 @@ export interface SchedulerRole {
   leaseWatcher: LeaseWatcher;
   /** Working-hours schedules' tick. */
   scheduleCron: ScheduleCron;
+  /** The weekly usage digest, when the policy names its channel (`costs.digest`). */
+  usageDigest?: UsageDigest;
 }
 
 /**
@@ -170,6 +174,7 @@ export function startSchedulerRole(
     // 429s surface at once (and are counted); the notice stays due for the next scan.
     slack: s.webClient({ rejectRateLimitedCalls: true, retryConfig: { retries: 1 } }),
     identities: s.access.identities,
+    usage: s.access.usage,
     ...leaseWatchSettings(env),
     scheduledStop: (id, end) => s.schedules.scheduledStop(id, end),
     onWarningSent: (event) => {
@@ -202,11 +207,12 @@ export function startSchedulerRole(
       await running;
     });
   }
+  const usageDigest = startUsageDigest(s);
   s.logger.info(
     { cron: env.LEASE_SCAN_CRON, warnMinutes: env.LEASE_WARN_MINUTES, approvalsSweep: Boolean(approvals) },
     'scheduler started',
   );
-  return { leaseWatcher, scheduleCron };
+  return { leaseWatcher, scheduleCron, ...(usageDigest ? { usageDigest } : {}) };
 }
 
 /**
@@ -282,5 +288,7 @@ function homeDeps(s: Services): HomeDeps {
     commandName: COMMAND_NAME,
     timing: DEFAULT_TIMING,
     schedules: s.schedules,
+    // Running time and cost so far on each running notebook (usage accounting, no ModelArts call).
+    usage: s.access.usage,
   };
 }

@@ -192,6 +192,7 @@ export class OperationRun<O extends Operation = Operation> {
       now: this.ctx.clock.now(),
       ...(notebookStatus ? { notebookStatus } : {}),
       ...(steps.length ? { steps } : {}),
+      ...(this.op.cost ? { cost: this.op.cost } : {}),
       ...extra,
     };
   }

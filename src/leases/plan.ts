@@ -51,6 +51,9 @@ export interface ScanPlan {
   running: number;
   watched: number;
   due: DueNotice[];
+  /** The RUNNING listing itself, and who owns each notebook as far as the bot knows (usage accounting). */
+  notebooks?: readonly Notebook[];
+  owners?: ReadonlyMap<string, { ownerId?: string | undefined; origin?: string | undefined }>;
 }
 
 export interface ScanPlannerOptions {
@@ -195,7 +198,11 @@ export function createScanPlanner(options: ScanPlannerOptions): { plan(now: numb
     const due = await dueWarnings(targets, now);
     await markScheduledStops(due);
     due.push(...(await dueExpiries(runningList, targets, recordById, previous, now)));
-    return { running: runningList.length, watched: targets.length, due };
+    const owners = new Map<string, { ownerId?: string | undefined; origin?: string | undefined }>(
+      records.map((r) => [r.notebookId, { ownerId: r.ownerId, origin: r.origin }]),
+    );
+    for (const t of targets) owners.set(t.notebook.id, { ownerId: t.ownerId, origin: t.record?.origin });
+    return { running: runningList.length, watched: targets.length, due, notebooks: runningList, owners };
   }
 
   /** 1. What we watch now, and the "last seen RUNNING" state for the next scan. */

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import type { IdentityDirectory } from '../access/index.js';
+import type { IdentityDirectory, UsageAccounting } from '../access/index.js';
 import { type Clock, systemClock } from '../clock.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { ModelArtsApi } from '../modelarts/index.js';
@@ -9,6 +9,7 @@ import { createNoticeDelivery } from './deliver.js';
 import { createScanPlanner, type ScheduledStopLookup } from './plan.js';
 import { createLeaseSchedule } from './schedule.js';
 import { LeaseState } from './state.js';
+import { recordScanUsage } from './usage.js';
 
 /** One notice sent (or one notebook inside a digest), for metrics. */
 export interface LeaseNoticeEvent {
@@ -88,6 +89,12 @@ export interface LeaseWatcherOptions {
    * scheduled stop says so and offers "Skip tonight's stop". Without it no warning mentions schedules.
    */
   scheduledStop?: ScheduledStopLookup;
+  /**
+   * Usage accounting (src/usage through access control): each scan records what it saw running
+   * (and which open runs it no longer sees), and warnings say how long the notebook ran and what
+   * that cost so far.
+   */
+  usage?: UsageAccounting | undefined;
 }
 
 export interface LeaseWatcher {
@@ -149,7 +156,8 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
 
   async function scanOnce(nowArg?: number): Promise<LeaseScanReport> {
     const now = nowArg ?? clock.now();
-    const { running, watched, due } = await planner.plan(now);
+    const { running, watched, due, notebooks, owners } = await planner.plan(now);
+    if (options.usage) await recordScanUsage(options.usage, { at: now, notebooks, owners, due }, log);
     // 4. Post, grouped by channel: a digest instead of a flood.
     const report: LeaseScanReport = { at: now, running, watched, warned: 0, digests: 0, expired: 0, deferred: 0 };
     await delivery.deliver(due, now, report);

@@ -1,3 +1,4 @@
+import { runSoFarText } from './costs.js';
 import { escapeMrkdwn, slackDate } from './format.js';
 import { type ActionsBlockElement, type HomeView, type KnownBlock, mrkdwn, plain } from './kit.js';
 import { statusText, timeLeftText } from './notebook-blocks.js';
@@ -91,6 +92,7 @@ function notebookBlocks(
       type: 'section',
       text: mrkdwn(
         `${statusEmoji(s.status)} *${escapeMrkdwn(s.name)}*\n${details.join(' · ')}` +
+          (s.runSoFar && s.status === 'RUNNING' ? `\n${runSoFarText(s.runSoFar.ms, s.runSoFar.cost)}` : '') +
           (schedules?.[s.id] ? `\n${schedules[s.id]}` : ''),
       ),
     },

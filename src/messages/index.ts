@@ -19,11 +19,45 @@ export {
   pickDefaultImage,
 } from './catalog-options.js';
 export {
+  adoptReply,
+  buildWhoMessage,
+  commandReply,
+  linkReply,
+  type WhoIamUser,
+  type WhoInput,
+} from './command-replies.js';
+export {
+  type BudgetOverageText,
+  budgetReason,
+  type CostQuote,
+  currencyDigits,
+  DIGEST_STOP_ACTION,
+  type DigestInput,
+  digestBlocks,
+  formatHourly,
+  formatHours,
+  formatMoney,
+  formatRunCost,
+  type LongRunView,
+  type Money,
+  personLabel,
+  quoteSentence,
+  quoteText,
+  runSoFarText,
+  type UsageLineView,
+  type UsageReportInput,
+  type UsageSummaryView,
+  usageReportBlocks,
+} from './costs.js';
+export {
   buildCreateModal,
   CREATE_ACTIONS,
   CREATE_BLOCKS,
   CREATE_CALLBACK_ID,
+  CREATE_COST_BLOCK,
+  type CreateCosts,
   type CreateDefaults,
+  createCostSummary,
   STORAGE_CHOICES,
   VALUE_ACTION,
 } from './create-modal.js';
@@ -78,7 +112,7 @@ export {
   safeNotebookUrl,
   stepsFromActionProgress,
 } from './operation-status.js';
-export { decodePick, type PickValue } from './pick-value.js';
+export { decodePick, encodePick, type PickValue } from './pick-value.js';
 export { buildDeleteConfirmMessage, buildPickerMessage, PICK_ACTION_PATTERN, type PickTemplate } from './picker.js';
 export {
   decodeSkipStopValue,

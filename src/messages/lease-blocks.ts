@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
 import { type ExtensionPlan, type LeaseInfo, leaseEndsAt } from '../modelarts/index.js';
+import { formatRunCost, type Money, runSoFarText } from './costs.js';
 import { escapeMrkdwn, formatDuration, slackDate, truncate } from './format.js';
 import { encodeSkipStopValue, scheduleText, withSkipButton } from './schedule-blocks.js';
 
@@ -53,6 +54,8 @@ export interface LeaseNoticeItem {
    * offers "Skip tonight's stop" beside Extend.
    */
   scheduled?: { text: string; close: number; nextStart?: number };
+  /** How long it has run in this lease and what that cost so far (the usage ledger's open run). */
+  runSoFar?: { ms: number; cost?: Money | undefined };
 }
 
 /**
@@ -197,7 +200,8 @@ function context(text: string, blockId?: string): ContextBlock {
 
 function warningLine(item: LeaseNoticeItem, now: number): string {
   const owner = who(item.ownerId);
-  return `${owner ? `${owner} ` : ''}*${escapeMrkdwn(item.name)}* ${describeLeaseEnd(item.lease, now)}`;
+  const ran = item.runSoFar ? ` (ran ${formatRunCost(item.runSoFar.ms, item.runSoFar.cost)})` : '';
+  return `${owner ? `${owner} ` : ''}*${escapeMrkdwn(item.name)}* ${describeLeaseEnd(item.lease, now)}${ran}`;
 }
 
 /** The warning for one notebook, posted in its thread: mentions the owner, four buttons. */
@@ -209,6 +213,7 @@ export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMe
     `:hourglass_flowing_sand: ${lead} *${escapeMrkdwn(item.name)}* ${describeLeaseEnd(item.lease, now)}. ` +
     'Extend the lease to keep it running, or stop it now.';
   const blocks: KnownBlock[] = [section(`${NOTICE_BLOCK_PREFIX}${item.notebookId}`, body)];
+  if (item.runSoFar) blocks.push(context(`:moneybag: ${runSoFarText(item.runSoFar.ms, item.runSoFar.cost)}`));
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
   if (item.scheduled) blocks.push(context(scheduleText.warningNote(item.scheduled.text, item.scheduled.nextStart)));
   blocks.push(scheduledWarningButtons(item));
@@ -384,7 +389,7 @@ export const leaseClickReply = {
       status !== 'RUNNING'
         ? `the notebook is ${status}`
         : live
-          ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now)}`
+          ? `the notebook now ${describeLeaseEnd(live, now)}`
           : 'the notebook has no lease';
     return `This warning is out of date: ${current}.`;
   },

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ActionProgress } from '../modelarts/index.js';
 import type { Operation, OperationKind } from '../operations/index.js';
+import { type CostQuote, quoteSentence } from './costs.js';
 import { escapeKeepingDates, escapeMrkdwn, formatDuration } from './format.js';
 
 /**
@@ -65,6 +66,8 @@ export interface OperationStatus {
   detail?: string;
   /** Phase `failed`: what went wrong and what to try, in plain words (escaped on render). */
   failure?: { reason: string; hint?: string };
+  /** What the run time the operation adds costs (create/start/extend with a priced flavor). */
+  cost?: CostQuote;
 }
 
 /** A rendered message: `text` is the notification/accessibility fallback, `blocks` the body. */
@@ -297,7 +300,12 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
   blocks.push({
     type: 'context',
     block_id: `${STATUS_BLOCK_ID}_ctx`,
-    elements: [{ type: 'mrkdwn', text: context.join(' · ') }],
+    elements: [
+      { type: 'mrkdwn', text: context.join(' · ') },
+      ...(s.cost && s.phase !== 'failed' && (s.kind === 'create' || s.kind === 'start' || s.kind === 'extend')
+        ? [{ type: 'mrkdwn' as const, text: `:moneybag: ${quoteSentence(s.cost, s.kind)}` }]
+        : []),
+    ],
   });
 
   let text = head.plain;
@@ -323,6 +331,7 @@ export function queuedOperationStatus(op: Operation, now: number): OperationStat
     phase: 'queued',
     requestedAt: op.requestedAt,
     now,
+    ...(op.cost ? { cost: op.cost } : {}),
   };
 }
 

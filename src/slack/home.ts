@@ -1,7 +1,9 @@
 import type { WebClient } from '@slack/web-api';
+import type { UsageAccounting } from '../access/index.js';
 import { buildHomeView, scheduleHomeLine } from '../messages/index.js';
 import type { SlackDeps } from './deps.js';
 import { loadOwnedNotebooks } from './live-status.js';
+import { addRunCosts } from './run-costs.js';
 
 export interface PublishHomeOptions {
   /**
@@ -23,7 +25,10 @@ export type HomeDeps = Pick<
   /** With access control, a live render also lists the notebooks of the user's linked IAM users. */
   Partial<Pick<SlackDeps, 'access'>> &
   /** With schedules, each notebook shows its next scheduled start and stop. */
-  Partial<Pick<SlackDeps, 'schedules'>>;
+  Partial<Pick<SlackDeps, 'schedules'>> & {
+    /** Run time and cost so far of running notebooks (default: `access.usage`). */
+    usage?: UsageAccounting | undefined;
+  };
 
 /** The user's Home view; an apology view when the notebooks could not be loaded. Never throws. */
 export async function renderHome(
@@ -35,6 +40,7 @@ export async function renderHome(
   try {
     const notebooks = await loadOwnedNotebooks(deps, userId, { live: options.live === true });
     const schedules = await scheduleLines(deps, userId);
+    await addRunCosts(deps.usage ?? deps.access?.usage, notebooks, deps.clock.now());
     return buildHomeView({ ...base, notebooks, now: deps.clock.now(), ...(schedules ? { schedules } : {}) });
   } catch (err) {
     deps.logger.error({ err, userId }, 'could not load notebooks for App Home');

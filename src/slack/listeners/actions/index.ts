@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } f
 import {
   CREATE_ACTIONS,
   CREATE_BLOCKS,
+  DIGEST_STOP_ACTION,
   HOME_ACTIONS,
   OPEN_JUPYTERLAB_ACTION_ID,
   PICK_ACTION_PATTERN,
@@ -10,10 +11,12 @@ import {
   VALUE_ACTION,
 } from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
+import { digestStopButton } from './digest-stop.js';
 import { flavorChosen } from './flavor-chosen.js';
 import { homeCreate } from './home-create.js';
 import { homeNotebookButton } from './home-notebook-button.js';
 import { homeRefresh } from './home-refresh.js';
+import { leaseTyped } from './lease-typed.js';
 import { linkButton } from './link-button.js';
 import { pickNotebook } from './pick-notebook.js';
 import { homeScheduleButton, skipStopClick } from './schedule-buttons.js';
@@ -48,11 +51,13 @@ export function register(app: App, deps: SlackDeps): void {
     [STATUS_OPEN_ACTION, link],
     [SCHEDULE_ACTION_IDS.skipStop, skipStopClick(deps)],
     [SCHEDULE_ACTION_IDS.homeSchedule, homeScheduleButton(deps)],
+    [DIGEST_STOP_ACTION, digestStopButton(deps) as ActionHandler],
   ]);
   // The create modal's selects share the action id `value`: told apart by their block.
   const byValueBlock = new Map<string, ActionHandler>([
     [CREATE_BLOCKS.flavor, flavorChosen(deps) as unknown as ActionHandler],
     [CREATE_BLOCKS.storageType, storageChosen(deps) as unknown as ActionHandler],
+    [CREATE_BLOCKS.leaseDuration, leaseTyped(deps) as unknown as ActionHandler],
   ]);
   const pick = pickNotebook(deps) as unknown as ActionHandler;
   const ids = [...byActionId.keys(), VALUE_ACTION].map(escapeRegExp).join('|');
