@@ -146,6 +146,15 @@ describe('working hours: the scheduler tick', () => {
     // Ticks during the day do nothing more.
     h.clock.set(FRI_0900 + 30 * M);
     expect(await r.runOnce()).toMatchObject({ started: 0, extended: 0 });
+    // The lease watch warns before the scheduled stop, with the Skip button beside Extend.
+    const watcher = h.watcher({ scheduledStop: (nb, end) => service.scheduledStop(nb, end) });
+    h.clock.set(FRI_1900 - 30 * M);
+    await watcher.scanOnce();
+    const warning = h.leasePosts().at(-1)!;
+    expect(JSON.stringify(warning.args['blocks'])).toContain("Skip tonight's stop");
+    expect(JSON.stringify(warning.args['blocks'])).toContain(
+      'This is the scheduled stop of `weekdays 09:00-19:00 America/New_York`',
+    );
     // ModelArts stops it at its lease end, 19:00, and not before.
     h.clock.set(FRI_1900 - M);
     expect(status(id)).toBe('RUNNING');
@@ -154,6 +163,11 @@ describe('working hours: the scheduler tick', () => {
     expect(await r.runOnce()).toMatchObject({ stopped: 0 }); // the lease did it: no second stop
     h.clock.set(FRI_1900 + 10 * M);
     expect(status(id)).toBe('STOPPED');
+    // The notice after the stop says it was the scheduled one, and when it starts again (Monday).
+    await watcher.scanOnce();
+    const ended = JSON.stringify(h.leasePosts().at(-1)!.args['blocks']);
+    expect(ended).toContain('That was the scheduled stop of `weekdays 09:00-19:00 America/New_York`');
+    expect(ended).toContain(`<!date^${MON_0900_EST / 1000}^`);
 
     // Saturday and Sunday, every hour: nothing, and not one ModelArts call.
     const before = await h.jobCount();

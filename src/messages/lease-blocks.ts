@@ -250,6 +250,7 @@ function endedLine(item: LeaseNoticeItem): string {
 export function leaseEndedMessage(item: LeaseNoticeItem): LeaseMessage {
   const blocks: KnownBlock[] = [section(`${NOTICE_BLOCK_PREFIX}${item.notebookId}`, `:stopwatch: ${endedLine(item)}.`)];
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
+  if (item.scheduled) blocks.push(context(scheduleText.endedNote(item.scheduled.text, item.scheduled.nextStart)));
   blocks.push(startAgainButton(item));
   const owner = who(item.ownerId);
   return { text: `${owner ? `${owner} ` : ''}Notebook ${escapeMrkdwn(item.name)} stopped: its lease ended.`, blocks };
