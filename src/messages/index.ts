@@ -23,6 +23,7 @@ export {
   buildWhoMessage,
   commandReply,
   linkReply,
+  verbReply,
   type WhoIamUser,
   type WhoInput,
 } from './command-replies.js';
