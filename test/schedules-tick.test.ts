@@ -146,6 +146,15 @@ describe('working hours: the scheduler tick', () => {
     // Ticks during the day do nothing more.
     h.clock.set(FRI_0900 + 30 * M);
     expect(await r.runOnce()).toMatchObject({ started: 0, extended: 0 });
+    // The lease watch warns before the scheduled stop, with the Skip button beside Extend.
+    const watcher = h.watcher({ scheduledStop: (nb, end) => service.scheduledStop(nb, end) });
+    h.clock.set(FRI_1900 - 30 * M);
+    await watcher.scanOnce();
+    const warning = h.leasePosts().at(-1)!;
+    expect(JSON.stringify(warning.args['blocks'])).toContain("Skip tonight's stop");
+    expect(JSON.stringify(warning.args['blocks'])).toContain(
+      'This is the scheduled stop of `weekdays 09:00-19:00 America/New_York`',
+    );
     // ModelArts stops it at its lease end, 19:00, and not before.
     h.clock.set(FRI_1900 - M);
     expect(status(id)).toBe('RUNNING');
@@ -154,9 +163,15 @@ describe('working hours: the scheduler tick', () => {
     expect(await r.runOnce()).toMatchObject({ stopped: 0 }); // the lease did it: no second stop
     h.clock.set(FRI_1900 + 10 * M);
     expect(status(id)).toBe('STOPPED');
+    // The notice after the stop says it was the scheduled one, and when it starts again (Monday).
+    await watcher.scanOnce();
+    const ended = JSON.stringify(h.leasePosts().at(-1)!.args['blocks']);
+    expect(ended).toContain('That was the scheduled stop of `weekdays 09:00-19:00 America/New_York`');
+    expect(ended).toContain(`<!date^${MON_0900_EST / 1000}^`);
 
-    // Saturday and Sunday, every hour: nothing.
+    // Saturday and Sunday, every hour: nothing, and not one ModelArts call.
     const before = await h.jobCount();
+    const calls = h.sim.stats.total;
     for (let t = FRI_1900 + H; t < MON_0900_EST - H; t += H) {
       h.clock.set(t);
       await r.runOnce();
@@ -165,6 +180,7 @@ describe('working hours: the scheduler tick', () => {
     h.clock.set(MON_0900_EST - H);
     await r.runOnce();
     expect(await h.jobCount()).toBe(before);
+    expect(h.sim.stats.total).toBe(calls);
 
     h.clock.set(MON_0900_EST);
     expect(await r.runOnce()).toMatchObject({ started: 1 });
@@ -207,6 +223,49 @@ describe('working hours: the scheduler tick', () => {
     await withWorker(() => until(() => ['STOPPING', 'STOPPED'].includes(status(third))));
     h.clock.set(FRI_1900 + 2 * M);
     expect(status(third)).toBe('STOPPED');
+  });
+
+  it('at the opening: a running notebook with a shorter lease is extended to the close, a longer one is left alone, one that cannot start gets the reason in its thread', async () => {
+    const set = async (id: string) => {
+      const r = await service.set(
+        { userId: OWNER },
+        { id, name: 'nb', ownerId: OWNER, channelId: CHANNEL, threadTs: THREAD },
+        { days: 'weekdays', hours: '09:00-19:00', timeZone: NY },
+      );
+      expect(r.ok, r.message).toBe(true);
+    };
+    // At 08:00: one runs until 12:00, one until 20:00, one is broken.
+    const [short] = await h.seed({ name: 'short', durationMs: 4 * H });
+    const [long] = await h.seed({ name: 'long', durationMs: 12 * H });
+    const [broken] = await h.seed({ name: 'broken', durationMs: 2 * H });
+    h.sim.instances.force(broken!, 'ERROR');
+    for (const id of [short!, long!, broken!]) await set(id);
+
+    h.clock.set(FRI_0900);
+    expect(await runner().runOnce()).toMatchObject({ started: 0, extended: 1, failed: 1 });
+    expect(await job(`sched-extend-${short}-${FRI_0900}`)).toMatchObject({ kind: 'extend', addMs: 7 * H });
+    expect(await job(`sched-extend-${long}-${FRI_0900}`)).toBeUndefined();
+    await withWorker(() => until(() => leaseEnd(short!) === FRI_1900));
+    expect(leaseEnd(long!)).toBe(FRI_0900 + 11 * H);
+    const failed = h.slack.callsTo('chat.postMessage').find((c) => String(c.args['text']).includes('did not happen'));
+    expect(failed?.args).toMatchObject({ channel: CHANNEL, thread_ts: THREAD });
+    expect(String(failed?.args['text'])).toContain('it is `ERROR`, and only a stopped notebook can be started');
+  });
+
+  it("skip <date> leaves out that day's start only; a date without hours or a bad date is explained", async () => {
+    const id = await scheduled();
+    const who = { userId: OWNER };
+    const nb = { id, name: 'nb-0', ownerId: OWNER };
+    expect((await service.skip(who, nb, '2026-11-02')).message).toMatch(/the scheduled start .* is skipped/);
+    expect((await service.skip(who, nb, '2026-11-02')).message).toContain('was already skipped');
+    expect((await service.skip(who, nb, '2026-10-31')).message).toContain('has no scheduled start on 2026-10-31');
+    expect((await service.skip(who, nb, '2026-02-30')).message).toContain('a date such as');
+    const r = runner();
+    h.clock.set(MON_0900_EST);
+    expect(await r.runOnce()).toMatchObject({ started: 0, skipped: 1 });
+    expect(status(id)).toBe('STOPPED');
+    h.clock.set(MON_0900_EST + 24 * H);
+    expect(await r.runOnce()).toMatchObject({ started: 1 });
   });
 
   it('two scheduler replicas start a notebook once (same tick slot, and the same opening in two slots)', async () => {

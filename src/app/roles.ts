@@ -6,6 +6,7 @@
  */
 import type { OperationWorkerHandle } from '../jobs/index.js';
 import { createLeaseWatcher, type LeaseNoticeEvent, type LeaseWatcher, leaseWatchSettings } from '../leases/index.js';
+import type { ApprovalRequest } from '../operations/index.js';
 import { slackRequestKind } from '../ops/metrics.js';
 import { createScheduleCron, createScheduleRunner, type ScheduleCron, ScheduleStore } from '../schedules/index.js';
 import {
@@ -230,6 +231,16 @@ function startScheduleTicks(s: Services): ScheduleCron {
     slack: s.webClient({ retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1500 } }),
     clock: s.clock,
     logger: s.logger,
+    ...(s.approvals
+      ? {
+          onApprovalRequired: async (req: ApprovalRequest) => {
+            await s.approvals?.requestApproval({
+              op: req.operation,
+              decision: { allowed: true, approval: req.approval },
+            });
+          },
+        }
+      : {}),
   });
   const scheduleCron = createScheduleCron({
     store,
@@ -279,5 +290,7 @@ function homeDeps(s: Services): HomeDeps {
     schedules: s.schedules,
     // Running time and cost so far on each running notebook (usage accounting, no ModelArts call).
     usage: s.access.usage,
+    // The buttons the policy would refuse are left out, whichever process renders the tab.
+    access: s.access,
   };
 }

@@ -196,8 +196,8 @@ export function createScanPlanner(options: ScanPlannerOptions): { plan(now: numb
     const recordById = new Map(records.map((r) => [r.notebookId, r]));
     const targets = await watchTargets(runningList, recordById, previous, now);
     const due = await dueWarnings(targets, now);
-    await markScheduledStops(due);
     due.push(...(await dueExpiries(runningList, targets, recordById, previous, now)));
+    await markScheduledStops(due);
     const owners = new Map<string, { ownerId?: string | undefined; origin?: string | undefined }>(
       records.map((r) => [r.notebookId, { ownerId: r.ownerId, origin: r.origin }]),
     );
@@ -286,7 +286,7 @@ export function createScanPlanner(options: ScanPlannerOptions): { plan(now: numb
     return due;
   }
 
-  /** 2b. Warnings before a scheduled stop say so (and offer to skip it). */
+  /** 2b. Warnings before a scheduled stop say so (and offer to skip it); an expiry that was one says so too. */
   async function markScheduledStops(due: DueNotice[]): Promise<void> {
     const lookup = options.scheduledStop;
     if (!lookup) return;

@@ -37,6 +37,23 @@ export const commandReply = {
     `You have none yet. Create one with ${codeSpan(`${commandName} create`)}, or see everyone's with ${codeSpan(`${commandName} list all`)}. Made yours in the ModelArts console? Ask to be linked to your IAM user: ${codeSpan(`${commandName} link <iam-user>`)}.`,
 } as const;
 
+/**
+ * Start, stop, extend and status of one notebook (commands, pickers and App Home alike) when
+ * there is nothing to queue. `name` is the notebook's raw name.
+ */
+export const verbReply = {
+  alreadyRunning: (commandName: string, name: string) =>
+    `*${escapeMrkdwn(name)}* is already running. To give it more time: ${codeSpan(`${commandName} extend ${name} 2h`)}.`,
+  busy: (name: string, status: string) =>
+    `*${escapeMrkdwn(name)}* is ${escapeMrkdwn(status)} right now. Wait until it settles, then try again.`,
+  alreadyStopped: (name: string) => `*${escapeMrkdwn(name)}* is already stopped.`,
+  /** `durationArgument` is the extension as a start would take it (`2h`). */
+  notRunning: (commandName: string, name: string, status: string, durationArgument: string) =>
+    `*${escapeMrkdwn(name)}* is ${escapeMrkdwn(status)}: only a running notebook can be extended. Start it with ${codeSpan(`${commandName} start ${name} ${durationArgument}`)}.`,
+  statusFailed: (name: string, detail: string) =>
+    `:warning: I could not get the status of *${escapeMrkdwn(name)}*. ${detail}`,
+} as const;
+
 /** `/notebook adopt <name-or-id> @user`. */
 export const adoptReply = {
   ambiguous: (

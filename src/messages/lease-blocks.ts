@@ -161,6 +161,13 @@ function warningButtons(item: LeaseNoticeItem): ActionsBlock {
   return { type: 'actions', block_id: `${ACTIONS_BLOCK_PREFIX}${item.notebookId}`, elements: buttons };
 }
 
+/** The warning's buttons, with "Skip tonight's stop" beside Extend when the end is a scheduled stop. */
+function scheduledWarningButtons(item: LeaseNoticeItem): ActionsBlock {
+  if (!item.scheduled) return warningButtons(item);
+  const value = encodeSkipStopValue({ notebookId: item.notebookId, name: item.name, close: item.scheduled.close });
+  return withSkipButton(warningButtons(item), value);
+}
+
 function startAgainButton(item: LeaseNoticeItem): ActionsBlock {
   return {
     type: 'actions',
@@ -209,14 +216,7 @@ export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMe
   if (item.runSoFar) blocks.push(context(`:moneybag: ${runSoFarText(item.runSoFar.ms, item.runSoFar.cost)}`));
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
   if (item.scheduled) blocks.push(context(scheduleText.warningNote(item.scheduled.text, item.scheduled.nextStart)));
-  blocks.push(
-    item.scheduled
-      ? withSkipButton(
-          warningButtons(item),
-          encodeSkipStopValue({ notebookId: item.notebookId, name: item.name, close: item.scheduled.close }),
-        )
-      : warningButtons(item),
-  );
+  blocks.push(scheduledWarningButtons(item));
   const prefix = owner ? `${owner} ` : '';
   return {
     text: `${prefix}Notebook ${escapeMrkdwn(item.name)} stops in ${left} unless its lease is extended.`,
@@ -233,7 +233,7 @@ export function leaseWarningDigest(items: readonly LeaseNoticeItem[], now: numbe
   const sorted = [...items].sort((a, b) => leaseEndsAt(a.lease) - leaseEndsAt(b.lease));
   const head = `:hourglass_flowing_sand: *${sorted.length} notebooks* stop soon unless their leases are extended:`;
   const text = `${sorted.length} notebooks stop soon: ${sorted.map((i) => escapeMrkdwn(i.name)).join(', ')}`;
-  return { text: clip(text, 3000), blocks: digestBlocks(sorted, head, now, warningLine, warningButtons) };
+  return { text: clip(text, 3000), blocks: digestBlocks(sorted, head, now, warningLine, scheduledWarningButtons) };
 }
 
 // ------------------------------------------------------------------ after the lease ended
@@ -250,6 +250,7 @@ function endedLine(item: LeaseNoticeItem): string {
 export function leaseEndedMessage(item: LeaseNoticeItem): LeaseMessage {
   const blocks: KnownBlock[] = [section(`${NOTICE_BLOCK_PREFIX}${item.notebookId}`, `:stopwatch: ${endedLine(item)}.`)];
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
+  if (item.scheduled) blocks.push(context(scheduleText.endedNote(item.scheduled.text, item.scheduled.nextStart)));
   blocks.push(startAgainButton(item));
   const owner = who(item.ownerId);
   return { text: `${owner ? `${owner} ` : ''}Notebook ${escapeMrkdwn(item.name)} stopped: its lease ended.`, blocks };

@@ -1,5 +1,5 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
-import { escapeMrkdwn, formatDuration, slackDate } from './format.js';
+import { escapeMrkdwn, slackDate } from './format.js';
 
 /**
  * Everything a person reads about working-hours schedules (src/schedules): the lines the
@@ -78,10 +78,12 @@ export const scheduleText = {
   /** Added to the lease warning when its end is a scheduled stop. */
   warningNote: (text: string, nextStart: number | undefined) =>
     `This is the scheduled stop of \`${escapeMrkdwn(text)}\`${nextStart ? `; it starts again ${slackDate(nextStart)}` : ''}. Skip it to keep the notebook running until the next scheduled stop.`,
+  /** Added to the "stopped: its lease ended" notice when that end was a scheduled stop. */
+  endedNote: (text: string, nextStart: number | undefined) =>
+    `That was the scheduled stop of \`${escapeMrkdwn(text)}\`${nextStart ? `; it starts again ${slackDate(nextStart)}` : ''}.`,
   skipClicked: (userId: string, until: number) =>
     `:fast_forward: <@${userId}> skipped tonight's stop: it keeps running until ${slackDate(until)}.`,
   skipStale: () => "This stop is no longer scheduled (the schedule or the lease changed), so there's nothing to skip.",
-  hoursLeft: (ms: number) => formatDuration(ms),
 };
 
 /** App Home's line under a scheduled notebook. */

@@ -16,6 +16,7 @@ import {
 } from '../modelarts/index.js';
 import {
   type ExtendOperation,
+  type OnApprovalRequired,
   type Operation,
   type OperationQueue,
   type StartOperation,
@@ -23,7 +24,7 @@ import {
   type SubmitOutcome,
   submitOperation,
 } from '../operations/index.js';
-import { describeSpec, type ScheduleWindow, windowsAt, windowsBetween } from './spec.js';
+import { describeSpec, type ScheduleWindow, windowsBetween } from './spec.js';
 import type { Schedule, ScheduleStore } from './store.js';
 
 const MINUTE = 60_000;
@@ -47,6 +48,8 @@ export interface ScheduleRunnerDeps {
   slack: WebClient;
   clock?: Clock;
   logger: Logger;
+  /** The approvals flow (src/access), for policies that want an admin's yes first: the owner is told it waits. */
+  onApprovalRequired?: OnApprovalRequired | undefined;
 }
 
 /** What one tick did, for logs and tests. */
@@ -113,6 +116,7 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
         prefix: deps.prefix,
         clock,
         queue: deps.queue,
+        ...(deps.onApprovalRequired ? { onApprovalRequired: deps.onApprovalRequired } : {}),
       },
       deps.slack,
       {
@@ -188,10 +192,11 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
       if (outcome === 'queued' || outcome === 'duplicate') {
         await deps.schedules.setPlanned(id, { close: w.close, endAt: target.endAt }, target.endAt - now + DAY);
         r.extended += 1;
-      } else r.failed += 1;
+      } else if (outcome !== 'approval') r.failed += 1;
       return;
     }
-    if (nb.status === 'STOPPED' || nb.status === 'START_FAILED') {
+    // STOPPING too: the start waits for STOPPED, then starts (jobs/processors/start.ts).
+    if (nb.status === 'STOPPED' || nb.status === 'START_FAILED' || nb.status === 'STOPPING') {
       const durationMs = Math.min(Math.max(target.endAt - now, MIN_LEASE_MS), MAX_LEASE_MS);
       const op: StartOperation = {
         ...base(s, 'start', w.open, now),
@@ -204,7 +209,7 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
       if (outcome === 'queued' || outcome === 'duplicate') {
         await deps.schedules.setPlanned(id, { close: w.close, endAt: now + durationMs }, durationMs + DAY);
         r.started += 1;
-      } else r.failed += 1;
+      } else if (outcome !== 'approval') r.failed += 1;
       return;
     }
     if (TRANSITIONAL_STATUSES.has(nb.status)) {
@@ -266,10 +271,12 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
     };
     for (const s of all) {
       try {
-        for (const w of windowsBetween(s.spec, now - CLOSE_GRACE_MS, now + 1)) {
+        // One pass over the calendar: the closings of the last hours, and the window open now.
+        const recent = windowsBetween(s.spec, now - CLOSE_GRACE_MS, now + 1);
+        for (const w of recent) {
           if (w.close <= now && w.close > now - CLOSE_GRACE_MS) await closing(s, w, now, r);
         }
-        const { current } = windowsAt(s.spec, now);
+        const current = recent.find((w) => w.open <= now && now < w.close);
         if (current) await opening(s, current, now, r);
         await deps.schedules.pruneSkips(s.notebookId, now - DAY);
       } catch (err) {

@@ -19,7 +19,7 @@ import {
   windowsBetween,
 } from './spec.js';
 import type { Schedule, ScheduleStore } from './store.js';
-import { hhmm, isoDate, type LocalDate, localTime } from './time.js';
+import { addDays, hhmm, isoDate, type LocalDate, localTime, parseIsoDate } from './time.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -320,7 +320,8 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
         window = next;
       } else {
         const today = localTime(now, s.spec.timeZone);
-        const date: LocalDate | undefined = w === 'today' ? today : w === 'tomorrow' ? addOne(today) : parseDateText(w);
+        const date: LocalDate | undefined =
+          w === 'today' ? today : w === 'tomorrow' ? addDays(today, 1) : parseIsoDate(w);
         if (!date) {
           return {
             ok: false,
@@ -365,17 +366,4 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
       return { text: describeSpec(s.spec), close: w.close, ...(after ? { nextStart: after.open } : {}) };
     },
   };
-}
-
-function addOne(d: LocalDate): LocalDate {
-  const t = new Date(Date.UTC(d.y, d.m - 1, d.d + 1));
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
-}
-
-function parseDateText(text: string): LocalDate | undefined {
-  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
-  if (!m) return undefined;
-  const d = { y: Number(m[1]), m: Number(m[2]), d: Number(m[3]) };
-  const back = addOne({ ...d, d: d.d - 1 });
-  return back.y === d.y && back.m === d.m && back.d === d.d ? d : undefined;
 }

@@ -144,7 +144,7 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
     ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
   };
   try {
-    let result: { message: string };
+    let result: { ok: boolean; message: string };
     if (args.length === 0) result = await schedules.show(target, deps.commandName);
     else if (first === 'off') result = await schedules.remove(actor, target);
     else if (first === 'skip') result = await schedules.skip(actor, target, args[1] ?? 'next');
@@ -157,6 +157,7 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
       );
     }
     await ctx.reply({ text: result.message });
+    if (args.length > 0 && result.ok) await deps.publishHome(target.ownerId ?? ctx.userId);
   } catch (err) {
     const ref = errorRef();
     deps.logger.error({ err, ref }, 'schedule command failed');

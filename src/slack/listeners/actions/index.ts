@@ -19,7 +19,7 @@ import { homeRefresh } from './home-refresh.js';
 import { leaseTyped } from './lease-typed.js';
 import { linkButton } from './link-button.js';
 import { pickNotebook } from './pick-notebook.js';
-import { homeScheduleButton, skipStopButton } from './schedule-buttons.js';
+import { homeScheduleButton, skipStopClick } from './schedule-buttons.js';
 import { storageChosen } from './storage-chosen.js';
 import { toggleAdvanced } from './toggle-advanced.js';
 
@@ -49,7 +49,7 @@ export function register(app: App, deps: SlackDeps): void {
     [HOME_ACTIONS.open, link],
     [OPEN_JUPYTERLAB_ACTION_ID, link],
     [STATUS_OPEN_ACTION, link],
-    [SCHEDULE_ACTION_IDS.skipStop, skipStopButton(deps)],
+    [SCHEDULE_ACTION_IDS.skipStop, skipStopClick(deps)],
     [SCHEDULE_ACTION_IDS.homeSchedule, homeScheduleButton(deps)],
     [DIGEST_STOP_ACTION, digestStopButton(deps) as ActionHandler],
   ]);

@@ -18,7 +18,7 @@ type Args = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
  * that closing (recorded once, however often it is clicked) and the notebook's lease is extended
  * to the next scheduled stop through the one queue path; the warning is updated in place.
  */
-export function skipStopButton(deps: SlackDeps) {
+export function skipStopClick(deps: SlackDeps) {
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
     const button = action as ButtonAction;
