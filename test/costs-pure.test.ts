@@ -302,3 +302,15 @@ describe('digest schedule and long runs', () => {
     ]);
   });
 });
+
+describe('the shipped policy example', () => {
+  it('documents a valid costs section', async () => {
+    const { loadPolicy } = await import('../src/access/policy.js');
+    const p = await loadPolicy(new URL('../policy.example.yml', import.meta.url).pathname);
+    expect(p.costs?.prices?.currency).toBe('EUR');
+    expect(hourlyPrice(p.costs?.prices, 'modelarts.vm.gpu.v100')?.micros).toBe(21_500_000);
+    expect(hourlyPrice(p.costs?.prices, 'modelarts.vm.gpu.p100')?.micros).toBe(8_400_000);
+    expect(p.costs?.digest).toEqual({ channel: 'C0MLCOSTS', weekday: 1, hour: 9, timeZone: 'Europe/Berlin', top: 5 });
+    expect(p.costs?.budgets?.micros).toBe(1_500_000_000);
+  });
+});

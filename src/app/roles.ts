@@ -290,5 +290,7 @@ function homeDeps(s: Services): HomeDeps {
     schedules: s.schedules,
     // Running time and cost so far on each running notebook (usage accounting, no ModelArts call).
     usage: s.access.usage,
+    // The buttons the policy would refuse are left out, whichever process renders the tab.
+    access: s.access,
   };
 }

@@ -75,7 +75,14 @@ export {
   truncate,
 } from './format.js';
 export { buildHelpMessage } from './help.js';
-export { buildHomeView, HOME_ACTIONS } from './home.js';
+export {
+  buildHomeView,
+  HOME_ACTIONS,
+  type HomeRefusals,
+  type HomeVerb,
+  homeVerbsFor,
+  MAX_HOME_NOTEBOOKS,
+} from './home.js';
 export { type KnownBlock, mrkdwn, option } from './kit.js';
 export {
   decodeLeaseActionValue,

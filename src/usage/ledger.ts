@@ -34,7 +34,7 @@ export interface Observation {
   state: 'running' | 'stopped';
   /** When it was seen (the observer's clock). */
   at: number;
-  /** Running: when the run began, if the observer knows (ModelArts' `update_at` of RUNNING). Stopped: when it stopped. */
+  /** Running: when the run began, if the observer knows (the lease's `update_at`, set by a start). Stopped: when it stopped. */
   hint?: number | undefined;
   /** `lease.create_at + lease.duration`: a run never outlasts its lease (the auto-stop). */
   leaseEnd?: number | undefined;

@@ -35,8 +35,9 @@ export function observationFromRecord(record: NotebookRecord): Observation | und
 
 /**
  * What one lease scan saw at `at`: every notebook in the RUNNING listing runs (a first sighting
- * starts at ModelArts' `update_at`, when it entered RUNNING, if that is known and not in the
- * future); every notebook with an open run that is not in the listing has stopped (by `at`, and
+ * starts at its lease's `update_at`, which a start sets, if known and not in the future; after
+ * a renewal that is later than the start, so a notebook first seen then is undercounted, never
+ * overcounted); every notebook with an open run that is not in the listing has stopped (by `at`, and
  * not after its lease's end). `owners` gives the Slack owner the bot knows for a notebook.
  */
 export function scanObservations(
@@ -55,7 +56,8 @@ export function scanObservations(
       notebookId: nb.id,
       state: 'running',
       at,
-      ...(nb.update_at !== undefined && nb.update_at <= at ? { hint: nb.update_at } : {}),
+      // The lease's `update_at` is the time of its last start (or renewal, later than the start).
+      ...(nb.lease?.update_at !== undefined && nb.lease.update_at <= at ? { hint: nb.lease.update_at } : {}),
       leaseEnd: leaseEnd(nb.lease?.create_at, nb.lease?.duration),
       flavor: nb.flavor,
       ownerId: known?.ownerId,
