@@ -272,8 +272,9 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
         notebookId: nb.id,
         name: nb.name,
         ownerId: nb.ownerId ?? actor.userId,
-        channelId: nb.channelId ?? before?.channelId ?? nb.ownerId ?? actor.userId,
-        ...(nb.threadTs ? { threadTs: nb.threadTs } : before?.threadTs ? { threadTs: before.threadTs } : {}),
+        // The notebook's thread when it has one, else the owner's DM (a user id as the channel:
+        // chat.postMessage opens the DM): never a channel's top level, every working day.
+        ...where(nb, nb.ownerId ?? actor.userId),
         spec,
         skips: [],
         setBy: actor.userId,
@@ -366,4 +367,11 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
       return { text: describeSpec(s.spec), close: w.close, ...(after ? { nextStart: after.open } : {}) };
     },
   };
+}
+
+/** Where a schedule's lines go: the notebook's thread, or a DM (its channel is a user id). */
+function where(nb: ScheduleTarget, ownerId: string): { channelId: string; threadTs?: string } {
+  if (nb.channelId && nb.threadTs) return { channelId: nb.channelId, threadTs: nb.threadTs };
+  if (nb.channelId && /^[UW]/.test(nb.channelId)) return { channelId: nb.channelId };
+  return { channelId: ownerId };
 }

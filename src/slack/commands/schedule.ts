@@ -150,11 +150,11 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
     else if (first === 'skip') result = await schedules.skip(actor, target, args[1] ?? 'next');
     else {
       const tz = args[2] ?? (await userTimeZone(ctx.client, ctx.userId));
-      result = await schedules.set(
-        { ...actor, ...(tz && !args[2] ? { userTimeZone: tz } : {}) },
-        { ...target, channelId: target.channelId ?? ctx.channelId },
-        { days: args[0]!, hours: args[1]!, timeZone: args[2] },
-      );
+      result = await schedules.set({ ...actor, ...(tz && !args[2] ? { userTimeZone: tz } : {}) }, target, {
+        days: args[0]!,
+        hours: args[1]!,
+        timeZone: args[2],
+      });
     }
     await ctx.reply({ text: result.message });
     if (args.length > 0 && result.ok) await deps.publishHome(target.ownerId ?? ctx.userId);

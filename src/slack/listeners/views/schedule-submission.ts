@@ -48,7 +48,7 @@ export function scheduleSubmission(deps: SlackDeps) {
           ...(body.team?.id ? { teamId: body.team.id } : {}),
           ...(meta.channelId ? { channelId: meta.channelId } : {}),
         },
-        { ...found.target, channelId: found.target.channelId ?? meta.channelId },
+        found.target,
         { days: daysText, hours: hoursText, timeZone: tz.ok ? tz.value : undefined },
       );
       await reply({ text: result.message });
