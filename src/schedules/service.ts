@@ -91,7 +91,11 @@ export interface ScheduleService {
   listByOwner(ownerId: string): Promise<Schedule[]>;
   /** Whether a lease ending at `leaseEnd` is a scheduled (not skipped) stop. */
   scheduledStop(notebookId: string, leaseEnd: number): Promise<ScheduledStop | undefined>;
+  /** Why this user may not set schedules at all (the policy turned them off), or undefined. */
+  refusalFor(userId: string): Promise<string | undefined>;
 }
+
+const SCHEDULES_OFF = 'Schedules are turned off by the access policy here; ask an admin to set one for you.';
 
 export function createScheduleService(deps: ScheduleServiceDeps): ScheduleService {
   const clock = deps.clock ?? systemClock;
@@ -166,7 +170,7 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
   ): Promise<string | undefined> {
     const p = deps.policy;
     if (!p || (await deps.access.isAdmin(actor.userId))) return undefined;
-    if (!p.enabled) return 'Schedules are turned off by the access policy here; ask an admin to set one for you.';
+    if (!p.enabled) return SCHEDULES_OFF;
     if (p.allowedHours) {
       const { startMinute: a, stopMinute: b } = p.allowedHours;
       const overnight = spec.stopMinute <= spec.startMinute;
@@ -354,6 +358,11 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
       const window = windowsBetween(s.spec, now, close + 1).find((x) => x.close === close);
       if (!window || close <= now) return { ok: false, message: scheduleText.skipStale() };
       return skipStopOf(actor, nb, s, window, now);
+    },
+
+    async refusalFor(userId) {
+      if (!deps.policy || deps.policy.enabled || (await deps.access.isAdmin(userId))) return undefined;
+      return SCHEDULES_OFF;
     },
 
     async scheduledStop(notebookId, leaseEnd) {
