@@ -54,6 +54,34 @@ export const verbReply = {
     `:warning: I could not get the status of *${escapeMrkdwn(name)}*. ${detail}`,
 } as const;
 
+/** `/notebook schedule …` answers outside the schedule itself (see `scheduleText` for those). */
+export const scheduleCommandReply = {
+  notSetUp: () => 'Working-hours schedules are not set up on this bot.',
+  usage: (cmd: string) =>
+    `:warning: ${escapeMrkdwn(
+      `${cmd} schedule <name> <days> <start>-<stop> [time zone], e.g. ${cmd} schedule resnet-exp weekdays 09:00-19:00 Asia/Shanghai (also: ${cmd} schedule <name> to see it, … off, … skip next|<YYYY-MM-DD>)`,
+    )}`,
+  ambiguous: (query: string, candidates: ReadonlyArray<{ id: string; name: string }>) =>
+    `Several notebooks match ${codeSpan(query)}: ${candidates
+      .slice(0, 5)
+      .map((c) => `${codeSpan(c.name || c.id)} (${codeSpan(c.id)})`)
+      .join(', ')}. Give the exact name or its id.`,
+  changeFailed: (name: string, detail: string) =>
+    `:warning: I could not change the schedule of ${codeSpan(name)}. ${detail}`,
+  saveFailed: (detail: string) => `:warning: I could not save the schedule. ${detail}`,
+} as const;
+
+/** `/notebook usage [month] [@user]`. */
+export const usageReply = {
+  unavailable: () => ':warning: Usage accounting is not available in this deployment.',
+  badMonth: (commandName: string, monthText: string) =>
+    `:warning: I could not read ${codeSpan(monthText)} as a month. Write it like ${codeSpan('2026-11')}, ${codeSpan('nov')}, ${codeSpan('last')} or ${codeSpan('this')}: ${codeSpan(`${commandName} usage [month] [@user]`)}.`,
+  notStarted: (monthLabel: string) => `:warning: ${escapeMrkdwn(monthLabel)} has not started yet: no usage to show.`,
+  othersAdminOnly: (commandName: string, adminContact: string) =>
+    `:no_entry: Only admins can see other people's usage. ${codeSpan(`${commandName} usage`)} shows yours. Ask ${adminContact}.`,
+  readFailed: (detail: string) => `:warning: I could not read the usage. ${detail}`,
+} as const;
+
 /** `/notebook adopt <name-or-id> @user`. */
 export const adoptReply = {
   ambiguous: (

@@ -23,6 +23,8 @@ export {
   buildWhoMessage,
   commandReply,
   linkReply,
+  scheduleCommandReply,
+  usageReply,
   verbReply,
   type WhoIamUser,
   type WhoInput,

@@ -1,4 +1,4 @@
-import { errorRef, SCHEDULE_BLOCKS, userMessageFor } from '../../../messages/index.js';
+import { errorRef, SCHEDULE_BLOCKS, scheduleCommandReply, userMessageFor } from '../../../messages/index.js';
 import { leaseProblem, parseDays, parseHours, parseTimeZone } from '../../../schedules/index.js';
 import { scheduleTarget } from '../../commands/schedule.js';
 import type { SlackDeps } from '../../deps.js';
@@ -56,7 +56,7 @@ export function scheduleSubmission(deps: SlackDeps) {
     } catch (err) {
       const ref = errorRef();
       deps.logger.error({ err, ref }, 'schedule form failed');
-      await reply({ text: `:warning: I could not save the schedule. ${userMessageFor(err, ref)}` });
+      await reply({ text: scheduleCommandReply.saveFailed(userMessageFor(err, ref)) });
     }
   });
 }
