@@ -119,11 +119,15 @@ describe('poll timing near ready', () => {
       calls.find((c) => c.args['thread_ts'] === statusTs && String(c.args['text']).includes('is running')),
     );
     expect(reply).toBeDefined();
-    // Calls per notebook stay low: the backoff keeps the middle cheap. One GET per scheduled poll
-    // (the first look is the POST's answer).
+    // Calls per notebook stay low: the backoff keeps the middle cheap. One read per scheduled poll
+    // (the first look is the POST's answer; a lone notebook is read alone by the status board's
+    // tick), one more at most when a busy machine delayed a tick past the job's grace and the job
+    // looked itself.
     const [instance] = h.sim.instances.list();
     const gets = h.sim.stats.log.filter((e) => e.operation === 'show' && e.path.includes(instance!.id));
-    expect(gets.length).toBe(polls.length);
+    expect(h.sim.stats.calls.list).toBe(0);
+    expect(gets.length).toBeGreaterThanOrEqual(polls.length);
+    expect(gets.length).toBeLessThanOrEqual(polls.length + 1);
     expect(gets.length).toBeLessThan(40);
   });
 });
