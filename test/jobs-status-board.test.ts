@@ -40,6 +40,7 @@ function board(s: Stack, woken: string[], prefix = s.prefix): StatusBoard {
     modelarts: s.modelarts,
     logger: createLogger({ level: 'silent' }),
     tickMs: 1000,
+    timing: { initialMs: 2000, maxMs: 15_000 },
     wake: async (jobId) => void woken.push(jobId),
     staleMs: 3_600_000,
   });
@@ -67,7 +68,13 @@ async function watchCreating(
   await Promise.all(
     ids.map((id, i) => {
       const notebook = s.sim.instances.get(id) as unknown as Notebook;
-      return b.watch({ jobId: `job-${id}`, notebook, parkedAt: now - DELAY + dueIn(i), delayMs: DELAY });
+      return b.watch({
+        jobId: `job-${id}`,
+        notebook,
+        parkedAt: now - DELAY + dueIn(i),
+        delayMs: DELAY,
+        kind: 'create',
+      });
     }),
   );
   return ids;
@@ -92,8 +99,9 @@ describe('status board: one tick', () => {
       expect(lists).toBe(Math.ceil(n / 50) + 1);
       expect(delta(s, before, 'show')).toBe(0);
       expect(report?.listCalls).toEqual({ CREATING: Math.ceil(n / 50), STARTING: 1 });
-      // Each waiting job is woken once, and finds what the tick saw without calling ModelArts.
-      expect(new Set(woken).size).toBe(n);
+      // Nothing changed: no job is woken (an unchanged poll costs the worker nothing); each has
+      // had its look, and a job that wakes finds it without calling ModelArts.
+      expect(woken).toEqual([]);
       const seen = await Promise.all(ids.map((id) => b.seenFor(`job-${id}`, id)));
       expect(seen.every((x, i) => x?.notebook?.id === ids[i] && x?.notebook?.status === 'CREATING')).toBe(true);
       expect(
@@ -116,10 +124,11 @@ describe('status board: one tick', () => {
     await b.tick(now);
     expect(delta(s, before, 'list')).toBe(0);
     expect(delta(s, before, 'show')).toBe(1);
-    expect(woken).toEqual([`job-${id}`]);
+    expect(woken).toEqual([]);
+    expect((await b.seenFor(`job-${id}`, id as string))?.notebook?.status).toBe('CREATING');
   });
 
-  it('reads alone only the notebooks that left their status; wakes the due and the changed, moves the unchanged on', async () => {
+  it('reads alone only the notebooks that left their status; wakes only their jobs; the others had their look', async () => {
     const s = await setup();
     const woken: string[] = [];
     const b = board(s, woken);
@@ -134,13 +143,17 @@ describe('status board: one tick', () => {
     expect(delta(s, before, 'show')).toBe(moved.length);
     const seenMoved = await Promise.all(moved.map((id) => b.seenFor(`job-${id}`, id)));
     expect(seenMoved.map((x) => x?.notebook?.status)).toEqual(['RUNNING', 'RUNNING', 'RUNNING']);
-    // Woken: the 60 due (one of them moved) and the 2 not yet due that moved.
-    expect(new Set(woken)).toEqual(new Set([...ids.slice(0, 60), ids[100], ids[101]].map((id) => `job-${id}`)));
+    // Woken: the jobs of the three that changed, due or not.
+    expect(new Set(woken)).toEqual(new Set(moved.map((id) => `job-${id}`)));
 
-    // The unchanged ones seen in the list had their look: a tick at their old due time does nothing.
+    // The unchanged ones, due or not, had their look: their next is an interval on (the 60 s
+    // they waited backs off to at most maxMs = 15 s), so nothing is due for a while.
     const again = calls(s);
-    expect(await b.tick(now + 30_000)).toBeUndefined();
+    expect(await b.tick(now + 5_000)).toBeUndefined();
     expect(delta(s, again, 'list') + delta(s, again, 'show')).toBe(0);
+    // …and then they are looked at again, together, by one list.
+    const later = await b.tick(Date.now() + 15_000);
+    expect(later?.listCalls).toEqual({ CREATING: 3, STARTING: 1 });
   });
 
   it('several workers share a tick: the calls are made once', async () => {
@@ -154,7 +167,7 @@ describe('status board: one tick', () => {
     expect(reports.filter(Boolean)).toHaveLength(1);
     expect(delta(s, before, 'list')).toBe(3 + 1);
     expect(delta(s, before, 'show')).toBe(0);
-    expect(new Set(woken).size).toBe(120);
+    expect(woken).toEqual([]);
     // Served: the next ticks of any of them find nothing due.
     const after = calls(s);
     expect(await Promise.all([a.tick(now), b.tick(now)])).toEqual([undefined, undefined]);

@@ -62,6 +62,8 @@ export class OperationRun<O extends Operation = Operation> {
   private savedJson: string;
   /** When the notebook this activation acts on was seen (wall clock), from `lookAgain`. */
   private lookedAt: number | undefined;
+  /** The poll interval the status board reached while this job slept (it backs off like the job). */
+  private boardDelayMs: number | undefined;
   readonly log: Logger;
 
   constructor(
@@ -122,9 +124,13 @@ export class OperationRun<O extends Operation = Operation> {
     const delay = Math.max(0, Math.round(ms));
     const parkedAt = Date.now();
     const lookedAt = Math.min(this.lookedAt ?? parkedAt, parkedAt);
-    await this.job.moveToDelayed(lookedAt + delay + board.graceMs(), this.token);
+    // The board wakes the job when the notebook changes; unchanged, the job still wakes now and
+    // then (the ready timeout, the elapsed time in its status message), and looks itself when
+    // no tick saw the notebook meanwhile.
+    const backstop = Math.max(delay + board.graceMs(), this.ctx.timing.slowPollMs);
+    await this.job.moveToDelayed(lookedAt + backstop, this.token);
     try {
-      await board.watch({ jobId: this.jobId, notebook: nb, parkedAt, delayMs: delay, lookedAt });
+      await board.watch({ jobId: this.jobId, notebook: nb, parkedAt, delayMs: delay, lookedAt, kind: this.op.kind });
     } catch (err) {
       // Not on the board: the job wakes after the grace and looks itself.
       this.log.warn({ err }, 'could not put the notebook on the status board');
@@ -142,6 +148,7 @@ export class OperationRun<O extends Operation = Operation> {
       const seen = await board.seenFor(this.jobId, notebookId);
       if (seen) {
         this.lookedAt = seen.at;
+        this.boardDelayMs = seen.delayMs;
         return seen.notebook;
       }
     }
@@ -324,7 +331,7 @@ export class OperationRun<O extends Operation = Operation> {
       return park(timing.slowPollMs, { ...base, pollDelayMs: timing.slowPollMs });
     }
     await this.publish('working', nb, extra);
-    const delay = nextPollDelay(this.progressState.pollDelayMs, timing, approach);
+    const delay = nextPollDelay(this.boardDelayMs ?? this.progressState.pollDelayMs, timing, approach);
     this.ctx.hooks.metrics?.pollScheduled?.(this.op.kind, delay, { status: nb.status, approach });
     return park(delay, { ...base, pollDelayMs: delay });
   }

@@ -4,6 +4,8 @@ import type { Logger } from '../logger.js';
 import { safeNotebookUrl } from '../messages/index.js';
 import type { CallOptions, ModelArtsApi, Notebook } from '../modelarts/index.js';
 import { isNotFound, NOTEBOOK_WALK_PAGE_SIZE, walkAllPages } from '../modelarts/index.js';
+import type { OperationKind } from '../operations/index.js';
+import { nextPollDelay, type PollTiming, type ReadyApproach, readyApproach } from './polling.js';
 
 /**
  * Batched status polling: the notebooks that operations wait on are watched together.
@@ -20,16 +22,16 @@ import { isNotFound, NOTEBOOK_WALK_PAGE_SIZE, walkAllPages } from '../modelarts/
  *   (a lone notebook is looked at exactly as before: one GET when its poll is due).
  *
  * What a tick saw is written to Redis (`<prefix>:poll:seen`), where the waiting job reads it
- * instead of calling ModelArts; every notebook the tick looked at because it was due has its job
- * woken at once (BullMQ promote), and so has every notebook a list showed changed (status, steps,
- * storage) before its own look was due: the ready message follows the tick that saw RUNNING. A
- * notebook seen unchanged in a list counts as looked at: its next look is due one interval later,
- * so the notebooks of one status fall into step and one list serves them all.
+ * instead of calling ModelArts. Only a notebook that changed (status, creation steps, storage)
+ * has its job woken (BullMQ promote): the ready message follows the tick that saw RUNNING. One
+ * seen unchanged (due or not) has had its look: the board schedules the next one itself, backing
+ * off like the job would (`nextPollDelay`), so the notebooks of one status fall into step and one
+ * list serves them all, and an unchanged poll costs the worker no job activation at all.
  *
  * Nothing depends on the tick running: each job also parks with a deadline of its own (its poll
- * delay plus a grace of a few ticks), and a job that wakes without a fresh sighting (no worker
- * ticked: they crashed, ModelArts refused the list) looks itself, as it did before the board.
- * A worker that dies mid-tick leaves the lock to expire; the next tick serves what it left.
+ * delay plus a grace of a few ticks, at least `slowPollMs`), and a job that wakes without a fresh
+ * sighting (no worker ticked, ModelArts refused the list) looks itself, as it did before the
+ * board. A worker that dies mid-tick leaves the lock to lapse; the next tick serves what it left.
  *
  * Keys (hash-tagged prefix): `poll:watch` (job id → entry), `poll:due` (job id → due time),
  * `poll:seen` (notebook id → sighting), `poll:totals` (status → last list total), `poll:lock`.
@@ -64,14 +66,21 @@ interface WatchEntry {
   f: string;
   /** When the job parked (a sighting at or after this is fresh for it). */
   p: number;
-  /** The poll interval the job chose (a list sighting moves the next look this far on). */
+  /** The poll interval now (the job's, then the tick's backoff: `nextPollDelay`). */
   d: number;
+  /** The operation: a create/start waits for RUNNING (its interval comes down near the end). */
+  k: OperationKind;
 }
 
 /** What a tick saw of one notebook. `notebook` undefined: ModelArts no longer has it. */
 export interface Sighting {
   at: number;
   notebook?: Notebook;
+}
+
+/** A sighting as the waiting job gets it, with the poll interval the board had reached. */
+export interface JobSighting extends Sighting {
+  delayMs: number;
 }
 
 /** What one tick did (for logs, metrics and tests). */
@@ -111,8 +120,12 @@ export interface StatusBoardOptions {
    * at most this long (its notebooks' jobs look themselves meanwhile). Default 10 s.
    */
   lockTtlMs?: number;
-  /** Reads one at a time at most this many in parallel. Default 8. */
+  /** Reads one at a time, and list pages, at most this many in parallel. Default 8. */
   showConcurrency?: number;
+  /** The poll schedule: a notebook seen unchanged is looked at again after `nextPollDelay`. */
+  timing: Pick<PollTiming, 'initialMs' | 'maxMs' | 'nearReadyMs' | 'approachMs'>;
+  /** Told each next look the board schedules itself (metrics). Must not throw. */
+  onScheduled?: (kind: OperationKind, delayMs: number, seen: { status: string; approach: ReadyApproach }) => void;
 }
 
 export interface WatchRequest {
@@ -121,6 +134,8 @@ export interface WatchRequest {
   parkedAt: number;
   delayMs: number;
   lookedAt?: number | undefined;
+  /** The operation waiting (create/start: looks come back to short intervals near RUNNING). */
+  kind: OperationKind;
 }
 
 export interface StatusBoard {
@@ -142,7 +157,7 @@ export interface StatusBoard {
    * What a tick saw of `notebookId` since job `jobId` parked waiting on it, if anything (one
    * round trip; undefined when the job is not on the board or nothing was seen since).
    */
-  seenFor(jobId: string, notebookId: string): Promise<Sighting | undefined>;
+  seenFor(jobId: string, notebookId: string): Promise<JobSighting | undefined>;
   /**
    * One tick, if something is due and this process wins the lock; undefined otherwise.
    * `now` for tests.
@@ -180,6 +195,21 @@ export function boardNotebook(nb: Notebook): Notebook {
 }
 
 const RENEW_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+/**
+ * ARGV: groups of (job id, entry as the tick read it, new entry, new due time or '' to drop it
+ * from the due set); each applied only when the entry is still the one read. Returns the ids applied.
+ */
+const UPDATE_UNCHANGED = `
+local applied = {}
+for i = 1, #ARGV, 4 do
+  local id = ARGV[i]
+  if redis.call('HGET', KEYS[1], id) == ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], id, ARGV[i + 2])
+    if ARGV[i + 3] == '' then redis.call('ZREM', KEYS[2], id) else redis.call('ZADD', KEYS[2], 'XX', ARGV[i + 3], id) end
+    applied[#applied + 1] = id
+  end
+end
+return applied`;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
@@ -209,6 +239,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
       f: notebookFingerprint(w.notebook),
       p: w.parkedAt,
       d: w.delayMs,
+      k: w.kind,
     };
     await o.redis
       .multi()
@@ -223,7 +254,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     await m.exec();
   }
 
-  async function seenFor(jobId: string, notebookId: string): Promise<Sighting | undefined> {
+  async function seenFor(jobId: string, notebookId: string): Promise<JobSighting | undefined> {
     const res = (await o.redis.multi().hget(k.watch, jobId).hget(k.seen, notebookId).exec()) as Array<
       [Error | null, string | null]
     >;
@@ -232,7 +263,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     if (!rawEntry || !rawSeen) return undefined;
     const entry = JSON.parse(rawEntry) as WatchEntry;
     const seen = JSON.parse(rawSeen) as Sighting;
-    return entry.n === notebookId && seen.at >= entry.p ? seen : undefined;
+    return entry.n === notebookId && seen.at >= entry.p ? { ...seen, delayMs: entry.d } : undefined;
   }
 
   async function tick(nowArg?: number): Promise<BoardTickReport | undefined> {
@@ -308,30 +339,23 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     const newTotals: Record<string, number> = {};
     // A sighting is dated when its call was sent: after every entry read above was parked.
     const listedAt = Date.now();
-    for (const status of LISTABLE) {
-      if (!toList.has(status)) continue;
-      try {
-        const walk = await walkAllPages<Notebook>({
-          pageSize: BOARD_PAGE_SIZE,
-          maxPages: 1000,
-          idOf: (nb) => nb.id,
-          fetchPage: async (offset, limit) => {
-            listCalls[status] = (listCalls[status] ?? 0) + 1;
-            const page = await o.modelarts.listNotebooks(
-              { status: status as 'CREATING', limit: limit as 50, offset },
-              callOptions,
-            );
-            return { items: page.data, total: page.total };
-          },
-        });
-        if (walk.stop === 'page-cap') continue;
-        for (const nb of walk.items) fromLists.set(nb.id, nb);
-        listed.add(status);
-        newTotals[status] = walk.total ?? walk.items.length;
-      } catch (err) {
-        // The due notebooks of this status are read one by one below, or by their jobs.
-        log.warn({ err, status }, 'status list failed; reading its notebooks one by one');
-      }
+    const walks = await Promise.all(
+      LISTABLE.filter((status) => toList.has(status)).map(async (status) => {
+        try {
+          return { status, walk: await listStatus(status, callOptions, listCalls) };
+        } catch (err) {
+          // The due notebooks of this status are read one by one below, or by their jobs.
+          log.warn({ err, status }, 'status list failed; reading its notebooks one by one');
+          return { status, walk: undefined };
+        }
+      }),
+    );
+    // In lifecycle order: a notebook seen in two lists (it moved between the calls) keeps the later state.
+    for (const { status, walk } of walks) {
+      if (!walk) continue;
+      for (const nb of walk.items) fromLists.set(nb.id, nb);
+      listed.add(status);
+      newTotals[status] = walk.total;
     }
 
     // Read alone: due and not in any list, or gone from the list of its status (it moved).
@@ -363,8 +387,10 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
 
     // Write what was seen of the watched notebooks; wake the due and the changed; move the others on.
     const seenFields: string[] = [];
-    const woken: WatchEntry[] = [];
-    const m = o.redis.multi();
+    /** Per entry: its new JSON and due time ('' = no longer due), applied only if unchanged since read. */
+    const updates: string[] = [];
+    const woken = new Set<string>();
+    const scheduled: Array<{ e: WatchEntry; d: number; status: string; approach: ReadyApproach }> = [];
     const watchedIds = new Set<string>();
     for (const e of entries) {
       const s = sightings.get(e.n);
@@ -373,20 +399,47 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
         watchedIds.add(e.n);
         seenFields.push(e.n, JSON.stringify(s));
       }
-      const changed = !s.notebook || notebookFingerprint(s.notebook) !== e.f;
-      if (changed || dueIds.has(e.j)) {
-        woken.push(e);
-        m.zrem(k.due, e.j);
-      } else {
-        // Seen unchanged before its look was due: that was its look; the next one is an interval on.
-        m.zadd(k.due, 'XX', listedAt + e.d, e.j);
+      const raw = rawEntries[e.j] as string;
+      if (!s.notebook) {
+        // Gone: its job ends the operation.
+        woken.add(e.j);
+        updates.push(e.j, raw, raw, '');
+        continue;
       }
+      const fingerprint = notebookFingerprint(s.notebook);
+      // Changed: its job is woken to act on it. Either way that was its look, and the board keeps
+      // looking on the job's schedule (backing off like the job would, coming back to short
+      // intervals near RUNNING) until the job parks again: a busy worker slow to run a woken job
+      // does not leave its notebook unwatched, and the job then reads the latest sighting.
+      const changed = fingerprint !== e.f;
+      if (changed) woken.add(e.j);
+      if (!(LISTABLE as readonly string[]).includes(s.notebook.status)) {
+        // A stable state (RUNNING, STOPPED, failed…): the job acts on it; it puts the notebook
+        // back on the board itself if it still waits (storage still resizing). Not looked at
+        // again meanwhile, nor counted among the notebooks of the status it left.
+        updates.push(e.j, raw, JSON.stringify({ ...e, f: fingerprint, s: s.notebook.status }), '');
+        continue;
+      }
+      const approach: ReadyApproach = e.k === 'create' || e.k === 'start' ? readyApproach(s.notebook) : 'far';
+      const d = nextPollDelay(e.d, o.timing, approach);
+      // Unchanged: the board scheduled this look itself. Changed: the woken job schedules its next
+      // look from the same interval (`d` stays for it).
+      const next: WatchEntry = changed ? { ...e, f: fingerprint, s: s.notebook.status } : { ...e, d };
+      if (!changed) scheduled.push({ e, d, status: s.notebook.status, approach });
+      updates.push(e.j, raw, JSON.stringify(next), String(s.at + d));
     }
+    const m = o.redis.multi();
     if (seenFields.length) m.hset(k.seen, ...seenFields);
     if (Object.keys(newTotals).length) m.hset(k.totals, newTotals);
     if (stale.length) m.hdel(k.watch, ...stale).zrem(k.due, ...stale);
-    await m.exec();
-    await wakeStill(woken);
+    // An entry its job rewrote meanwhile (it parked again) is left as the job wrote it.
+    m.eval(UPDATE_UNCHANGED, 2, k.watch, k.due, ...updates);
+    const res = (await m.exec()) ?? [];
+    const applied = new Set((res.at(-1)?.[1] ?? []) as string[]);
+    for (const x of scheduled) {
+      if (applied.has(x.e.j)) o.onScheduled?.(x.e.k, x.d, { status: x.status, approach: x.approach });
+    }
+    await Promise.all([...woken].filter((j) => applied.has(j)).map((jobId) => o.wake(jobId).catch(() => undefined)));
 
     if (++ticks % 100 === 0) await pruneSightings(now, new Set(entries.map((e) => e.n)));
     const report: BoardTickReport = {
@@ -395,7 +448,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
       listCalls,
       showCalls,
       seen: sightings.size,
-      woken: woken.length,
+      woken: [...woken].filter((j) => applied.has(j)).length,
       ms: Date.now() - started,
     };
     log.debug(report, 'status board tick');
@@ -403,17 +456,48 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
   }
 
   /**
-   * Wakes the jobs of `entries` that still wait as they did when this tick read them: a job that
-   * parked again meanwhile (woken by something else) waits for a newer look than this tick's.
+   * Every notebook in `status`: the first page says how many there are, the other pages are
+   * fetched in parallel (`offset` a record offset). A notebook that moved while the pages were
+   * read may be missed, and is then read alone: never a wrong state, at most one more call.
    */
-  async function wakeStill(entries: readonly WatchEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const now = (await o.redis.hmget(k.watch, ...entries.map((e) => e.j))) as Array<string | null>;
-    const still = entries.filter((e, i) => {
-      const raw = now[i];
-      return raw !== null && raw !== undefined && (JSON.parse(raw) as WatchEntry).p === e.p;
-    });
-    await Promise.all(still.map((e) => o.wake(e.j).catch(() => undefined)));
+  async function listStatus(
+    status: string,
+    callOptions: CallOptions,
+    listCalls: Record<string, number>,
+  ): Promise<{ items: Notebook[]; total: number }> {
+    const page = (offset: number) => {
+      listCalls[status] = (listCalls[status] ?? 0) + 1;
+      return o.modelarts.listNotebooks({ status: status as 'CREATING', limit: BOARD_PAGE_SIZE, offset }, callOptions);
+    };
+    const first = await page(0);
+    const items = new Map(first.data.map((nb) => [nb.id, nb]));
+    if (first.total === undefined) {
+      // No total: walk on page by page.
+      const walk = await walkAllPages<Notebook>({
+        pageSize: BOARD_PAGE_SIZE,
+        maxPages: 1000,
+        idOf: (nb) => nb.id,
+        fetchPage: async (offset) => {
+          if (offset === 0) return { items: first.data };
+          const p = await page(offset);
+          return { items: p.data, total: p.total };
+        },
+      });
+      return { items: walk.items, total: walk.items.length };
+    }
+    const offsets: number[] = [];
+    for (let off = first.data.length; off < first.total && first.data.length > 0; off += BOARD_PAGE_SIZE)
+      offsets.push(off);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(showConcurrency, offsets.length) }, async () => {
+        while (next < offsets.length) {
+          const p = await page(offsets[next++] as number);
+          for (const nb of p.data) items.set(nb.id, nb);
+        }
+      }),
+    );
+    return { items: [...items.values()], total: first.total };
   }
 
   /** Drops sightings of notebooks nobody watches any more (their job ended without unwatching). */

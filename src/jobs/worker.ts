@@ -164,6 +164,8 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
             await new Job(holder.worker, 'poll', {}, {}, jobId).promote().catch(() => undefined);
           },
           staleMs: 10 * Math.max(timing.slowPollMs, timing.maxMs),
+          timing,
+          ...(deps.metrics?.pollScheduled ? { onScheduled: deps.metrics.pollScheduled } : {}),
         });
   const ctx: OperationContext = {
     modelarts: deps.modelarts,
