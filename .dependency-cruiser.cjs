@@ -2,7 +2,8 @@
  * The direction of every import in src/ (npm run check → npm run deps).
  *
  *   app (app/, main.ts, demo/, doctor/, ops/)
- *     → features: slack → jobs → leases → access   (each may import only those to its right)
+ *     → features: slack → jobs → schedules → leases → access → usage
+ *                 (each may import only those to its right)
  *       → shared: operations, messages, store, modelarts
  *         → base: errors.ts, clock.ts, logger.ts, config.ts, timeout.ts
  *
@@ -12,7 +13,7 @@
  */
 const BASE = '^src/(errors|clock|logger|config|timeout)\\.ts$';
 const SHARED = '^src/(operations|messages|store|modelarts)/';
-const FEATURE = '^src/(slack|jobs|leases|access)/';
+const FEATURE = '^src/(slack|jobs|schedules|leases|access|usage)/';
 const APP = '^src/(app/|main\\.ts$|demo/|doctor/|ops/)';
 const STAND_INS = '^src/(simulator|slack-stand-in)/';
 
@@ -55,6 +56,13 @@ module.exports = {
       to: { path: '^src/(slack|jobs|leases)/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'usage-imports-no-feature',
+      comment: 'feature order: slack → jobs → schedules → leases → access → usage (costs and usage: the last feature)',
+      severity: 'error',
+      from: { path: '^src/usage/' },
+      to: { path: '^src/(slack|jobs|schedules|leases|access)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'leases-imports-only-access',
       comment: 'feature order: slack → jobs → leases → access',
       severity: 'error',
@@ -67,6 +75,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/jobs/' },
       to: { path: '^src/slack/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'schedules-in-feature-order',
+      comment:
+        'working-hours schedules (src/schedules) sit between jobs and leases: slack → jobs → schedules → leases → access',
+      severity: 'error',
+      from: { path: '^src/schedules/' },
+      to: { path: ['^src/(slack|jobs)/', APP], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'below-schedules-imports-no-schedules',
+      comment: 'leases, access, usage and the shared folders sit below schedules (the lease watch gets a hook, not an import)',
+      severity: 'error',
+      from: { path: ['^src/(leases|access|usage)/', SHARED] },
+      to: { path: '^src/schedules/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'only-slack-imports-bolt',

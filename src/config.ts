@@ -131,6 +131,22 @@ const EnvSchema = z.object({
   DEFAULT_IMAGE_ID: optionalString,
   DEFAULT_STORAGE_GB: int(5, 4096, 'EVS size in GB').default(5),
   DEFAULT_LEASE_HOURS: int(1, 72, 'hours').default(1),
+  /** Working-hours schedules: the time zone when neither the command nor the user's Slack profile gives one. */
+  SCHEDULE_DEFAULT_TIME_ZONE: z
+    .string()
+    .trim()
+    .default('UTC')
+    .refine(
+      (v) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: v });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an IANA time zone such as Asia/Shanghai, Europe/Berlin or UTC' },
+    ),
 
   POLICY_FILE: optionalString,
   ADMIN_USERS: z

@@ -121,11 +121,11 @@ describe('web and worker processes sharing Redis', () => {
         waitFor(
           `${p.name} to start\n${p.output()}`,
           async () => (await status(`http://127.0.0.1:${p.port}/healthz`)) === 200,
-          25_000,
+          60_000,
         ),
       ),
     );
-  }, 40_000);
+  }, 90_000);
 
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
@@ -148,7 +148,7 @@ describe('web and worker processes sharing Redis', () => {
     expect(submitted.status).toBe(200);
     expect(submitted.json).toBeUndefined(); // no response_action: errors
 
-    await waitFor('the ready message', () => slack.calls.find(isReadyReply), 25_000);
+    await waitFor('the ready message', () => slack.calls.find(isReadyReply), 45_000);
     // A Slack retry of the same submission changes nothing (same view id → same operation).
     await sender.viewSubmission({ user: ALICE, view, values: formValues(view) }, { retryNum: 1 });
     await sleep(1500);
@@ -184,7 +184,7 @@ describe('web and worker processes sharing Redis', () => {
       .join('\n');
     expect(workerLog).toMatch(/"jobId":"create-[0-9a-f]+"/);
     expect(workerLog + web.output()).not.toContain(BOT_TOKEN);
-  }, 40_000);
+  }, 60_000);
 
   it('turns /readyz unready while Redis is down, and ready again when it is back', async () => {
     const web = procs.find((p) => p.name === 'web')!;
@@ -197,7 +197,7 @@ describe('web and worker processes sharing Redis', () => {
         const r = await fetch(readyz, { signal: AbortSignal.timeout(3000) });
         return r.status === 503 ? r : undefined;
       },
-      10_000,
+      30_000,
     );
     const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean; error?: string }> };
     expect(body.status).toBe('unready');
@@ -212,10 +212,10 @@ describe('web and worker processes sharing Redis', () => {
       await waitFor(
         `${p.name} readyz to recover`,
         async () => (await status(`http://127.0.0.1:${p.port}/readyz`)) === 200,
-        15_000,
+        30_000,
       );
     }
-  }, 40_000);
+  }, 60_000);
 
   it('logs its start once per field', () => {
     for (const p of procs) {
@@ -245,5 +245,5 @@ describe('web and worker processes sharing Redis', () => {
     expect(codes, procs.map((p) => `--- ${p.name}\n${p.output().slice(-2000)}`).join('\n')).toEqual([0, 0, 0, 0]);
     for (const p of procs) expect(p.output()).toContain('"msg":"notebook bot stopped"');
     for (const p of interrupted) expect(p.output()).toMatch(/"signal":"SIGINT"[^\n]*"msg":"stopping"/);
-  }, 30_000);
+  }, 60_000);
 });

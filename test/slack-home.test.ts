@@ -139,3 +139,47 @@ describe('App Home', () => {
     expect(h.enqueued).toHaveLength(0);
   });
 });
+
+describe('App Home shows only the buttons the policy allows', () => {
+  type Section = { type: string; text?: { text: string } };
+  const sectionOf = (view: ViewPayload, name: string) =>
+    (view.blocks as Section[]).find((b) => b.type === 'section' && (b.text?.text ?? '').includes(`*${name}*`))?.text
+      ?.text ?? '';
+
+  it('a policy that keeps the bot out of the Home tab: no New notebook, Start, Stop or Extend, and says why', async () => {
+    await h.close();
+    h = await startSlackHarness({ policy: { channels: [CHANNEL], rate_limit: { per_minute: 1000 } } });
+    const running = await own('run', 'RUNNING');
+    const stopped = await own('stp', 'STOPPED');
+
+    const view = await openHome();
+    const ids = buttons(view).map((b) => b.action_id);
+    expect(ids).toContain(HOME_ACTIONS.refresh);
+    expect(ids).toContain(HOME_ACTIONS.open); // opening JupyterLab changes nothing
+    for (const hidden of [HOME_ACTIONS.create, HOME_ACTIONS.start, HOME_ACTIONS.stop, HOME_ACTIONS.extend]) {
+      expect(ids).not.toContain(hidden);
+    }
+    const json = JSON.stringify(view);
+    expect(json).toContain('New notebook:');
+    expect(sectionOf(view, 'run-0')).toMatch(/:no_entry: _Stop, Extend:_ .*#?C0SLACK001/);
+    expect(sectionOf(view, 'stp-0')).toMatch(/:no_entry: _Start:_ /);
+    expect(json).not.toContain('Press *New notebook*');
+    expect(buttonFor(view, HOME_ACTIONS.open, '').url).toContain(running);
+    expect(() => buttonFor(view, HOME_ACTIONS.start, stopped)).toThrow();
+  });
+
+  it('a flavor the owner may not start: that Start is hidden with the reason, the others stay', async () => {
+    const [gpu] = await h.seed('gpu', { status: 'STOPPED', owner: ALICE.id, flavor: 'modelarts.vm.gpu.v100' });
+    const cpu = await own('cpu', 'STOPPED');
+    const running = await own('run', 'RUNNING');
+
+    const view = await openHome();
+    expect(() => buttonFor(view, HOME_ACTIONS.start, cpu)).not.toThrow();
+    expect(() => buttonFor(view, HOME_ACTIONS.stop, running)).not.toThrow();
+    expect(() => buttonFor(view, HOME_ACTIONS.extend, running)).not.toThrow();
+    expect(() => buttonFor(view, HOME_ACTIONS.start, gpu!)).toThrow();
+    expect(sectionOf(view, 'gpu-0')).toMatch(/:no_entry: _Start:_ .*modelarts\.vm\.gpu\.v100/);
+    expect(sectionOf(view, 'cpu-0')).not.toContain(':no_entry:');
+    expect(buttons(view).map((b) => b.action_id)).toContain(HOME_ACTIONS.create);
+  });
+});

@@ -5,7 +5,9 @@ import type { Logger } from '../logger.js';
 import { codeSpan, formatDuration, mention } from '../messages/index.js';
 import { MAX_LEASE_MS } from '../modelarts/index.js';
 import type { NotebookStore } from '../store/index.js';
+import { hourlyPrice, UsageLedger } from '../usage/index.js';
 import { type AuditTrail, createAuditTrail } from './audit.js';
+import { budgetApproval } from './budgets.js';
 import { createIdentityDirectory, type IdentityDirectory } from './identities.js';
 import { createMembershipResolver, type MembershipResolver } from './membership.js';
 import {
@@ -16,7 +18,7 @@ import {
   type Policy,
 } from './policy.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
-import type { AccessAction, AccessControl, AccessRequest, AuditEntry, Decision } from './types.js';
+import type { AccessAction, AccessControl, AccessRequest, AuditEntry, Decision, UsageAccounting } from './types.js';
 
 /** Stable names of the rules `check` applies, in the order it applies them. */
 export const RULES = {
@@ -31,6 +33,8 @@ export const RULES = {
   approvalFlavor: 'approval_flavor',
   approvalLease: 'approval_lease',
   approvalNotebooks: 'approval_notebooks',
+  /** A create, start or extend that would take its requester over their monthly budget (`costs.budgets`). */
+  approvalBudget: 'approval_budget',
   /** A person asking to be linked to an IAM user: always an admin's decision. */
   approvalIdentityLink: 'approval_identity_link',
   /** Not a policy rule: the check itself could not run (Slack or Redis down). Fails closed. */
@@ -76,6 +80,8 @@ export interface AccessControlOptions {
   auditTrail?: AuditTrail;
   rateLimiter?: RateLimiter;
   identities?: IdentityDirectory;
+  /** The usage ledger budgets are counted from; default one on `redis` and `prefix`. */
+  usageLedger?: UsageLedger;
 }
 
 const ALLOW: Decision = { allowed: true };
@@ -93,7 +99,7 @@ const ALLOW: Decision = { allowed: true };
  *  5. `flavor` — flavor rules (create/start);
  *  6. `lease_cap` — longest lease (create/start/extend);
  *  7. `notebook_cap` — most notebooks owned at once (create);
- *  8. approval rules (flavor, lease, count) → `{allowed: true, approval}`.
+ *  8. approval rules (flavor, lease, count, monthly budget) → `{allowed: true, approval}`.
  *
  * Every refusal names the rule (in words, and its id at the end: "(rule `ownership`)") and who
  * to ask. If a lookup it needs fails (Slack or Redis down) the request is refused with rule
@@ -141,6 +147,15 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       store: options.store,
       ...(options.clock ? { clock: options.clock } : {}),
     });
+
+  const ledger = options.usageLedger ?? new UsageLedger({ redis: options.redis, prefix: options.prefix });
+  const usage: UsageAccounting = {
+    ledger,
+    prices: policy.costs?.prices,
+    costs: policy.costs,
+    priceOf: (flavorId) => hourlyPrice(policy.costs?.prices, flavorId),
+    flavorOf: (notebookId) => ledger.flavorOf(notebookId),
+  };
 
   const contact =
     policy.admins.length > 0
@@ -277,6 +292,13 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
           });
         }
       }
+      const budgets = policy.costs?.budgets;
+      if (budgets) {
+        const overBudget = await budgetApproval(req, budgets, usage, options.clock?.now() ?? Date.now(), (p) =>
+          membership.isMemberOfAny(userId, p),
+        );
+        if (overBudget) reasons.push({ rule: RULES.approvalBudget, reason: overBudget });
+      }
       const first = reasons[0];
       if (first)
         return { allowed: true, approval: { rule: first.rule, reason: reasons.map((r) => r.reason).join('; ') } };
@@ -294,6 +316,7 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     policy,
     membership,
     identities,
+    usage,
 
     async check(req) {
       try {

@@ -88,6 +88,7 @@ export {
   type Principal,
   parsePolicy,
   parsePolicyObject,
+  type SchedulePolicy,
 } from './policy.js';
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateResult } from './rate-limit.js';
 export type { AccessAction, AccessControl, AccessRequest, AuditEntry, Decision } from './types.js';

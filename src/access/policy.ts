@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { MAX_LEASE_MS, valueAt } from '../modelarts/index.js';
+import { type CostPolicy, CostsFileSchema, costsCrossChecks, normaliseCosts } from '../usage/index.js';
 import { IAM_USER_PATTERN } from './identities.js';
 
 /**
@@ -78,6 +79,20 @@ export interface Policy {
    * this person. Notebooks those IAM users created belong to them (see identities.ts).
    */
   identities: Readonly<Record<string, readonly string[]>>;
+  /** Working-hours schedules (src/schedules): absent = allowed with no limits. */
+  schedules?: SchedulePolicy;
+  /** Prices, monthly budgets and the weekly digest (`costs:`); absent = notebook-hours only, no budgets. */
+  costs?: CostPolicy;
+}
+
+/** Limits on working-hours schedules (policy key `schedules`). */
+export interface SchedulePolicy {
+  /** `false`: nobody but admins may set schedules. */
+  enabled: boolean;
+  /** Every scheduled start and stop must fall within these hours (minutes of the day, the schedule's own time zone). */
+  allowedHours?: { startMinute: number; stopMinute: number };
+  /** Most scheduled hours per week one person's schedules may add up to. */
+  maxHoursPerWeek?: number;
 }
 
 export const DEFAULT_EXPIRY_HOURS = 24;
@@ -195,7 +210,29 @@ const PolicyFileSchema = z.strictObject({
       }),
     )
     .default({}),
+  schedules: z
+    .strictObject({
+      enabled: z.boolean({ message: 'must be true or false' }).default(true),
+      allowed_hours: z
+        .string({ message: 'must be hours such as "07:00-22:00"' })
+        .trim()
+        .regex(/^([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-4]):[0-5]\d$/, {
+          message: 'must be hours such as "07:00-22:00" (24-hour time, start before stop)',
+        })
+        .refine((v) => clockMinutes(v.split('-')[0]!) < clockMinutes(v.split('-')[1]!), {
+          message: 'must start before it stops, e.g. "07:00-22:00"',
+        })
+        .optional(),
+      max_hours_per_week: hours('max_hours_per_week', 1, 168).optional(),
+    })
+    .optional(),
+  costs: CostsFileSchema,
 });
+
+function clockMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
 
 type PolicyFile = z.output<typeof PolicyFileSchema>;
 
@@ -282,6 +319,8 @@ export function parsePolicyObject(raw: unknown, options: PolicySourceOptions & {
       if (issue.code === 'unrecognized_keys') {
         const keys = issue.keys.map((k) => `"${k}"`).join(', ');
         lines.push(`${at}: unknown setting${issue.keys.length === 1 ? '' : 's'} ${keys} (check the spelling)`);
+      } else if (issue.code === 'invalid_key' && issue.path[0] === 'costs') {
+        lines.push(`${at}: the key must be a flavor id or a glob such as modelarts.vm.gpu.*`);
       } else if (issue.code === 'invalid_key') {
         // The only keyed map is `identities`, keyed by Slack user (zod 4 drops the key's own message).
         lines.push(`${at}: the key must be a Slack user id (U…/W…)`);
@@ -324,6 +363,7 @@ function crossChecks(p: PolicyFile): string[] {
       `approvals.notebooks_over: ${a.notebooks_over} is not below max_notebooks_per_user (${p.max_notebooks_per_user}), so it can never apply`,
     );
   }
+  out.push(...costsCrossChecks(p.costs, Boolean(a)));
   const linkedTo = new Map<string, string>();
   for (const [slackUser, iams] of Object.entries(p.identities)) {
     for (const iam of iams) {
@@ -374,6 +414,17 @@ function normalise(p: PolicyFile, source: string, extraAdmins: readonly string[]
     rateLimit: { perMinute: p.rate_limit.per_minute },
     membershipCacheMs: p.membership_cache_seconds * 1000,
     identities: Object.fromEntries(Object.entries(p.identities).map(([u, iams]) => [u, [...new Set(iams)]])),
+    ...(p.schedules ? { schedules: normaliseSchedules(p.schedules) } : {}),
+    ...(p.costs ? { costs: normaliseCosts(p.costs) as CostPolicy } : {}),
+  };
+}
+
+function normaliseSchedules(s: NonNullable<PolicyFile['schedules']>): SchedulePolicy {
+  const [from, to] = s.allowed_hours?.split('-') ?? [];
+  return {
+    enabled: s.enabled,
+    ...(from && to ? { allowedHours: { startMinute: clockMinutes(from), stopMinute: clockMinutes(to) } } : {}),
+    ...(s.max_hours_per_week !== undefined ? { maxHoursPerWeek: s.max_hours_per_week } : {}),
   };
 }
 

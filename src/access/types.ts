@@ -1,3 +1,5 @@
+import type { Money } from '../messages/index.js';
+import type { CostPolicy, PriceBook, UsageLedger } from '../usage/index.js';
 import type { AuditQuery, StoredAuditEntry } from './audit.js';
 import type { IdentityDirectory } from './identities.js';
 
@@ -76,4 +78,17 @@ export interface AccessControl {
   adminContact(): string;
   /** Slack user ↔ IAM user links, and who owns a notebook because of them. */
   readonly identities: IdentityDirectory;
+  /** Usage accounting (src/usage): the ledger budgets are counted from, and the policy's prices. */
+  readonly usage?: UsageAccounting;
+}
+
+/** The usage ledger with the policy's `costs` (prices, budgets, digest), for every surface that shows costs. */
+export interface UsageAccounting {
+  ledger: UsageLedger;
+  prices?: PriceBook | undefined;
+  costs?: CostPolicy | undefined;
+  /** The hourly price of a flavor, when the policy sets one. */
+  priceOf(flavorId: string | undefined): Money | undefined;
+  /** The flavor the ledger last saw a notebook run with. */
+  flavorOf(notebookId: string): Promise<string | undefined>;
 }

@@ -6,7 +6,9 @@
  */
 import type { OperationWorkerHandle } from '../jobs/index.js';
 import { createLeaseWatcher, type LeaseNoticeEvent, type LeaseWatcher, leaseWatchSettings } from '../leases/index.js';
+import type { ApprovalRequest } from '../operations/index.js';
 import { slackRequestKind } from '../ops/metrics.js';
+import { createScheduleCron, createScheduleRunner, type ScheduleCron, ScheduleStore } from '../schedules/index.js';
 import {
   createSlackApp,
   DEFAULT_TIMING,
@@ -18,10 +20,12 @@ import {
 } from '../slack/index.js';
 import type { SocketModeSettings } from '../slack/socket-mode.js';
 import { NotebookStore } from '../store/notebooks.js';
+import type { UsageDigest } from '../usage/index.js';
 import { newRequestId } from './correlation.js';
 import type { HttpRoute } from './health.js';
 import { connectRedis } from './redis.js';
 import { instrumentSlack, quitRedis, type Services } from './services.js';
+import { startUsageDigest } from './usage-digest.js';
 import { buildWorker } from './worker.js';
 
 /** The slash command the manifest declares. */
@@ -72,6 +76,7 @@ export function prepareWebRole(
     clock: s.clock,
     logger: s.logger,
     defaults: s.defaults,
+    schedules: s.schedules,
     ...(approvals
       ? {
           onApprovalRequired: async (req) => {
@@ -141,6 +146,10 @@ export async function startWorkerRole(s: Services): Promise<OperationWorkerHandl
 /** A started scheduler role. */
 export interface SchedulerRole {
   leaseWatcher: LeaseWatcher;
+  /** Working-hours schedules' tick. */
+  scheduleCron: ScheduleCron;
+  /** The weekly usage digest, when the policy names its channel (`costs.digest`). */
+  usageDigest?: UsageDigest;
 }
 
 /**
@@ -165,7 +174,9 @@ export function startSchedulerRole(
     // 429s surface at once (and are counted); the notice stays due for the next scan.
     slack: s.webClient({ rejectRateLimitedCalls: true, retryConfig: { retries: 1 } }),
     identities: s.access.identities,
+    usage: s.access.usage,
     ...leaseWatchSettings(env),
+    scheduledStop: (id, end) => s.schedules.scheduledStop(id, end),
     onWarningSent: (event) => {
       s.metrics.onLeaseWarning(event.threshold, event.kind);
       options.onLeaseNotice?.(event);
@@ -173,6 +184,7 @@ export function startSchedulerRole(
   });
   leaseWatcher.start();
   s.teardown.add('lease watcher', () => leaseWatcher.stop());
+  const scheduleCron = startScheduleTicks(s);
 
   const approvals = s.approvals;
   if (approvals) {
@@ -195,11 +207,49 @@ export function startSchedulerRole(
       await running;
     });
   }
+  const usageDigest = startUsageDigest(s);
   s.logger.info(
     { cron: env.LEASE_SCAN_CRON, warnMinutes: env.LEASE_WARN_MINUTES, approvalsSweep: Boolean(approvals) },
     'scheduler started',
   );
-  return { leaseWatcher };
+  return { leaseWatcher, scheduleCron, ...(usageDigest ? { usageDigest } : {}) };
+}
+
+/**
+ * Working-hours schedules: a tick every minute (once per tick across replicas) starts notebooks
+ * at their opening and stops late-started ones at their closing, through the one queue path.
+ */
+function startScheduleTicks(s: Services): ScheduleCron {
+  const store = new ScheduleStore({ redis: s.redis, prefix: s.prefix });
+  const runner = createScheduleRunner({
+    api: s.modelarts.client,
+    schedules: store,
+    queue: s.queue,
+    access: s.access,
+    redis: s.redis,
+    prefix: s.prefix,
+    slack: s.webClient({ retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1500 } }),
+    clock: s.clock,
+    logger: s.logger,
+    ...(s.approvals
+      ? {
+          onApprovalRequired: async (req: ApprovalRequest) => {
+            await s.approvals?.requestApproval({
+              op: req.operation,
+              decision: { allowed: true, approval: req.approval },
+            });
+          },
+        }
+      : {}),
+  });
+  const scheduleCron = createScheduleCron({
+    store,
+    log: s.logger.child({ component: 'schedules' }),
+    run: () => runner.runOnce(),
+  });
+  scheduleCron.start();
+  s.teardown.add('schedule ticks', () => scheduleCron.stop());
+  return scheduleCron;
 }
 
 /**
@@ -237,5 +287,10 @@ function homeDeps(s: Services): HomeDeps {
     defaults: s.defaults,
     commandName: COMMAND_NAME,
     timing: DEFAULT_TIMING,
+    schedules: s.schedules,
+    // Running time and cost so far on each running notebook (usage accounting, no ModelArts call).
+    usage: s.access.usage,
+    // The buttons the policy would refuse are left out, whichever process renders the tab.
+    access: s.access,
   };
 }

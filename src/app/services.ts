@@ -2,6 +2,7 @@
  * What every role shares: infrastructure (Redis, ModelArts, metrics, the clock) and the domain
  * services over it (notebook store, operation queue, access control, approvals).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -15,10 +16,11 @@ import {
 import { type Clock, ScaledClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { createOperationQueue, type OperationQueueHandle, SLACK_QUEUE } from '../jobs/index.js';
+import { createOperationQueue, type OperationQueueHandle, quietQueueErrors, SLACK_QUEUE } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
 import { startLocalRedis } from '../ops/local-redis.js';
 import { countSlackRateLimits, Metrics, type RateLimitEmitter } from '../ops/metrics.js';
+import { createScheduleService, type ScheduleService, ScheduleStore } from '../schedules/index.js';
 import { type CreateDefaults, slackLogger } from '../slack/index.js';
 import { NotebookStore } from '../store/notebooks.js';
 import { clockFor } from './clock.js';
@@ -58,6 +60,8 @@ export interface Services {
   /** Present when the policy has an `approvals` section. */
   approvals: Approvals | undefined;
   defaults: CreateDefaults;
+  /** Working-hours schedules (src/schedules): commands, form, buttons, App Home, the lease warning. */
+  schedules: ScheduleService;
   /** A bot-token Web API client (at SLACK_API_URL when set) whose 429s are counted. */
   webClient(options?: WebClientOptions): WebClient;
 }
@@ -117,6 +121,7 @@ export async function buildServices(
   teardown.add('operation queue', () => queue.close());
   // Read-only handle for the depth gauge: the Slack queue's jobs are added and run by workers.
   const slackQueue = new Queue(SLACK_QUEUE, { connection: redis, prefix });
+  quietQueueErrors(slackQueue);
   teardown.add('slack queue handle', () => slackQueue.close());
   metrics.watchQueues(queue.queue, slackQueue);
 
@@ -130,6 +135,19 @@ export async function buildServices(
     { policy: policy.source, admins: policy.admins.length, approvals: Boolean(approvals) },
     'access policy loaded',
   );
+
+  const schedules = createScheduleService({
+    schedules: new ScheduleStore({ redis, prefix }),
+    api: modelarts.client,
+    queue,
+    access,
+    redis,
+    prefix,
+    clock,
+    logger,
+    policy: policy.schedules,
+    defaultTimeZone: env.SCHEDULE_DEFAULT_TIME_ZONE,
+  });
 
   return {
     config,
@@ -153,18 +171,31 @@ export async function buildServices(
       storageGb: env.DEFAULT_STORAGE_GB,
       leaseHours: env.DEFAULT_LEASE_HOURS,
     },
+    schedules,
     webClient,
   };
 }
 
 /** Closes a connection politely, or drops it when Redis is not there to say goodbye to. */
 export async function quitRedis(redis: Redis): Promise<void> {
+  // QUIT on a connection that is reconnecting waits in ioredis' offline queue for a Redis that
+  // may never come back: only a ready connection says goodbye, any other is dropped.
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
   try {
-    await redis.quit();
+    await Promise.race([
+      redis.quit(),
+      delay(QUIT_WAIT_MS, undefined, { ref: false }).then(() => Promise.reject(new Error('QUIT timed out'))),
+    ]);
   } catch {
     redis.disconnect();
   }
 }
+
+/** How long a ready connection's QUIT may take before the connection is dropped. */
+const QUIT_WAIT_MS = 2000;
 
 function requireSlack(config: Config): SlackSettings {
   if (config.slack.mode === 'none') {

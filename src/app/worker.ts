@@ -29,6 +29,7 @@ import type { ModelArtsApi } from '../modelarts/index.js';
 import type { Metrics } from '../ops/metrics.js';
 import { createHomeRefresher, type HomeDeps } from '../slack/index.js';
 import type { NotebookStore } from '../store/index.js';
+import { observationFromRecord, UsageLedger } from '../usage/index.js';
 import { instrumentSlack } from './services.js';
 
 /** The configuration the worker reads (`loadConfig().env`). */
@@ -163,6 +164,19 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
   });
   const slack = o.metrics ? instrumentSlack(client, o.metrics) : client;
   const { connection, prefix } = o;
+  // Usage accounting: every status a job sees (created, started, stopped, extended, deleted) is
+  // an observation in the usage ledger; a test's own hook still runs after it.
+  const usage = new UsageLedger({ redis: connection, prefix });
+  const testHook = o.testing?.onNotebookChanged;
+  const onNotebookChanged = async (record: Parameters<NonNullable<typeof testHook>>[0]): Promise<void> => {
+    const observation = observationFromRecord(record);
+    if (observation) {
+      await usage
+        .observe(observation)
+        .catch((err: unknown) => o.logger.warn({ err, notebookId: record.notebookId }, 'usage observation failed'));
+    }
+    await testHook?.(record);
+  };
   return createOperationWorker({
     connection,
     prefix,
@@ -182,5 +196,6 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
     ...(o.home ? { refreshHome: createHomeRefresher(o.home, slack) } : {}),
     homeRefreshDelayMs: settings.homeRefreshDelayMs,
     ...o.testing,
+    onNotebookChanged,
   });
 }

@@ -17,5 +17,12 @@ export {
 } from './outbox/index.js';
 export { DEFAULT_POLL_TIMING, type PollTiming, pollTimingFromEnv } from './polling.js';
 export { createOperationQueue, type OperationQueueHandle, type OperationQueueOptions } from './producer.js';
-export { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, jobIdForOp, OPS_QUEUE, type RetentionOptions } from './queues.js';
+export {
+  DEFAULT_QUEUE_PREFIX,
+  DEFAULT_RETENTION,
+  jobIdForOp,
+  OPS_QUEUE,
+  quietQueueErrors,
+  type RetentionOptions,
+} from './queues.js';
 export { createOperationWorker, type OperationWorkerDeps, type OperationWorkerHandle } from './worker.js';

@@ -250,11 +250,13 @@ export class OperationRun<O extends Operation = Operation> {
       kind: this.op.kind,
       notebookName: nb?.name || this.name,
       requesterId: this.op.requester.userId,
+      ...(this.op.schedule ? { schedule: this.op.schedule } : {}),
       phase,
       requestedAt: this.op.requestedAt,
       now: this.ctx.clock.now(),
       ...(notebookStatus ? { notebookStatus } : {}),
       ...(steps.length ? { steps } : {}),
+      ...(this.op.cost ? { cost: this.op.cost } : {}),
       ...extra,
     };
   }

@@ -16,6 +16,7 @@ import {
   jobIdForOp,
   keepJobs,
   OPS_QUEUE,
+  quietQueueErrors,
   type RetentionOptions,
 } from './queues.js';
 
@@ -66,6 +67,7 @@ export function createOperationQueue(options: OperationQueueOptions): OperationQ
       ...keepJobs({ ...DEFAULT_RETENTION, ...options.retention }),
     },
   });
+  quietQueueErrors(queue);
 
   return {
     queue,

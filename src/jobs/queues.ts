@@ -52,3 +52,12 @@ export function jobIdForOp(opId: string): string {
   if (SAFE_JOB_ID.test(opId) && !/^\d+$/.test(opId)) return opId;
   return `op-${createHash('sha256').update(opId).digest('hex').slice(0, 40)}`;
 }
+
+/**
+ * A queue's `error` events are its connection's errors, which the connection's owner already
+ * logs (app/redis.ts: "Redis connection lost"). Without a listener BullMQ prints each one, with
+ * its stack, to stderr on every reconnect attempt.
+ */
+export function quietQueueErrors(queue: { on(event: 'error', listener: (err: Error) => void): unknown }): void {
+  queue.on('error', () => undefined);
+}

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -17,6 +18,11 @@ import { createStartProcessor } from './processors/start.js';
 import { createStopProcessor } from './processors/stop.js';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, keepJobs, OPS_QUEUE, type RetentionOptions } from './queues.js';
 import { createStatusBoard, type StatusBoard } from './status-board.js';
+
+/** After the step grace, how long a graceful close may still take before it is forced. */
+const FORCE_CLOSE_MARGIN_MS = 3000;
+/** How long a forced close may take (it only drops connections). */
+const FORCE_CLOSE_WAIT_MS = 2000;
 
 export interface OperationWorkerDeps extends OperationHooks {
   /**
@@ -243,12 +249,29 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
         // processor sees its signal aborted while closing and hands the job back (see
         // createOperationProcessor), with the lock still held so the move is ours to make.
         const cut = setTimeout(() => worker.cancelAllJobs('worker shutting down'), graceMs);
+        // A graceful close waits for BullMQ's blocking reads and lock moves, which never return
+        // while Redis is unreachable. Past the grace and a margin, stop without them: the locks
+        // expire and another worker (or this one, restarted) takes the jobs back.
+        let force: NodeJS.Timeout | undefined;
+        const forced = new Promise<void>((resolve) => {
+          force = setTimeout(() => {
+            ctx.logger.warn(
+              { graceMs, redis: deps.connection.status },
+              'workers did not stop in time (Redis unreachable?): stopping without handing jobs back; they resume once their locks expire',
+            );
+            const stopped = Promise.all([worker.close(true), slackWorker.close(true), notifier.close()]);
+            void Promise.race([stopped, delay(FORCE_CLOSE_WAIT_MS, undefined, { ref: false })]).then(
+              () => resolve(),
+              () => resolve(),
+            );
+          }, graceMs + FORCE_CLOSE_MARGIN_MS);
+        });
         try {
-          await closed;
+          await Promise.race([closed.then(() => notifier.close()), forced]);
         } finally {
           clearTimeout(cut);
+          clearTimeout(force);
         }
-        await notifier.close();
       })();
       return closing;
     },

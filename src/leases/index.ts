@@ -6,6 +6,7 @@
  * on SIGTERM), `registerLeaseActions(app, ...)` in the web role.
  */
 
+export type { ScheduledStopLookup } from './plan.js';
 export { type LeaseWatchSettings, leaseWatchSettings } from './settings.js';
 export { LeaseState } from './state.js';
 export {

@@ -51,6 +51,9 @@ export interface ScanPlan {
   running: number;
   watched: number;
   due: DueNotice[];
+  /** The RUNNING listing itself, and who owns each notebook as far as the bot knows (usage accounting). */
+  notebooks?: readonly Notebook[];
+  owners?: ReadonlyMap<string, { ownerId?: string | undefined; origin?: string | undefined }>;
 }
 
 export interface ScanPlannerOptions {
@@ -64,7 +67,15 @@ export interface ScanPlannerOptions {
   defaultChannel?: string | undefined;
   identities?: Pick<IdentityDirectory, 'resolver' | 'ownerOf'> | undefined;
   maxLookups: number;
+  /** Whether a lease end is a working-hours schedule's stop (src/schedules, injected by the composition root). */
+  scheduledStop?: ScheduledStopLookup | undefined;
 }
+
+/** The schedule behind a lease end, when it is a scheduled stop; never throws (undefined instead). */
+export type ScheduledStopLookup = (
+  notebookId: string,
+  leaseEnd: number,
+) => Promise<{ text: string; close: number; nextStart?: number } | undefined>;
 
 /**
  * The first three phases of a scan: (1) what is watched now, recorded as "last seen RUNNING" for
@@ -186,7 +197,12 @@ export function createScanPlanner(options: ScanPlannerOptions): { plan(now: numb
     const targets = await watchTargets(runningList, recordById, previous, now);
     const due = await dueWarnings(targets, now);
     due.push(...(await dueExpiries(runningList, targets, recordById, previous, now)));
-    return { running: runningList.length, watched: targets.length, due };
+    await markScheduledStops(due);
+    const owners = new Map<string, { ownerId?: string | undefined; origin?: string | undefined }>(
+      records.map((r) => [r.notebookId, { ownerId: r.ownerId, origin: r.origin }]),
+    );
+    for (const t of targets) owners.set(t.notebook.id, { ownerId: t.ownerId, origin: t.record?.origin });
+    return { running: runningList.length, watched: targets.length, due, notebooks: runningList, owners };
   }
 
   /** 1. What we watch now, and the "last seen RUNNING" state for the next scan. */
@@ -268,6 +284,20 @@ export function createScanPlanner(options: ScanPlannerOptions): { plan(now: numb
       });
     });
     return due;
+  }
+
+  /** 2b. Warnings before a scheduled stop say so (and offer to skip it); an expiry that was one says so too. */
+  async function markScheduledStops(due: DueNotice[]): Promise<void> {
+    const lookup = options.scheduledStop;
+    if (!lookup) return;
+    for (const d of due) {
+      try {
+        const scheduled = await lookup(d.item.notebookId, leaseEndsAt(d.item.lease));
+        if (scheduled) d.item = { ...d.item, scheduled };
+      } catch (err) {
+        log.warn({ err, notebookId: d.item.notebookId }, 'cannot read the schedule; warning without it');
+      }
+    }
   }
 
   /** 3. Notebooks that left RUNNING since the last scan: did their lease stop them? */

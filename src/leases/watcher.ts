@@ -1,14 +1,15 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
-import type { IdentityDirectory } from '../access/index.js';
+import type { IdentityDirectory, UsageAccounting } from '../access/index.js';
 import { type Clock, systemClock } from '../clock.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { ModelArtsApi } from '../modelarts/index.js';
 import type { NotebookStore } from '../store/index.js';
 import { createNoticeDelivery } from './deliver.js';
-import { createScanPlanner } from './plan.js';
+import { createScanPlanner, type ScheduledStopLookup } from './plan.js';
 import { createLeaseSchedule } from './schedule.js';
 import { LeaseState } from './state.js';
+import { recordScanUsage } from './usage.js';
 
 /** One notice sent (or one notebook inside a digest), for metrics. */
 export interface LeaseNoticeEvent {
@@ -83,6 +84,17 @@ export interface LeaseWatcherOptions {
   onWarningSent?: (event: LeaseNoticeEvent) => void;
   /** Metrics hook for Slack 429s. */
   onSlackRateLimited?: (method: string) => void;
+  /**
+   * Working-hours schedules (src/schedules `ScheduleService.scheduledStop`): a warning before a
+   * scheduled stop says so and offers "Skip tonight's stop". Without it no warning mentions schedules.
+   */
+  scheduledStop?: ScheduledStopLookup;
+  /**
+   * Usage accounting (src/usage through access control): each scan records what it saw running
+   * (and which open runs it no longer sees), and warnings say how long the notebook ran and what
+   * that cost so far.
+   */
+  usage?: UsageAccounting | undefined;
 }
 
 export interface LeaseWatcher {
@@ -130,6 +142,7 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
     defaultChannel: options.defaultChannel,
     identities: options.identities,
     maxLookups: options.maxLookups ?? 10,
+    scheduledStop: options.scheduledStop,
   });
   const delivery = createNoticeDelivery({
     slack: options.slack,
@@ -143,7 +156,8 @@ export function createLeaseWatcher(options: LeaseWatcherOptions): LeaseWatcher {
 
   async function scanOnce(nowArg?: number): Promise<LeaseScanReport> {
     const now = nowArg ?? clock.now();
-    const { running, watched, due } = await planner.plan(now);
+    const { running, watched, due, notebooks, owners } = await planner.plan(now);
+    if (options.usage) await recordScanUsage(options.usage, { at: now, notebooks, owners, due }, log);
     // 4. Post, grouped by channel: a digest instead of a flood.
     const report: LeaseScanReport = { at: now, running, watched, warned: 0, digests: 0, expired: 0, deferred: 0 };
     await delivery.deliver(due, now, report);

@@ -1,4 +1,6 @@
 import type { Flavor, Image } from '../modelarts/index.js';
+import { formatHourly, type Money } from './costs.js';
+import { truncate } from './format.js';
 import { type Option, type OptionGroup, option, plain } from './kit.js';
 
 /** The flavor fields the Slack surface uses (kept small in Redis). */
@@ -79,13 +81,22 @@ export function flavorSummary(f: CatalogFlavor): string {
   return parts.join(' · ');
 }
 
-/** The option for one flavor; sold-out ones are marked in the text so nobody picks them by accident. */
-export function flavorOption(f: CatalogFlavor): Option {
+/**
+ * The option for one flavor; sold-out ones are marked in the text so nobody picks them by accident.
+ * With a `price`, the text ends with it (`· €3.10/h`) and the rest is shortened to fit Slack's 75
+ * characters, so the price is never the part cut off.
+ */
+export function flavorOption(f: CatalogFlavor, price?: Money): Option {
   const size = flavorSummary(f);
   const label = `${f.sold_out ? '⛔ sold out · ' : ''}${f.id}${size ? ` · ${size}` : ''}`;
   const description = f.name && f.name !== f.id ? f.name : undefined;
-  return option(label, f.id, description);
+  if (!price) return option(label, f.id, description);
+  const suffix = ` · ${formatHourly(price)}`;
+  return option(`${truncate(label, MAX_OPTION_TEXT - suffix.length)}${suffix}`, f.id, description);
 }
+
+/** Slack's limit on an option's text. */
+const MAX_OPTION_TEXT = 75;
 
 /**
  * Flavor options for the create modal: only `allowed` ids, filtered by every word the user typed
@@ -96,6 +107,7 @@ export function buildFlavorOptions(
   flavors: readonly CatalogFlavor[],
   query: string,
   allowed: ReadonlySet<string>,
+  priceOf?: (flavorId: string) => Money | undefined,
 ): OptionsAnswer {
   const picked = flavors.filter(
     (f) =>
@@ -125,7 +137,7 @@ export function buildFlavorOptions(
     if (budget <= 0) break;
     const opts = sorted(groups.get(cat) ?? [])
       .slice(0, budget)
-      .map(flavorOption);
+      .map((f) => flavorOption(f, priceOf?.(f.id)));
     budget -= opts.length;
     optionGroups.push({ label: plain(CATEGORY_LABEL[cat] ?? 'Other', 75), options: opts });
   }

@@ -1,4 +1,6 @@
 import { MAX_CAPACITY_GB, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MIN_CAPACITY_GB } from '../modelarts/index.js';
+import { formatHourly, formatMoney, type Money, quoteText } from './costs.js';
+import { escapeMrkdwn } from './format.js';
 import { type InputBlock, type KnownBlock, type ModalView, mrkdwn, type Option, option, plain } from './kit.js';
 import { encodeMetadata, type ModalMetadata } from './metadata.js';
 
@@ -69,6 +71,46 @@ export interface CreateModalInput {
   metadata: ModalMetadata;
   /** Prefilled name (`/notebook create my-nb`). */
   name?: string | undefined;
+  /** Prices from the policy: the form then shows what the chosen flavor and auto-stop cost. */
+  costs?: CreateCosts | undefined;
+}
+
+/** What the create form needs to show costs. */
+export interface CreateCosts {
+  priceOf(flavorId: string): Money | undefined;
+  /** Price of one GB of storage for a month. */
+  storagePerGbMonth?: Money | undefined;
+}
+
+/** `block_id` of the form's cost summary. */
+export const CREATE_COST_BLOCK = 'nb_cost_summary';
+
+/**
+ * The cost summary under the auto-stop: the chosen flavor's price and what the chosen auto-stop
+ * costs (or the price alone for an idle auto-stop, whose length is unknown), plus the storage.
+ */
+export function createCostSummary(input: CreateModalInput): KnownBlock | undefined {
+  const costs = input.costs;
+  if (!costs) return undefined;
+  const flavor = input.metadata.flavor ?? input.defaults.flavor;
+  const price = costs.priceOf(flavor);
+  const leaseMs = input.metadata.leaseMs ?? input.defaults.leaseHours * 3_600_000;
+  const lines: string[] = [];
+  if (price) {
+    lines.push(
+      `:moneybag: *${escapeMrkdwn(flavor)}* costs ${formatHourly(price)}: auto-stop after ${quoteText(leaseMs, price)}.`,
+    );
+  } else {
+    lines.push(`:moneybag: No price is set for *${escapeMrkdwn(flavor)}*: the bot counts its hours only.`);
+  }
+  if (costs.storagePerGbMonth) {
+    const gb = input.defaults.storageGb;
+    const monthly = { micros: costs.storagePerGbMonth.micros * gb, currency: costs.storagePerGbMonth.currency };
+    lines.push(
+      `Storage: ${formatMoney(costs.storagePerGbMonth, 2)} per GB a month (${gb} GB ≈ ${formatMoney(monthly)} a month, kept while the notebook exists).`,
+    );
+  }
+  return { type: 'context', block_id: CREATE_COST_BLOCK, elements: [mrkdwn(lines.join('\n'))] };
 }
 
 function input(
@@ -99,7 +141,9 @@ function text(
   );
 }
 
-function basicBlocks({ defaults, metadata, name }: CreateModalInput): KnownBlock[] {
+function basicBlocks(all: CreateModalInput): KnownBlock[] {
+  const { defaults, metadata, name, costs } = all;
+  const summary = createCostSummary(all);
   const storage = STORAGE_CHOICES[0]!;
   return [
     input(
@@ -170,8 +214,10 @@ function basicBlocks({ defaults, metadata, name }: CreateModalInput): KnownBlock
         action_id: VALUE_ACTION,
         initial_value: `${defaults.leaseHours}h`,
         max_length: 40,
+        // With prices, each change re-renders the cost summary below.
+        ...(costs ? { dispatch_action_config: { trigger_actions_on: ['on_character_entered' as const] } } : {}),
       },
-      { hint: plain('From 1h to 72h, e.g. 2h, 90m, 1.5h, 1d.') },
+      { hint: plain('From 1h to 72h, e.g. 2h, 90m, 1.5h, 1d.'), ...(costs ? { dispatch_action: true } : {}) },
     ),
     input(CREATE_BLOCKS.leaseType, 'Auto-stop kind', {
       type: 'radio_buttons',
@@ -179,6 +225,7 @@ function basicBlocks({ defaults, metadata, name }: CreateModalInput): KnownBlock
       options: LEASE_TYPE_OPTIONS,
       initial_option: LEASE_TYPE_OPTIONS[0]!,
     }),
+    ...(summary ? [summary] : []),
     {
       type: 'actions',
       block_id: CREATE_BLOCKS.advancedToggle,

@@ -52,6 +52,16 @@ export const SUBCOMMANDS: ReadonlyArray<{ usage: string; example: string; what: 
     example: 'audit my-notebook',
     what: 'admins: show the latest audit entries (allowed and refused actions), for one notebook or all',
   },
+  {
+    usage: 'schedule <name-or-id> <days> <start>-<stop> [time zone]',
+    example: 'schedule my-notebook weekdays 09:00-19:00 Asia/Shanghai',
+    what: 'working hours: start and stop it on a weekly schedule (no arguments: a form; `<name>` shows it; `<name> off` removes it; `<name> skip next|<YYYY-MM-DD>` skips one start or stop)',
+  },
+  {
+    usage: 'usage [month] [@user]',
+    example: 'usage 2026-11 @alice',
+    what: 'notebook hours and cost by person, flavor and notebook in a month (admins: anyone; others: their own)',
+  },
   { usage: 'help', example: 'help', what: 'show this help' },
 ];
 

@@ -19,11 +19,45 @@ export {
   pickDefaultImage,
 } from './catalog-options.js';
 export {
+  adoptReply,
+  buildWhoMessage,
+  commandReply,
+  linkReply,
+  type WhoIamUser,
+  type WhoInput,
+} from './command-replies.js';
+export {
+  type BudgetOverageText,
+  budgetReason,
+  type CostQuote,
+  currencyDigits,
+  DIGEST_STOP_ACTION,
+  type DigestInput,
+  digestBlocks,
+  formatHourly,
+  formatHours,
+  formatMoney,
+  formatRunCost,
+  type LongRunView,
+  type Money,
+  personLabel,
+  quoteSentence,
+  quoteText,
+  runSoFarText,
+  type UsageLineView,
+  type UsageReportInput,
+  type UsageSummaryView,
+  usageReportBlocks,
+} from './costs.js';
+export {
   buildCreateModal,
   CREATE_ACTIONS,
   CREATE_BLOCKS,
   CREATE_CALLBACK_ID,
+  CREATE_COST_BLOCK,
+  type CreateCosts,
   type CreateDefaults,
+  createCostSummary,
   STORAGE_CHOICES,
   VALUE_ACTION,
 } from './create-modal.js';
@@ -41,7 +75,14 @@ export {
   truncate,
 } from './format.js';
 export { buildHelpMessage } from './help.js';
-export { buildHomeView, HOME_ACTIONS } from './home.js';
+export {
+  buildHomeView,
+  HOME_ACTIONS,
+  type HomeRefusals,
+  type HomeVerb,
+  homeVerbsFor,
+  MAX_HOME_NOTEBOOKS,
+} from './home.js';
 export { type KnownBlock, mrkdwn, option } from './kit.js';
 export {
   decodeLeaseActionValue,
@@ -78,8 +119,27 @@ export {
   safeNotebookUrl,
   stepsFromActionProgress,
 } from './operation-status.js';
-export { decodePick, type PickValue } from './pick-value.js';
+export { decodePick, encodePick, type PickValue } from './pick-value.js';
 export { buildDeleteConfirmMessage, buildPickerMessage, PICK_ACTION_PATTERN, type PickTemplate } from './picker.js';
+export {
+  decodeSkipStopValue,
+  encodeSkipStopValue,
+  SCHEDULE_ACTION_IDS,
+  type ScheduleView,
+  type SkipStopValue,
+  scheduleFormButton,
+  scheduleHomeLine,
+  scheduleNextLine,
+  scheduleText,
+  skipStopButton,
+  withSkipButton,
+} from './schedule-blocks.js';
+export {
+  buildScheduleModal,
+  SCHEDULE_BLOCKS,
+  SCHEDULE_CALLBACK_ID,
+  type ScheduleModalInput,
+} from './schedule-modal.js';
 export { decodeSlackError, type SlackFailure, slackErrorCode } from './slack-errors.js';
 export { buildStartModal, START_BLOCKS, START_CALLBACK_ID, type StartLookup } from './start-modal.js';
 export { renderThreadRecord, type ThreadRecordInput } from './thread-record.js';

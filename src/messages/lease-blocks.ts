@@ -1,7 +1,9 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { z } from 'zod';
 import { type ExtensionPlan, type LeaseInfo, leaseEndsAt } from '../modelarts/index.js';
+import { formatRunCost, type Money, runSoFarText } from './costs.js';
 import { escapeMrkdwn, formatDuration, slackDate, truncate } from './format.js';
+import { encodeSkipStopValue, scheduleText, withSkipButton } from './schedule-blocks.js';
 
 /**
  * Pure Block Kit builders for the lease watch: the warning before a lease ends, the digest when
@@ -47,6 +49,13 @@ export interface LeaseNoticeItem {
   /** Slack user to mention; absent for notebooks nobody owns through the bot. */
   ownerId?: string;
   lease: LeaseInfo;
+  /**
+   * The lease ends at a working-hours schedule's stop (src/schedules): the warning says so and
+   * offers "Skip tonight's stop" beside Extend.
+   */
+  scheduled?: { text: string; close: number; nextStart?: number };
+  /** How long it has run in this lease and what that cost so far (the usage ledger's open run). */
+  runSoFar?: { ms: number; cost?: Money | undefined };
 }
 
 /**
@@ -152,6 +161,13 @@ function warningButtons(item: LeaseNoticeItem): ActionsBlock {
   return { type: 'actions', block_id: `${ACTIONS_BLOCK_PREFIX}${item.notebookId}`, elements: buttons };
 }
 
+/** The warning's buttons, with "Skip tonight's stop" beside Extend when the end is a scheduled stop. */
+function scheduledWarningButtons(item: LeaseNoticeItem): ActionsBlock {
+  if (!item.scheduled) return warningButtons(item);
+  const value = encodeSkipStopValue({ notebookId: item.notebookId, name: item.name, close: item.scheduled.close });
+  return withSkipButton(warningButtons(item), value);
+}
+
 function startAgainButton(item: LeaseNoticeItem): ActionsBlock {
   return {
     type: 'actions',
@@ -184,7 +200,8 @@ function context(text: string, blockId?: string): ContextBlock {
 
 function warningLine(item: LeaseNoticeItem, now: number): string {
   const owner = who(item.ownerId);
-  return `${owner ? `${owner} ` : ''}*${escapeMrkdwn(item.name)}* ${describeLeaseEnd(item.lease, now)}`;
+  const ran = item.runSoFar ? ` (ran ${formatRunCost(item.runSoFar.ms, item.runSoFar.cost)})` : '';
+  return `${owner ? `${owner} ` : ''}*${escapeMrkdwn(item.name)}* ${describeLeaseEnd(item.lease, now)}${ran}`;
 }
 
 /** The warning for one notebook, posted in its thread: mentions the owner, four buttons. */
@@ -196,8 +213,10 @@ export function leaseWarningMessage(item: LeaseNoticeItem, now: number): LeaseMe
     `:hourglass_flowing_sand: ${lead} *${escapeMrkdwn(item.name)}* ${describeLeaseEnd(item.lease, now)}. ` +
     'Extend the lease to keep it running, or stop it now.';
   const blocks: KnownBlock[] = [section(`${NOTICE_BLOCK_PREFIX}${item.notebookId}`, body)];
+  if (item.runSoFar) blocks.push(context(`:moneybag: ${runSoFarText(item.runSoFar.ms, item.runSoFar.cost)}`));
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
-  blocks.push(warningButtons(item));
+  if (item.scheduled) blocks.push(context(scheduleText.warningNote(item.scheduled.text, item.scheduled.nextStart)));
+  blocks.push(scheduledWarningButtons(item));
   const prefix = owner ? `${owner} ` : '';
   return {
     text: `${prefix}Notebook ${escapeMrkdwn(item.name)} stops in ${left} unless its lease is extended.`,
@@ -214,7 +233,7 @@ export function leaseWarningDigest(items: readonly LeaseNoticeItem[], now: numbe
   const sorted = [...items].sort((a, b) => leaseEndsAt(a.lease) - leaseEndsAt(b.lease));
   const head = `:hourglass_flowing_sand: *${sorted.length} notebooks* stop soon unless their leases are extended:`;
   const text = `${sorted.length} notebooks stop soon: ${sorted.map((i) => escapeMrkdwn(i.name)).join(', ')}`;
-  return { text: clip(text, 3000), blocks: digestBlocks(sorted, head, now, warningLine, warningButtons) };
+  return { text: clip(text, 3000), blocks: digestBlocks(sorted, head, now, warningLine, scheduledWarningButtons) };
 }
 
 // ------------------------------------------------------------------ after the lease ended
@@ -231,6 +250,7 @@ function endedLine(item: LeaseNoticeItem): string {
 export function leaseEndedMessage(item: LeaseNoticeItem): LeaseMessage {
   const blocks: KnownBlock[] = [section(`${NOTICE_BLOCK_PREFIX}${item.notebookId}`, `:stopwatch: ${endedLine(item)}.`)];
   if (!item.ownerId) blocks.push(context(NO_OWNER_NOTE));
+  if (item.scheduled) blocks.push(context(scheduleText.endedNote(item.scheduled.text, item.scheduled.nextStart)));
   blocks.push(startAgainButton(item));
   const owner = who(item.ownerId);
   return { text: `${owner ? `${owner} ` : ''}Notebook ${escapeMrkdwn(item.name)} stopped: its lease ended.`, blocks };
@@ -370,7 +390,7 @@ export const leaseClickReply = {
       status !== 'RUNNING'
         ? `the notebook is ${status}`
         : live
-          ? `the notebook's lease is now ${formatDuration(live.durationMs)} in total and ${describeLeaseEnd(live, now)}`
+          ? `the notebook now ${describeLeaseEnd(live, now)}`
           : 'the notebook has no lease';
     return `This warning is out of date: ${current}.`;
   },

@@ -16,6 +16,8 @@ export interface ModalMetadata {
   query?: string;
   /** Start modal: flavor of each offered notebook (id → flavor), for the access check on submit. */
   flavors?: Record<string, string>;
+  /** Create modal: the auto-stop typed so far, in ms (the cost summary quotes it). */
+  leaseMs?: number;
 }
 
 const KEYS: Record<keyof ModalMetadata, string> = {
@@ -26,6 +28,7 @@ const KEYS: Record<keyof ModalMetadata, string> = {
   category: 'fc',
   query: 'q',
   flavors: 'cf',
+  leaseMs: 'l',
 };
 
 /** Encodes metadata compactly (short keys, no undefined values). */
@@ -62,6 +65,8 @@ export function decodeMetadata(raw: string | undefined): ModalMetadata {
   if (category) meta.category = category;
   const query = str('q');
   if (query) meta.query = query;
+  const leaseMs = src['l'];
+  if (typeof leaseMs === 'number' && Number.isFinite(leaseMs) && leaseMs > 0) meta.leaseMs = leaseMs;
   const cf = src['cf'];
   if (cf && typeof cf === 'object' && !Array.isArray(cf)) {
     const flavors: Record<string, string> = {};

@@ -1,3 +1,4 @@
+import { formatRunCost } from './costs.js';
 import { codeSpan, escapeMrkdwn, formatDuration } from './format.js';
 import { type KnownBlock, mrkdwn, plain } from './kit.js';
 import { type NotebookSummary, statusEmoji } from './notebook-summary.js';
@@ -72,6 +73,9 @@ export function buildStatusMessage(s: NotebookSummary) {
     mrkdwn(`*Owner*\n${s.ownerId ? `<@${s.ownerId}>` : 'not owned through the bot'}`, 2000),
   ];
   if (s.imageName) fields.push(mrkdwn(`*Image*\n${escapeMrkdwn(s.imageName)}`, 2000));
+  if (s.runSoFar && s.status === 'RUNNING') {
+    fields.push(mrkdwn(`*Run so far*\n${formatRunCost(s.runSoFar.ms, s.runSoFar.cost)} in this lease`, 2000));
+  }
   const blocks: KnownBlock[] = [
     { type: 'section', text: mrkdwn(`*${escapeMrkdwn(s.name)}* · ${codeSpan(s.id)}`), fields },
   ];

@@ -1,5 +1,6 @@
 import { FAILED_STATUSES, leaseRemainingMs, type Notebook, TRANSITIONAL_STATUSES } from '../modelarts/index.js';
 import type { NotebookRecord } from '../store/index.js';
+import type { Money } from './costs.js';
 
 /** What the Slack surface shows about one notebook: live from ModelArts when possible, else last known. */
 export interface NotebookSummary {
@@ -21,6 +22,8 @@ export interface NotebookSummary {
   ownerId?: string;
   failReason?: string;
   imageName?: string;
+  /** RUNNING: how long it has run in this lease and what that cost so far (usage accounting). */
+  runSoFar?: { ms: number; cost?: Money | undefined };
 }
 
 /** An http(s) URL without a `token` query parameter, or undefined (the Jupyter token never reaches Slack). */

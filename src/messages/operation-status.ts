@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ActionProgress } from '../modelarts/index.js';
 import type { Operation, OperationKind } from '../operations/index.js';
+import { type CostQuote, quoteSentence } from './costs.js';
 import { escapeKeepingDates, escapeMrkdwn, formatDuration } from './format.js';
 
 /**
@@ -45,6 +46,8 @@ export interface OperationStatus {
   notebookName: string;
   /** Slack user id of the requester (`U…`), mentioned in the message. */
   requesterId: string;
+  /** The working-hours schedule that asked for it (`weekdays 09:00-19:00 UTC`), when one did. */
+  schedule?: string;
   phase: OperationPhase;
   /** When the request was made (epoch ms); the elapsed time counts from here. */
   requestedAt: number;
@@ -63,6 +66,8 @@ export interface OperationStatus {
   detail?: string;
   /** Phase `failed`: what went wrong and what to try, in plain words (escaped on render). */
   failure?: { reason: string; hint?: string };
+  /** What the run time the operation adds costs (create/start/extend with a priced flavor). */
+  cost?: CostQuote;
 }
 
 /** A rendered message: `text` is the notification/accessibility fallback, `blocks` the body. */
@@ -287,12 +292,20 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
     });
   }
 
-  const context = [`Requested by <@${s.requesterId}>`, `elapsed ${formatDuration(s.now - s.requestedAt)}`];
+  const by = s.schedule
+    ? `On schedule \`${escapeMrkdwn(s.schedule)}\` for <@${s.requesterId}>`
+    : `Requested by <@${s.requesterId}>`;
+  const context = [by, `elapsed ${formatDuration(s.now - s.requestedAt)}`];
   if (s.notebookStatus) context.push(`status \`${escapeMrkdwn(s.notebookStatus)}\``);
   blocks.push({
     type: 'context',
     block_id: `${STATUS_BLOCK_ID}_ctx`,
-    elements: [{ type: 'mrkdwn', text: context.join(' · ') }],
+    elements: [
+      { type: 'mrkdwn', text: context.join(' · ') },
+      ...(s.cost && s.phase !== 'failed' && (s.kind === 'create' || s.kind === 'start' || s.kind === 'extend')
+        ? [{ type: 'mrkdwn' as const, text: `:moneybag: ${quoteSentence(s.cost, s.kind)}` }]
+        : []),
+    ],
   });
 
   let text = head.plain;
@@ -314,9 +327,11 @@ export function queuedOperationStatus(op: Operation, now: number): OperationStat
     kind: op.kind,
     notebookName: operationNotebookName(op),
     requesterId: op.requester.userId,
+    ...(op.schedule ? { schedule: op.schedule } : {}),
     phase: 'queued',
     requestedAt: op.requestedAt,
     now,
+    ...(op.cost ? { cost: op.cost } : {}),
   };
 }
 

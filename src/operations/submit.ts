@@ -12,6 +12,7 @@ import {
   renderOperationStatus,
   userMessageFor,
 } from '../messages/index.js';
+import { withCostQuote } from './cost-quote.js';
 import type { Replier } from './reply.js';
 import { postStatusMessage } from './status-post.js';
 import type { EnqueueResult, Operation, OperationQueue } from './types.js';
@@ -54,7 +55,7 @@ export type OnApprovalRequired = (request: ApprovalRequest) => Promise<void>;
 /** What `submitOperation` needs; the Slack surface's deps satisfy it. */
 export interface SubmitDeps {
   logger: Logger;
-  access: Pick<AccessControl, 'check' | 'audit'>;
+  access: Pick<AccessControl, 'check' | 'audit'> & Partial<Pick<AccessControl, 'usage'>>;
   redis: Redis;
   prefix: string;
   clock: Clock;
@@ -94,7 +95,13 @@ export type SubmitOutcome = 'queued' | 'duplicate' | 'refused' | 'approval' | 'f
  * Any other failure reaches the user as a private message saying what to do; the status
  * message, if posted, shows the failure and the dedupe key is released so they can retry.
  */
-export async function submitOperation(deps: SubmitDeps, client: WebClient, req: SubmitRequest): Promise<SubmitOutcome> {
+export async function submitOperation(
+  deps: SubmitDeps,
+  client: WebClient,
+  given: SubmitRequest,
+): Promise<SubmitOutcome> {
+  // What the added run time costs goes with the operation: its status message says it at every step.
+  const req = { ...given, op: await withCostQuote(deps.access, given.op, given.access.flavor) };
   const { op, reply } = req;
   const log = deps.logger.child({ opId: op.opId, kind: op.kind, userId: op.requester.userId });
   const auditBase = auditBaseOf(op, req.where);

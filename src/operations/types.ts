@@ -1,3 +1,4 @@
+import type { CostQuote } from '../messages/index.js';
 import type { CreateNotebookRequest, LeaseType } from '../modelarts/index.js';
 
 /**
@@ -30,6 +31,14 @@ interface OperationBase {
   /** Thread to reply in, when the notebook already has one. */
   threadTs?: string;
   requestedAt: number;
+  /** Set when a working-hours schedule asked for it (src/schedules): how the schedule reads. */
+  schedule?: string;
+  /**
+   * What the run time this operation adds costs (create/start: the lease; extend: the added
+   * time) at the policy's price for its flavor, quoted when it was submitted; shown in every
+   * state of its status message. Absent without a price.
+   */
+  cost?: CostQuote;
 }
 
 export interface CreateOperation extends OperationBase {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { blockKitProblems } from './block-limits.js';
 import { waitUntil } from './wait-until.js';
 
 /** One recorded Web API call. `args` holds the decoded arguments (JSON fields parsed). */
@@ -229,6 +230,15 @@ export class FakeSlackApi {
     if (refused) {
       this.calls.push(call);
       this.send(res, { ok: false, error: refused });
+      return;
+    }
+
+    // Block Kit over Slack's limits: refused as Slack refuses it, with what is wrong.
+    const invalid = blockKitProblems(method, args);
+    if (invalid.length > 0) {
+      this.calls.push(call);
+      call.response = { ok: false, error: 'invalid_blocks', errors: invalid };
+      this.send(res, call.response);
       return;
     }
 

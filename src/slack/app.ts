@@ -12,6 +12,7 @@ import type { CreateDefaults } from '../messages/index.js';
 import type { ModelArtsApi } from '../modelarts/index.js';
 import type { OnApprovalRequired, OperationQueue } from '../operations/index.js';
 import { slackLogger } from '../operations/index.js';
+import type { ScheduleService } from '../schedules/index.js';
 import { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 import { DEFAULT_TIMING, type NotebookRecords, type SlackDeps, type SlackTiming } from './deps.js';
 import { installErrorHandler } from './error-handler.js';
@@ -75,6 +76,8 @@ export interface CreateSlackAppOptions {
   catalog?: Partial<Pick<CatalogOptions, 'ttlMs' | 'maxStaleMs' | 'waitMs' | 'fetchTimeoutMs'>> | Catalog | undefined;
   /** Bounded waits; defaults suit Slack's 3 s. */
   timing?: Partial<SlackTiming> | undefined;
+  /** Working-hours schedules: `/notebook schedule`, its form, the skip button, App Home's next start/stop. */
+  schedules?: ScheduleService | undefined;
 }
 
 export interface SlackApp {
@@ -183,6 +186,7 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
     commandName: options.commandName ?? '/notebook',
     onApprovalRequired: options.onApprovalRequired,
     timing: { ...DEFAULT_TIMING, ...options.timing },
+    ...(options.schedules ? { schedules: options.schedules } : {}),
   };
   const publishHome = createPublishHome(base, app.client);
   const deps: SlackDeps = { ...base, publishHome };

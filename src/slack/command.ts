@@ -30,6 +30,10 @@ export type ParsedCommand =
   | { kind: 'unlink'; iam: string; slackUserId?: string }
   /** Admins: IAM users seen on notebooks, who each is in Slack, and the notebooks nobody owns. */
   | { kind: 'who' }
+  /** Working-hours schedules: no target = the form; the words after the target say what to do. */
+  | { kind: 'schedule'; target?: string; args: string[] }
+  /** Run time and cost by person, flavor and notebook in a month (admins; others: their own). */
+  | { kind: 'usage'; month?: string; userId?: string }
   | { kind: 'error'; message: string };
 
 const NEEDS_TARGET: Record<string, string> = {
@@ -124,6 +128,8 @@ export function parseCommand(text: string, commandName = '/notebook'): ParsedCom
     case 'who':
       if (words.length > 1) return { kind: 'error', message: `who takes nothing after it: ${commandName} who.` };
       return { kind: 'who' };
+    case 'usage':
+      return parseUsage(words.slice(1), commandName);
     case 'audit':
       if (words.length > 2) {
         return {
@@ -132,6 +138,9 @@ export function parseCommand(text: string, commandName = '/notebook'): ParsedCom
         };
       }
       return target ? { kind: 'audit', target } : { kind: 'audit' };
+    case 'schedule':
+    case 'hours':
+      return target ? { kind: 'schedule', target, args: words.slice(2) } : { kind: 'schedule', args: [] };
     default:
       return { kind: 'help', unknown: words[0] ?? '' };
   }
@@ -174,4 +183,21 @@ function parseList(arg: string | undefined, commandName: string): ParsedCommand 
     kind: 'error',
     message: `I can list mine, all, or one status (${NOTEBOOK_STATUSES.map((s) => s.toLowerCase()).join(', ')}), not "${arg}". Example: ${commandName} list running.`,
   };
+}
+
+/** `usage [month] [@user]`, in either order; the month is checked by the command (it needs the date). */
+function parseUsage(args: readonly string[], commandName: string): ParsedCommand {
+  const users = args.map(parseUserRef).filter((u): u is string => u !== undefined);
+  const month = args.filter((w) => parseUserRef(w) === undefined).join(' ');
+  const looksLikeUser = args.some((w) => w.startsWith('<@') || w.startsWith('@'));
+  if (users.length > 1) {
+    return { kind: 'error', message: `usage takes at most one person: ${commandName} usage [month] [@user].` };
+  }
+  if (looksLikeUser && users.length === 0) {
+    return {
+      kind: 'error',
+      message: `I could not tell who that is. Mention them with @ so Slack sends their member id: ${commandName} usage [month] [@user].`,
+    };
+  }
+  return { kind: 'usage', ...(month ? { month } : {}), ...(users[0] ? { userId: users[0] } : {}) };
 }

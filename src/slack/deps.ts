@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { CreateDefaults } from '../messages/index.js';
 import type { ModelArtsApi } from '../modelarts/index.js';
 import type { OnApprovalRequired, OperationQueue } from '../operations/index.js';
+import type { ScheduleService } from '../schedules/index.js';
 import type { NotebookStore } from '../store/index.js';
 import type { Catalog } from './catalog.js';
 
@@ -31,6 +32,8 @@ export interface SlackDeps {
   publishHome(userId: string, options?: { live?: boolean }): Promise<void>;
   /** Limits of the bounded waits (ms); defaults suit Slack's 3 s. */
   timing: SlackTiming;
+  /** Working-hours schedules (src/schedules); absent: `/notebook schedule` says they are not set up. */
+  schedules?: ScheduleService | undefined;
 }
 
 /** Bounded waits, in ms. */

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { errorRef, userMessageFor } from '../messages/index.js';
+import { commandReply, errorRef, userMessageFor } from '../messages/index.js';
 import { createReplier } from '../operations/index.js';
 import type { SlackDeps } from './deps.js';
 
@@ -24,6 +24,6 @@ export function installErrorHandler(app: App, deps: SlackDeps): void {
     if (!userId) return;
     const channelId = typeof b.channel === 'string' ? b.channel : (b.channel?.id ?? b.channel_id);
     const reply = createReplier(app.client, { userId, channelId, responseUrl: b.response_url }, deps.logger);
-    await reply({ text: `:warning: ${userMessageFor(error.original ?? error, ref)}` });
+    await reply({ text: commandReply.failed(userMessageFor(error.original ?? error, ref)) });
   });
 }

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import type { RenderedMessage } from '../../messages/index.js';
+import { quietQueueErrors } from '../queues.js';
 import { openDm, postMessage } from './client.js';
 import type { OutboxContext } from './context.js';
 import { OUTBOX_SCRIPTS, type OutboxKeys, outboxKeys } from './scripts.js';
@@ -110,6 +111,7 @@ export class SlackNotifier {
         removeOnFail: { age: DAY_MS / 1000, count: 1000 },
       },
     });
+    quietQueueErrors(this.queue);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { adoptNotebook } from '../../access/index.js';
-import { codeSpan, errorRef, escapeMrkdwn, mention, userMessageFor } from '../../messages/index.js';
+import { adoptReply, commandReply, errorRef, userMessageFor } from '../../messages/index.js';
 import type { Notebook } from '../../modelarts/index.js';
 import type { ActContext } from '../handlers/context.js';
 import { resolveNotebook } from '../resolve.js';
@@ -19,30 +19,25 @@ export async function adoptCommand(ctx: ActContext, target: string, ownerId: str
   try {
     const r = await resolveNotebook(deps.modelarts, target, { timeoutMs: deps.timing.lookupTimeoutMs });
     if (r.kind === 'none') {
-      await ctx.reply({
-        text: `No notebook is named ${codeSpan(target)}. ${codeSpan(`${deps.commandName} list all`)} shows every notebook; you can also give its id.`,
-      });
+      await ctx.reply({ text: commandReply.noSuchNotebook(deps.commandName, target) });
       return;
     }
     if (r.kind === 'ambiguous') {
-      const lines = r.candidates.map((c) => `• ${codeSpan(c.name)} ${codeSpan(c.id)} (${escapeMrkdwn(c.status)})`);
-      await ctx.reply({
-        text: `Several notebooks match ${codeSpan(target)}; adopt one by its id, e.g. ${codeSpan(`${deps.commandName} adopt ${r.candidates[0]?.id ?? '<id>'} @user`)}:\n${lines.join('\n')}`,
-      });
+      await ctx.reply({ text: adoptReply.ambiguous(deps.commandName, target, r.candidates) });
       return;
     }
     nb = r.notebook;
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'notebook lookup failed (adopt)');
-    await ctx.reply({ text: `:warning: I could not look up ${codeSpan(target)}. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: commandReply.lookupFailed(target, userMessageFor(err, ref)) });
     return;
   }
 
   const name = nb.name || nb.id;
   const before = await deps.store.get(nb.id);
   if (before?.ownerId === ownerId) {
-    await ctx.reply({ text: `${mention(ownerId)} already owns ${codeSpan(name)}. Nothing changed.` });
+    await ctx.reply({ text: adoptReply.alreadyOwns(ownerId, name) });
     return;
   }
   const record = await adoptNotebook({
@@ -65,8 +60,7 @@ export async function adoptCommand(ctx: ActContext, target: string, ownerId: str
     });
   }
 
-  const previous = before?.ownerId ? ` (it was ${mention(before.ownerId)}'s)` : '';
-  const text = `:handshake: ${mention(ctx.userId)} made ${mention(ownerId)} the owner of *${escapeMrkdwn(name)}*${previous}. ${mention(ownerId)} can now start, stop, extend and delete it from Slack.`;
+  const text = adoptReply.announcement(ctx.userId, ownerId, name, before?.ownerId);
   let announced = true;
   try {
     const res = await ctx.client.chat.postMessage({
@@ -81,9 +75,7 @@ export async function adoptCommand(ctx: ActContext, target: string, ownerId: str
     announced = false;
     deps.logger.warn({ err, notebookId: nb.id, channel: record.channelId }, 'could not announce the adoption');
   }
-  await ctx.reply({
-    text: `:white_check_mark: ${mention(ownerId)} now owns ${codeSpan(name)}.${announced ? '' : ` I could not post that in ${mention(record.channelId)} (invite me there with \`/invite\`).`}`,
-  });
+  await ctx.reply({ text: adoptReply.done(ownerId, name, announced ? undefined : record.channelId) });
   await deps.publishHome(ownerId, { live: true });
   if (before?.ownerId) await deps.publishHome(before.ownerId);
 }

@@ -1,4 +1,4 @@
-import { errorRef, escapeMrkdwn, renderAuditBlocks, userMessageFor } from '../../messages/index.js';
+import { commandReply, errorRef, renderAuditBlocks, userMessageFor } from '../../messages/index.js';
 import type { ActContext } from '../handlers/context.js';
 
 /** Entries shown by `/notebook audit`: enough to see what just happened, within one message. */
@@ -14,7 +14,7 @@ export async function auditCommand(ctx: ActContext, target: string | undefined):
   try {
     const entries = await deps.access.readAudit({ ...(target ? { notebook: target } : {}), limit: AUDIT_ENTRIES });
     await ctx.reply({
-      text: target ? `Audit trail: ${escapeMrkdwn(target)}` : 'Audit trail',
+      text: commandReply.auditTitle(target),
       blocks: renderAuditBlocks(entries, target ? { notebook: target } : {}),
     });
     await deps.access.audit({
@@ -28,6 +28,6 @@ export async function auditCommand(ctx: ActContext, target: string | undefined):
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'audit read failed');
-    await ctx.reply({ text: `:warning: I could not read the audit trail. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: commandReply.auditFailed(userMessageFor(err, ref)) });
   }
 }

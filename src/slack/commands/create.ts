@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
-import { buildCreateModal, buildNoticeModal, errorRef, userMessageFor } from '../../messages/index.js';
+import { buildCreateModal, buildNoticeModal, commandReply, errorRef, userMessageFor } from '../../messages/index.js';
 import type { Replier } from '../../operations/index.js';
 import type { SlackDeps } from '../deps.js';
+import { createCosts } from '../forms/create-costs.js';
 
 export interface OpenCreateModalInput {
   triggerId: string;
@@ -27,15 +28,14 @@ export async function openCreateModal(deps: SlackDeps, client: WebClient, input:
         defaults: deps.defaults,
         metadata: input.channelId ? { channelId: input.channelId } : {},
         name: input.name,
+        costs: createCosts(deps.access),
       }),
     });
     viewId = res.view?.id;
   } catch (err) {
     const ref = errorRef();
     deps.logger.error({ err, ref }, 'views.open failed for the create modal');
-    await input.reply({
-      text: `:warning: I could not open the form (Slack allows 3 seconds for that). Run the command again. ${userMessageFor(err, ref)}`,
-    });
+    await input.reply({ text: commandReply.formNotOpened(userMessageFor(err, ref), { slowTrigger: true }) });
     return;
   }
   deps.catalog.warm();

@@ -1,4 +1,4 @@
-import { buildDeleteConfirmMessage, escapeMrkdwn } from '../../messages/index.js';
+import { buildDeleteConfirmMessage, commandReply } from '../../messages/index.js';
 import type { ParsedCommand } from '../command.js';
 import { parseLeaseDuration } from '../duration.js';
 import type { ActContext } from '../handlers/context.js';
@@ -9,7 +9,9 @@ import { auditCommand } from './audit.js';
 import { openCreateModal } from './create.js';
 import { linkCommand, unlinkCommand } from './link.js';
 import { listNotebooks } from './list.js';
+import { scheduleCommand } from './schedule.js';
 import { startWithDuration, startWithModal } from './start.js';
+import { usageCommand } from './usage.js';
 import { whoCommand } from './who.js';
 import { withNotebook } from './with-notebook.js';
 
@@ -50,7 +52,7 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
     case 'extend': {
       const amount = parseLeaseDuration(parsed.amount);
       if (!amount.ok) {
-        await ctx.reply({ text: `:warning: ${escapeMrkdwn(amount.message)}` });
+        await ctx.reply({ text: commandReply.invalid(amount.message) });
         return;
       }
       await withNotebook(ctx, parsed.target, { verb: 'extend', addMs: amount.ms }, (nb) =>
@@ -79,6 +81,12 @@ export async function dispatchCommand(ctx: ActContext, parsed: Work, triggerId: 
       return;
     case 'who':
       await whoCommand(ctx);
+      return;
+    case 'schedule':
+      await scheduleCommand(ctx, parsed, triggerId);
+      return;
+    case 'usage':
+      await usageCommand(ctx, parsed.month, parsed.userId);
       return;
   }
 }

@@ -1,5 +1,5 @@
 import { RULES } from '../../access/index.js';
-import { codeSpan, errorRef, mention, userMessageFor } from '../../messages/index.js';
+import { errorRef, linkReply, userMessageFor } from '../../messages/index.js';
 import type { ActContext } from '../handlers/context.js';
 
 /**
@@ -21,14 +21,12 @@ export async function linkCommand(ctx: ActContext, iam: string, slackUserId: str
     }
     const result = await deps.access.identities.link({ slackUserId: target, iam, by: ctx.userId });
     if (result.kind === 'already') {
-      await ctx.reply({
-        text: `${mention(target)} is already linked to IAM user ${codeSpan(iam)}. Nothing changed.`,
-      });
+      await ctx.reply({ text: linkReply.already(target, iam) });
       return;
     }
     if (result.kind === 'taken') {
       await ctx.reply({
-        text: `:no_entry: IAM user ${codeSpan(iam)} is linked to ${mention(result.link.slackUserId)}${result.link.source === 'policy' ? ' in the policy file (change it there)' : ''}. Unlink it first: ${codeSpan(`${deps.commandName} unlink ${iam}`)}.`,
+        text: linkReply.taken(deps.commandName, iam, result.link.slackUserId, result.link.source === 'policy'),
       });
       return;
     }
@@ -39,14 +37,12 @@ export async function linkCommand(ctx: ActContext, iam: string, slackUserId: str
       outcome: 'succeeded',
       detail: `${target} -> IAM user ${iam}`,
     });
-    await ctx.reply({
-      text: `:link: ${mention(target)} is now linked to IAM user ${codeSpan(iam)}: notebooks it created are theirs in Slack.`,
-    });
+    await ctx.reply({ text: linkReply.linked(target, iam) });
     if (!self) {
       await ctx.client.chat
         .postMessage({
           channel: target,
-          text: `:link: ${mention(ctx.userId)} linked you to Huawei IAM user ${codeSpan(iam)}. Notebooks it created are yours in Slack now: ${codeSpan(`${deps.commandName} list`)} shows them.`,
+          text: linkReply.linkedYou(deps.commandName, ctx.userId, iam),
         })
         .catch((err: unknown) => deps.logger.warn({ err }, 'could not tell the newly linked user'));
     }
@@ -54,7 +50,7 @@ export async function linkCommand(ctx: ActContext, iam: string, slackUserId: str
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'link failed');
-    await ctx.reply({ text: `:warning: I could not link ${codeSpan(iam)}. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: linkReply.linkFailed(iam, userMessageFor(err, ref)) });
   }
 }
 
@@ -63,13 +59,11 @@ async function requestOwnLink(ctx: ActContext, iam: string): Promise<void> {
   const { deps } = ctx;
   const existing = await deps.access.identities.linkOf(iam);
   if (existing?.slackUserId === ctx.userId) {
-    await ctx.reply({ text: `You are already linked to IAM user ${codeSpan(iam)}. Nothing to do.` });
+    await ctx.reply({ text: linkReply.alreadyYours(iam) });
     return;
   }
   if (existing) {
-    await ctx.reply({
-      text: `:no_entry: IAM user ${codeSpan(iam)} is linked to ${mention(existing.slackUserId)}. If that is wrong, ask ${deps.access.adminContact()}.`,
-    });
+    await ctx.reply({ text: linkReply.someoneElses(iam, existing.slackUserId, deps.access.adminContact()) });
     return;
   }
   const approval = {
@@ -84,9 +78,7 @@ async function requestOwnLink(ctx: ActContext, iam: string): Promise<void> {
       rule: approval.rule,
       detail: `asked for IAM user ${iam}; approvals are not set up`,
     });
-    await ctx.reply({
-      text: `:raised_hand: Linking you to IAM user ${codeSpan(iam)} needs an admin, and approvals are not set up here. Ask ${deps.access.adminContact()} to run ${codeSpan(`${deps.commandName} link @you ${iam}`)}.`,
-    });
+    await ctx.reply({ text: linkReply.noApprovals(deps.commandName, iam, deps.access.adminContact()) });
     return;
   }
   const dedupeKey = `${deps.prefix}:slack:op:${ctx.opId}`;
@@ -112,7 +104,7 @@ async function requestOwnLink(ctx: ActContext, iam: string): Promise<void> {
     await deps.redis.del(dedupeKey).catch(() => undefined);
     const ref = errorRef();
     deps.logger.error({ err, ref }, 'link approval request failed');
-    await ctx.reply({ text: `:warning: I could not ask the admins. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: linkReply.askFailed(userMessageFor(err, ref)) });
   }
 }
 
@@ -122,22 +114,16 @@ export async function unlinkCommand(ctx: ActContext, iam: string, slackUserId: s
   try {
     const existing = await deps.access.identities.linkOf(iam);
     if (existing && slackUserId && existing.slackUserId !== slackUserId) {
-      await ctx.reply({
-        text: `IAM user ${codeSpan(iam)} is linked to ${mention(existing.slackUserId)}, not ${mention(slackUserId)}. Nothing changed.`,
-      });
+      await ctx.reply({ text: linkReply.notThatUser(iam, existing.slackUserId, slackUserId) });
       return;
     }
     const result = await deps.access.identities.unlink({ iam });
     if (result.kind === 'none') {
-      await ctx.reply({
-        text: `IAM user ${codeSpan(iam)} is not linked to anyone. ${codeSpan(`${deps.commandName} who`)} lists the links.`,
-      });
+      await ctx.reply({ text: linkReply.notLinked(deps.commandName, iam) });
       return;
     }
     if (result.kind === 'policy') {
-      await ctx.reply({
-        text: `:no_entry: IAM user ${codeSpan(iam)} is linked to ${mention(result.link.slackUserId)} in the policy file (\`identities\`). Remove it there and restart the bot.`,
-      });
+      await ctx.reply({ text: linkReply.inPolicyFile(iam, result.link.slackUserId) });
       return;
     }
     await deps.access.audit({
@@ -147,13 +133,11 @@ export async function unlinkCommand(ctx: ActContext, iam: string, slackUserId: s
       outcome: 'succeeded',
       detail: `${result.link.slackUserId} -x- IAM user ${iam}; ${result.released} notebook record(s) released`,
     });
-    await ctx.reply({
-      text: `:broken_chain: ${mention(result.link.slackUserId)} is no longer linked to IAM user ${codeSpan(iam)}; the notebooks it created are read-only in Slack again.`,
-    });
+    await ctx.reply({ text: linkReply.unlinked(result.link.slackUserId, iam) });
     await deps.publishHome(result.link.slackUserId, { live: true });
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'unlink failed');
-    await ctx.reply({ text: `:warning: I could not unlink ${codeSpan(iam)}. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: linkReply.unlinkFailed(iam, userMessageFor(err, ref)) });
   }
 }

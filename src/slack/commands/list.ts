@@ -1,4 +1,4 @@
-import { buildListMessage, codeSpan, errorRef, userMessageFor } from '../../messages/index.js';
+import { buildListMessage, commandReply, errorRef, userMessageFor } from '../../messages/index.js';
 import { NOTEBOOK_WALK_PAGE_SIZE } from '../../modelarts/index.js';
 import type { ListFilter } from '../command.js';
 import type { ActContext } from '../handlers/context.js';
@@ -11,9 +11,9 @@ export async function listNotebooks(ctx: ActContext, filter: ListFilter): Promis
     if (filter.kind === 'mine') {
       const mine = await loadOwnedNotebooks(deps, ctx.userId);
       await ctx.reply(
-        buildListMessage('*Your notebooks*', mine, {
+        buildListMessage(commandReply.listTitle({ mine: true }), mine, {
           showOwner: false,
-          empty: `You have none yet. Create one with ${codeSpan(`${deps.commandName} create`)}, or see everyone's with ${codeSpan(`${deps.commandName} list all`)}. Made yours in the ModelArts console? Ask to be linked to your IAM user: ${codeSpan(`${deps.commandName} link <iam-user>`)}.`,
+          empty: commandReply.listMineEmpty(deps.commandName),
         }),
       );
       return;
@@ -24,7 +24,7 @@ export async function listNotebooks(ctx: ActContext, filter: ListFilter): Promis
       ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
     });
     if (!decision.allowed) {
-      await ctx.reply({ text: `:no_entry: ${decision.message}` });
+      await ctx.reply({ text: commandReply.refused(decision.message) });
       return;
     }
     const status = filter.kind === 'status' ? filter.status : undefined;
@@ -33,17 +33,16 @@ export async function listNotebooks(ctx: ActContext, filter: ListFilter): Promis
       { timeoutMs: deps.timing.lookupTimeoutMs },
     );
     const items = await summarizeListed(deps, page.data);
-    const title = status ? `*Notebooks that are ${status}*` : '*All notebooks*';
     await ctx.reply(
-      buildListMessage(title, items, {
+      buildListMessage(commandReply.listTitle({ status }), items, {
         showOwner: true,
         more: Math.max(0, (page.total ?? items.length) - items.length),
-        empty: status ? `No notebook is ${status}.` : 'There are no notebooks in this project.',
+        empty: commandReply.listEmpty(status),
       }),
     );
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'list failed');
-    await ctx.reply({ text: `:warning: I could not list the notebooks. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: commandReply.listFailed(userMessageFor(err, ref)) });
   }
 }

@@ -1,9 +1,8 @@
 import {
   buildNoticeModal,
   buildStartModal,
-  codeSpan,
+  commandReply,
   errorRef,
-  escapeMrkdwn,
   type StartLookup,
   userMessageFor,
 } from '../../messages/index.js';
@@ -20,7 +19,7 @@ import { withNotebook } from './with-notebook.js';
 export async function startWithDuration(ctx: ActContext, target: string, durationText: string): Promise<void> {
   const parsed = parseLeaseDuration(durationText);
   if (!parsed.ok) {
-    await ctx.reply({ text: `:warning: ${escapeMrkdwn(parsed.message)}` });
+    await ctx.reply({ text: commandReply.invalid(parsed.message) });
     return;
   }
   await withNotebook(ctx, target, { verb: 'start', durationMs: parsed.ms, leaseType: 'TIMING' }, (nb) =>
@@ -109,9 +108,7 @@ export async function startWithModal(ctx: ActContext, target: string, triggerId:
   } catch (err) {
     const ref = errorRef();
     ctx.deps.logger.error({ err, ref }, 'views.open failed for the start modal');
-    await ctx.reply({
-      text: `:warning: I could not open the form. Run the command again. ${userMessageFor(err, ref)}`,
-    });
+    await ctx.reply({ text: commandReply.formNotOpened(userMessageFor(err, ref)) });
     return;
   }
   if (early || !opened?.id) return;
@@ -120,7 +117,10 @@ export async function startWithModal(ctx: ActContext, target: string, triggerId:
   try {
     const view =
       late.kind === 'refused'
-        ? buildNoticeModal('Start notebook', `:no_entry: ${late.refused.map((r) => r.decision.message).join('\n')}`)
+        ? buildNoticeModal(
+            'Start notebook',
+            commandReply.refused(late.refused.map((r) => r.decision.message).join('\n')),
+          )
         : buildStartModal({
             metadata: { ...metadata, flavors: late.kind === 'choose' ? late.flavors : {} },
             lookup: lookupOf(late),
@@ -144,12 +144,10 @@ async function answerWithoutForm(
       await refuseUpFront(ctx, 'start', t.refused);
       return;
     case 'none':
-      await ctx.reply({
-        text: `No notebook is named ${codeSpan(target)}. ${codeSpan(`${ctx.deps.commandName} list`)} shows yours; you can also give its id.`,
-      });
+      await ctx.reply({ text: commandReply.noSuchNotebook(ctx.deps.commandName, target, { mine: true }) });
       return;
     case 'error':
-      await ctx.reply({ text: `:warning: I could not look up ${codeSpan(target)}. ${t.message}` });
+      await ctx.reply({ text: commandReply.lookupFailed(target, t.message) });
       return;
   }
 }

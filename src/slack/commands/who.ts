@@ -1,12 +1,8 @@
 import { describeIamUser, type IdentityLink } from '../../access/index.js';
-import { codeSpan, errorRef, type KnownBlock, mention, mrkdwn, userMessageFor } from '../../messages/index.js';
+import { buildWhoMessage, commandReply, errorRef, userMessageFor } from '../../messages/index.js';
 import type { Notebook } from '../../modelarts/index.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf } from '../handlers/ownership.js';
-
-/** Lines per section and notebooks named per IAM user: one message stays under Slack's limits. */
-const MAX_LINES = 40;
-const MAX_UNOWNED = 30;
 
 /**
  * `/notebook who` (admins; the listener has already checked `who`): every IAM user seen on a
@@ -42,51 +38,23 @@ export async function whoCommand(ctx: ActContext): Promise<void> {
       if (!ownership.ownerId) unowned.push(nb);
     }
 
-    const iamLines = [...byCreator.values()]
-      .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label))
-      .map((e) => {
-        const who = e.link
-          ? `${mention(e.link.slackUserId)} (${e.link.source === 'policy' ? 'policy file' : 'linked in Slack'})`
-          : '_not linked_';
-        return `• ${codeSpan(e.label)} → ${who} · ${e.count} notebook${e.count === 1 ? '' : 's'}`;
-      });
-    const idleLinks = links
-      .filter((l) => !usedLinks.has(l.iam))
-      .map(
-        (l) =>
-          `• ${codeSpan(l.iam)} → ${mention(l.slackUserId)} (${l.source === 'policy' ? 'policy file' : 'linked in Slack'})`,
-      );
-    const unownedLines = unowned.slice(0, MAX_UNOWNED).map((n) => {
-      const creator = describeIamUser(creatorOf(n));
-      return `• ${codeSpan(n.name || n.id)} · ${n.status}${creator ? ` · by ${codeSpan(creator)}` : ''}`;
-    });
-
-    const blocks: KnownBlock[] = [
-      { type: 'section', text: mrkdwn(`*IAM users seen on notebooks* (${byCreator.size})`) },
-      { type: 'section', text: mrkdwn(clip(iamLines, '_No notebooks in this project._')) },
-    ];
-    if (idleLinks.length) {
-      blocks.push(
-        { type: 'section', text: mrkdwn('*Links with no notebooks yet*') },
-        { type: 'section', text: mrkdwn(clip(idleLinks, '')) },
-      );
-    }
-    blocks.push(
-      { type: 'section', text: mrkdwn(`*Notebooks nobody owns in Slack* (${unowned.length})`) },
-      { type: 'section', text: mrkdwn(clip(unownedLines, '_None: every notebook has an owner._')) },
+    await ctx.reply(
+      buildWhoMessage({
+        commandName: deps.commandName,
+        iamUsers: [...byCreator.values()].map((e) => ({
+          label: e.label,
+          notebooks: e.count,
+          ...(e.link ? { link: { slackUserId: e.link.slackUserId, source: e.link.source } } : {}),
+        })),
+        idleLinks: links
+          .filter((l) => !usedLinks.has(l.iam))
+          .map((l) => ({ iam: l.iam, slackUserId: l.slackUserId, source: l.source })),
+        unowned: unowned.map((n) => {
+          const creator = describeIamUser(creatorOf(n));
+          return { name: n.name || n.id, status: n.status, ...(creator ? { creator } : {}) };
+        }),
+      }),
     );
-    if (unowned.length > MAX_UNOWNED) {
-      blocks.push({ type: 'context', elements: [mrkdwn(`…and ${unowned.length - MAX_UNOWNED} more.`)] });
-    }
-    blocks.push({
-      type: 'context',
-      elements: [
-        mrkdwn(
-          `Link an IAM user with ${codeSpan(`${deps.commandName} link @user <iam-user>`)} (or \`identities\` in the policy file), or give one notebook an owner with ${codeSpan(`${deps.commandName} adopt <name> @user`)}.`,
-        ),
-      ],
-    });
-    await ctx.reply({ text: `IAM users: ${byCreator.size}, unowned notebooks: ${unowned.length}`, blocks });
     await deps.access.audit({
       userId: ctx.userId,
       action: 'who',
@@ -97,19 +65,6 @@ export async function whoCommand(ctx: ActContext): Promise<void> {
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'who failed');
-    await ctx.reply({ text: `:warning: I could not list the notebooks. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: commandReply.listFailed(userMessageFor(err, ref)) });
   }
-}
-
-/** Lines as one section's text, within Slack's 3000 characters. */
-function clip(lines: readonly string[], empty: string): string {
-  if (lines.length === 0) return empty;
-  let out = '';
-  let shown = 0;
-  for (const l of lines.slice(0, MAX_LINES)) {
-    if (out.length + l.length + 1 > 2800) break;
-    out = out ? `${out}\n${l}` : l;
-    shown += 1;
-  }
-  return shown < lines.length ? `${out}\n…and ${lines.length - shown} more.` : out;
 }

@@ -1,4 +1,4 @@
-import { buildPickerMessage, codeSpan, errorRef, type PickTemplate, userMessageFor } from '../../messages/index.js';
+import { buildPickerMessage, commandReply, errorRef, type PickTemplate, userMessageFor } from '../../messages/index.js';
 import type { Notebook } from '../../modelarts/index.js';
 import type { ActContext } from '../handlers/context.js';
 import { refuseUpFront, sortByPermission } from '../handlers/ownership.js';
@@ -22,7 +22,7 @@ export async function withNotebook(
   } catch (err) {
     const ref = errorRef();
     ctx.deps.logger.warn({ err, ref }, 'notebook lookup failed');
-    await ctx.reply({ text: `:warning: I could not look up ${codeSpan(query)}. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: commandReply.lookupFailed(query, userMessageFor(err, ref)) });
     return;
   }
   // Decide before any button is shown: the picker and the delete confirmation offer only
@@ -47,9 +47,7 @@ export async function withNotebook(
       return;
     }
     case 'none':
-      await ctx.reply({
-        text: `No notebook is named ${codeSpan(query)}. ${codeSpan(`${ctx.deps.commandName} list all`)} shows every notebook; you can also give its id.`,
-      });
+      await ctx.reply({ text: commandReply.noSuchNotebook(ctx.deps.commandName, query) });
       return;
   }
 }

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ModalMetadata } from '../../messages/index.js';
 import { buildCreateModal } from '../../messages/index.js';
 import type { SlackDeps } from '../deps.js';
+import { createCosts } from './create-costs.js';
 
 /**
  * Re-renders the open create modal with new metadata. views.update carries the view's hash, so
@@ -10,7 +11,7 @@ import type { SlackDeps } from '../deps.js';
  */
 export async function rerenderCreateModal(
   client: WebClient,
-  deps: Pick<SlackDeps, 'defaults' | 'logger'>,
+  deps: Pick<SlackDeps, 'defaults' | 'logger'> & Partial<Pick<SlackDeps, 'access'>>,
   view: { id: string; hash: string },
   metadata: ModalMetadata,
   what: string,
@@ -19,7 +20,11 @@ export async function rerenderCreateModal(
     await client.views.update({
       view_id: view.id,
       hash: view.hash,
-      view: buildCreateModal({ defaults: deps.defaults, metadata }),
+      view: buildCreateModal({
+        defaults: deps.defaults,
+        metadata,
+        ...(deps.access ? { costs: createCosts(deps.access) } : {}),
+      }),
     });
   } catch (err) {
     deps.logger.debug({ err }, `could not ${what} (the view changed meanwhile)`);

@@ -1,5 +1,5 @@
 import type { AccessAction, AccessRequest } from '../../access/index.js';
-import type { PickValue } from '../../messages/index.js';
+import { commandReply, type PickValue } from '../../messages/index.js';
 import type { ActContext } from './context.js';
 import { accessNotebook } from './ownership.js';
 
@@ -35,7 +35,7 @@ export async function passesGate(
     outcome: 'refused',
     rule: decision.rule,
   });
-  await ctx.reply({ text: `:no_entry: ${decision.message}` });
+  await ctx.reply({ text: commandReply.refused(decision.message) });
   return false;
 }
 

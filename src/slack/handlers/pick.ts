@@ -1,5 +1,5 @@
 import type { PickValue } from '../../messages/index.js';
-import { codeSpan, escapeMrkdwn } from '../../messages/index.js';
+import { commandReply } from '../../messages/index.js';
 import { isNotFound } from '../../modelarts/index.js';
 import { passesPickGate } from './access-gate.js';
 import type { ActContext, NotebookRef } from './context.js';
@@ -29,9 +29,7 @@ async function refresh(ctx: ActContext, value: PickValue): Promise<NotebookRef |
     };
   } catch (err) {
     if (isNotFound(err)) {
-      await ctx.reply({
-        text: `*${escapeMrkdwn(value.name)}* no longer exists in ModelArts. ${codeSpan(`${ctx.deps.commandName} list`)} shows what is there.`,
-      });
+      await ctx.reply({ text: commandReply.notebookGone(ctx.deps.commandName, value.name) });
       return undefined;
     }
     ctx.deps.logger.debug({ err, notebookId: value.notebookId }, 'refresh before action failed; going on');

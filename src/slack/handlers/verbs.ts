@@ -19,6 +19,7 @@ import type { Operation } from '../../operations/index.js';
 import { type SubmitOutcome, submitOperation } from '../../operations/index.js';
 import type { NotebookRecord } from '../../store/index.js';
 import { durationArgument } from '../duration.js';
+import { addRunCosts } from '../run-costs.js';
 import type { ActContext, NotebookRef } from './context.js';
 import { accessNotebook, creatorOf, rememberLinked } from './ownership.js';
 
@@ -179,6 +180,7 @@ export async function showStatus(ctx: ActContext, ref: NotebookRef, replaceOrigi
       const ownership = await ctx.deps.access.identities.ownerOf(record, creatorOf(live));
       if (ownership.ownerId) summary.ownerId = ownership.ownerId;
     }
+    await addRunCosts(ctx.deps.access.usage, [summary], ctx.deps.clock.now());
     await ctx.reply({ ...buildStatusMessage(summary), replaceOriginal });
   } catch (err) {
     if (isNotFound(err)) {

@@ -2,19 +2,24 @@ import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } f
 import {
   CREATE_ACTIONS,
   CREATE_BLOCKS,
+  DIGEST_STOP_ACTION,
   HOME_ACTIONS,
   OPEN_JUPYTERLAB_ACTION_ID,
   PICK_ACTION_PATTERN,
+  SCHEDULE_ACTION_IDS,
   STATUS_OPEN_ACTION,
   VALUE_ACTION,
 } from '../../../messages/index.js';
 import type { SlackDeps } from '../../deps.js';
+import { digestStopButton } from './digest-stop.js';
 import { flavorChosen } from './flavor-chosen.js';
 import { homeCreate } from './home-create.js';
 import { homeNotebookButton } from './home-notebook-button.js';
 import { homeRefresh } from './home-refresh.js';
+import { leaseTyped } from './lease-typed.js';
 import { linkButton } from './link-button.js';
 import { pickNotebook } from './pick-notebook.js';
+import { homeScheduleButton, skipStopClick } from './schedule-buttons.js';
 import { storageChosen } from './storage-chosen.js';
 import { toggleAdvanced } from './toggle-advanced.js';
 
@@ -44,11 +49,15 @@ export function register(app: App, deps: SlackDeps): void {
     [HOME_ACTIONS.open, link],
     [OPEN_JUPYTERLAB_ACTION_ID, link],
     [STATUS_OPEN_ACTION, link],
+    [SCHEDULE_ACTION_IDS.skipStop, skipStopClick(deps)],
+    [SCHEDULE_ACTION_IDS.homeSchedule, homeScheduleButton(deps)],
+    [DIGEST_STOP_ACTION, digestStopButton(deps) as ActionHandler],
   ]);
   // The create modal's selects share the action id `value`: told apart by their block.
   const byValueBlock = new Map<string, ActionHandler>([
     [CREATE_BLOCKS.flavor, flavorChosen(deps) as unknown as ActionHandler],
     [CREATE_BLOCKS.storageType, storageChosen(deps) as unknown as ActionHandler],
+    [CREATE_BLOCKS.leaseDuration, leaseTyped(deps) as unknown as ActionHandler],
   ]);
   const pick = pickNotebook(deps) as unknown as ActionHandler;
   const ids = [...byActionId.keys(), VALUE_ACTION].map(escapeRegExp).join('|');

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { decodePick, errorRef, userMessageFor } from '../../../messages/index.js';
+import { commandReply, decodePick, errorRef, userMessageFor } from '../../../messages/index.js';
 import { createReplier, rateLimitMessage } from '../../../operations/index.js';
 import type { SlackDeps } from '../../deps.js';
 import { runPick } from '../../handlers/pick.js';
@@ -55,7 +55,7 @@ export function pickButton(deps: SlackDeps, surface: PickButtonSurface) {
     } catch (err) {
       const ref = errorRef();
       deps.logger.error({ err, ref }, surface.failed);
-      await reply({ text: `:warning: ${userMessageFor(err, ref)}` });
+      await reply({ text: commandReply.failed(userMessageFor(err, ref)) });
     }
   };
 }

@@ -1,7 +1,14 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { AccessAction } from '../../../access/index.js';
 import { guardCommandText } from '../../../access/index.js';
-import { buildHelpMessage, errorMessage, errorRef, escapeMrkdwn, userMessageFor } from '../../../messages/index.js';
+import {
+  buildHelpMessage,
+  commandReply,
+  errorMessage,
+  errorRef,
+  escapeMrkdwn,
+  userMessageFor,
+} from '../../../messages/index.js';
 import { createReplier, operationId, rateLimitMessage } from '../../../operations/index.js';
 import { type ParsedCommand, parseCommand } from '../../command.js';
 import { dispatchCommand } from '../../commands/dispatch.js';
@@ -63,7 +70,7 @@ export function notebookCommand(deps: SlackDeps) {
     } catch (err) {
       const ref = errorRef();
       deps.logger.error({ err, ref, sub: parsed.kind }, 'command failed');
-      await reply({ text: `:warning: ${userMessageFor(err, ref)}` });
+      await reply({ text: commandReply.failed(userMessageFor(err, ref)) });
     }
   };
 }

@@ -27,7 +27,11 @@ export function flavorOptions(deps: SlackDeps) {
         await ack({ options: [option('Still checking which flavors you may use… type again', LOADING_VALUE)] });
         return;
       }
-      await ack(buildFlavorOptions(entry.items, body.value ?? '', allowed));
+      // With prices in the policy, each option ends with the flavor's hourly price.
+      const usage = deps.access.usage;
+      await ack(
+        buildFlavorOptions(entry.items, body.value ?? '', allowed, usage ? (id) => usage.priceOf(id) : undefined),
+      );
     } catch (err) {
       deps.logger.warn({ err }, 'flavor options failed');
       await ack({ options: [] });

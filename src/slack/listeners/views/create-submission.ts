@@ -1,6 +1,13 @@
 import { guardHookScript } from '../../../access/index.js';
 import { ValidationError } from '../../../errors.js';
-import { CREATE_BLOCKS, errorRef, mrkdwnToPlain, userMessageFor, VALUE_ACTION } from '../../../messages/index.js';
+import {
+  CREATE_BLOCKS,
+  commandReply,
+  errorRef,
+  mrkdwnToPlain,
+  userMessageFor,
+  VALUE_ACTION,
+} from '../../../messages/index.js';
 import type { CreateOperation } from '../../../operations/index.js';
 import { operationId, submitOperation } from '../../../operations/index.js';
 import { within } from '../../../timeout.js';
@@ -116,7 +123,7 @@ export function createSubmission(deps: SlackDeps) {
       const ref = errorRef();
       deps.logger.error({ err, ref }, 'create submission failed');
       if (!acked) await ack();
-      await reply({ text: `:warning: I could not create the notebook. ${userMessageFor(err, ref)}` });
+      await reply({ text: commandReply.createFailed(userMessageFor(err, ref)) });
     }
   });
 }

@@ -1,4 +1,4 @@
-import { errorRef, START_BLOCKS, userMessageFor, VALUE_ACTION } from '../../../messages/index.js';
+import { commandReply, errorRef, START_BLOCKS, userMessageFor, VALUE_ACTION } from '../../../messages/index.js';
 import type { LeaseType } from '../../../modelarts/index.js';
 import { operationId } from '../../../operations/index.js';
 import { within } from '../../../timeout.js';
@@ -69,7 +69,7 @@ export function startSubmission(deps: SlackDeps) {
     } catch (err) {
       const ref2 = errorRef();
       deps.logger.error({ err, ref: ref2 }, 'start submission failed');
-      await reply({ text: `:warning: I could not start the notebook. ${userMessageFor(err, ref2)}` });
+      await reply({ text: commandReply.startFailed(userMessageFor(err, ref2)) });
     }
   });
 }
