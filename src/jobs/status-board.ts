@@ -70,6 +70,12 @@ interface WatchEntry {
   d: number;
   /** The operation: a create/start waits for RUNNING (its interval comes down near the end). */
   k: OperationKind;
+  /**
+   * When the board last looked and found the notebook as its stored sighting shows it: the
+   * sighting is rewritten only when the notebook changed (or first after the job parked), and
+   * its freshness is the later of the two.
+   */
+  l?: number;
 }
 
 /** What a tick saw of one notebook. `notebook` undefined: ModelArts no longer has it. */
@@ -263,7 +269,8 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     if (!rawEntry || !rawSeen) return undefined;
     const entry = JSON.parse(rawEntry) as WatchEntry;
     const seen = JSON.parse(rawSeen) as Sighting;
-    return entry.n === notebookId && seen.at >= entry.p ? { ...seen, delayMs: entry.d } : undefined;
+    const at = Math.max(seen.at, entry.l ?? 0);
+    return entry.n === notebookId && at >= entry.p ? { ...seen, at, delayMs: entry.d } : undefined;
   }
 
   async function tick(nowArg?: number): Promise<BoardTickReport | undefined> {
@@ -395,7 +402,10 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     for (const e of entries) {
       const s = sightings.get(e.n);
       if (!s) continue;
-      if (!watchedIds.has(e.n)) {
+      // The sighting is written when it says something new: the notebook changed, or this is the
+      // first look since the job parked (`l` unset); otherwise the entry's `l` dates it.
+      const unchanged = s.notebook !== undefined && e.l !== undefined && notebookFingerprint(s.notebook) === e.f;
+      if (!unchanged && !watchedIds.has(e.n)) {
         watchedIds.add(e.n);
         seenFields.push(e.n, JSON.stringify(s));
       }
@@ -417,14 +427,14 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
         // A stable state (RUNNING, STOPPED, failed…): the job acts on it; it puts the notebook
         // back on the board itself if it still waits (storage still resizing). Not looked at
         // again meanwhile, nor counted among the notebooks of the status it left.
-        updates.push(e.j, raw, JSON.stringify({ ...e, f: fingerprint, s: s.notebook.status }), '');
+        updates.push(e.j, raw, JSON.stringify({ ...e, f: fingerprint, s: s.notebook.status, l: s.at }), '');
         continue;
       }
       const approach: ReadyApproach = e.k === 'create' || e.k === 'start' ? readyApproach(s.notebook) : 'far';
       const d = nextPollDelay(e.d, o.timing, approach);
       // Unchanged: the board scheduled this look itself. Changed: the woken job schedules its next
       // look from the same interval (`d` stays for it).
-      const next: WatchEntry = changed ? { ...e, f: fingerprint, s: s.notebook.status } : { ...e, d };
+      const next: WatchEntry = changed ? { ...e, f: fingerprint, s: s.notebook.status, l: s.at } : { ...e, d, l: s.at };
       if (!changed) scheduled.push({ e, d, status: s.notebook.status, approach });
       updates.push(e.j, raw, JSON.stringify(next), String(s.at + d));
     }
