@@ -175,6 +175,24 @@ describe('status board: one tick', () => {
   });
 });
 
+describe('status board: ModelArts throttling', () => {
+  it('a 429 stops the tick: no call after it, and none until its Retry-After has passed', async () => {
+    const s = await setup();
+    const woken: string[] = [];
+    const b = board(s, woken);
+    const now = Date.now();
+    await watchCreating(s, b, 120, now);
+    s.sim.faults.throttle({ count: 1000, retryAfterSec: 30, operations: ['list', 'show'] });
+    const before = s.sim.stats.total;
+    await b.tick(now);
+    // The lists of one tick go out together (CREATING's first page, STARTING's page): both
+    // throttled, nothing read one by one after that.
+    expect(s.sim.stats.total - before).toBe(2);
+    expect(await b.tick(now)).toBeUndefined();
+    expect(s.sim.stats.total - before).toBe(2);
+  });
+});
+
 describe('status board in the worker', () => {
   it('notebooks created together are watched by lists; each gets one ready message', { timeout: 60_000 }, async () => {
     // A create of ~14 simulated minutes (~3 s real): about a dozen polls per notebook.

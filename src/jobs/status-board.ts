@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { safeNotebookUrl } from '../messages/index.js';
 import type { CallOptions, ModelArtsApi, Notebook } from '../modelarts/index.js';
-import { isNotFound, NOTEBOOK_WALK_PAGE_SIZE, walkAllPages } from '../modelarts/index.js';
+import { isNotFound, ModelArtsThrottledError, NOTEBOOK_WALK_PAGE_SIZE, walkAllPages } from '../modelarts/index.js';
 import type { OperationKind } from '../operations/index.js';
 import { nextPollDelay, type PollTiming, type ReadyApproach, readyApproach } from './polling.js';
 
@@ -231,6 +231,8 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
   const showConcurrency = o.showConcurrency ?? 8;
   const baseCallOptions: CallOptions = { maxRetries: 0, ...o.callOptions };
   let lastTickMs = 0;
+  /** No calls before this (wall ms): ModelArts throttled the board. */
+  let pausedUntil = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let ticks = 0;
@@ -273,8 +275,24 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     return entry.n === notebookId && at >= entry.p ? { ...seen, at, delayMs: entry.d } : undefined;
   }
 
+  /**
+   * ModelArts throttled us (429, per account): the board stops calling for its Retry-After (2 s
+   * without one); jobs whose look falls due meanwhile look themselves, where the ops queue's own
+   * throttling applies.
+   */
+  function throttled(err: unknown): boolean {
+    if (!(err instanceof ModelArtsThrottledError)) return false;
+    const until = Date.now() + (err.retryAfterMs ?? 2000);
+    if (until > pausedUntil) {
+      pausedUntil = until;
+      log.warn({ retryAfterMs: err.retryAfterMs }, 'ModelArts throttled the status board; pausing it');
+    }
+    return true;
+  }
+
   async function tick(nowArg?: number): Promise<BoardTickReport | undefined> {
     const now = nowArg ?? Date.now();
+    if (Date.now() < pausedUntil) return undefined;
     const horizon = now + o.tickMs;
     const first = await o.redis.zrangebyscore(k.due, '-inf', horizon, 'LIMIT', 0, 1);
     if (first.length === 0) return undefined;
@@ -351,6 +369,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
         try {
           return { status, walk: await listStatus(status, callOptions, listCalls) };
         } catch (err) {
+          if (throttled(err)) return { status, walk: undefined };
           // The due notebooks of this status are read one by one below, or by their jobs.
           log.warn({ err, status }, 'status list failed; reading its notebooks one by one');
           return { status, walk: undefined };
@@ -377,7 +396,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     const ids = [...toShow];
     let next = 0;
     const readers = Array.from({ length: Math.min(showConcurrency, ids.length) }, async () => {
-      while (next < ids.length) {
+      while (next < ids.length && Date.now() >= pausedUntil) {
         const id = ids[next++] as string;
         showCalls++;
         const at = Date.now();
@@ -386,7 +405,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
           sightings.set(id, { at, notebook: boardNotebook(nb) });
         } catch (err) {
           if (isNotFound(err)) sightings.set(id, { at });
-          else log.warn({ err, notebookId: id }, 'status read failed; its job will look itself');
+          else if (!throttled(err)) log.warn({ err, notebookId: id }, 'status read failed; its job will look itself');
         }
       }
     });
