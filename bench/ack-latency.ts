@@ -43,7 +43,7 @@ const BOT_TOKEN = 'xoxb-bench-ack';
 const CHANNEL = 'C0BENCHACK';
 const USERS = 2000; // the policy allows 30 requests a minute per user: 200/s over 2000 users is 6
 const P99_TARGET_MS = 50;
-const RATIO_TARGET = 1.5;
+const RATIO_TARGET = 1.3;
 
 const KINDS = [
   'slash: /notebook help',
@@ -245,6 +245,8 @@ interface Probes {
 
 async function startApp(app: 'bot' | 'bare', standIns: ChildHandle, redisUrl: string): Promise<AppUnderTest> {
   const child = await startChild(join(BENCH_DIR, 'support/ack-app.ts'), {
+    // The built bot (dist/) under plain node, as `npm start` runs it; bare Bolt likewise.
+    built: true,
     execArgv: [
       // `--profile`: V8 CPU profiles of each app (one per thread), in bench/.tmp/profile-<app>/ at exit.
       ...(args.options.has('profile')
@@ -447,10 +449,10 @@ const targets: TargetRow[] = [
         : { note: tailNote }),
   },
   {
-    target: `ack latency ratio to a bare Bolt app < ${RATIO_TARGET} (p99, all kinds)`,
+    target: `ack latency p99 ≤ ${RATIO_TARGET} × a bare Bolt app at ${rate} req/s (all kinds; both on dist/ under node)`,
     measured: `${fmt(p99Ratio, 2)}× at p99 (${fmt(botAll.p99, 1)} vs ${fmt(bareAll.p99, 1)} ms); ${fmt(ratio(botAll.p50, bareAll.p50), 2)}× at p50`,
-    pass: p99Ratio < RATIO_TARGET,
-    ...(p99Ratio < RATIO_TARGET
+    pass: p99Ratio <= RATIO_TARGET,
+    ...(p99Ratio <= RATIO_TARGET
       ? {}
       : {
           note: `Bare Bolt does nothing but ack. Before its ack the bot makes one Redis round trip for the per-user rate limit (slash commands), and reads the catalog and runs the access check (submissions): that is the p50 ratio (${fmt(ratio(botAll.p50, bareAll.p50), 2)}×). ${tailNote}`,

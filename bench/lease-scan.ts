@@ -197,9 +197,9 @@ const targets: TargetRow[] = [];
 if (largest) {
   const wall = med(largest.steady, 'wallMs');
   targets.push({
-    target: `lease scan of ${largest.size} notebooks fits one cron tick (LEASE_SCAN_CRON every minute; derived, not in the issue)`,
-    measured: `${fmt(wall / 1000, 2)} s median, first tick ${fmt(largest.first.wallMs / 1000, 2)} s`,
-    pass: wall < 60_000 && largest.first.wallMs < 60_000,
+    target: `lease scan of ${largest.size} notebooks at ${NOTEBOOK_WALK_PAGE_SIZE} per page: list calls per tick reported, one tick < 1 s`,
+    measured: `${fmt(med(largest.steady, 'apiCalls'), 0)} list calls per tick; ${fmt(wall / 1000, 2)} s median, first tick (it posts the warnings) ${fmt(largest.first.wallMs / 1000, 2)} s`,
+    pass: wall < 1000,
   });
 }
 

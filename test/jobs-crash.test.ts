@@ -149,8 +149,12 @@ it('survives SIGKILL right after the create POST and again mid-poll: one instanc
   h.sim.instances.force(instance!.id, 'RUNNING');
   reportRecovery('SIGKILL mid-poll', (await readyMessageAt(statusTs)) - restartedAt);
   expect(await h.waitForJob(jobId, 45_000)).toBe('completed');
-  // Both kills were recovered by the stalled check (the job was never handed back).
-  expect((await h.queue.queue.getJob(jobId))?.stalledCounter).toBe(2);
+  // The first kill was recovered by the stalled check (the job was never handed back). The
+  // second hit a poll: the status board's tick's (the job was parked, not held, and looked
+  // itself while the dead worker's tick lock lapsed), or the job's own look when the tick had
+  // not come within its grace on a busy machine (a stall like the first).
+  const stalls = (await h.queue.queue.getJob(jobId))?.stalledCounter;
+  expect(stalls === 1 || stalls === 2).toBe(true);
 
   await h.slack.waitFor(() => h.replies(statusTs).length >= 1);
   // Let any straggling Slack job run before counting.

@@ -97,7 +97,9 @@ describe('poll timing near ready', () => {
     const res = await h.queue.enqueue({ ...op, statusTs });
     expect(await h.waitForJob(res.jobId, 30_000)).toBe('completed');
 
-    const far = polls.filter((p) => p.approach === 'far');
+    // Looks are scheduled by the job and, while it sleeps, by the status board on its behalf:
+    // when both schedule from the same interval, one delay shows twice in a row.
+    const far = polls.filter((p, i) => p.approach === 'far' && p.delayMs !== polls[i - 1]?.delayMs);
     const approaching = polls.filter((p) => p.approach === 'approaching');
     const near = polls.filter((p) => p.approach === 'near');
     // Every look is judged from what ModelArts said: STARTING is near, never far.
@@ -119,11 +121,14 @@ describe('poll timing near ready', () => {
       calls.find((c) => c.args['thread_ts'] === statusTs && String(c.args['text']).includes('is running')),
     );
     expect(reply).toBeDefined();
-    // Calls per notebook stay low: the backoff keeps the middle cheap. One GET per scheduled poll
-    // (the first look is the POST's answer).
+    // Calls per notebook stay low: the backoff keeps the middle cheap. A lone notebook is read
+    // alone by the status board's tick, at most once per scheduled poll (the first look is the
+    // POST's answer; a job that wakes by itself on an unchanged notebook schedules without a
+    // read), one more at most when a busy machine delayed a tick past the job's grace.
     const [instance] = h.sim.instances.list();
     const gets = h.sim.stats.log.filter((e) => e.operation === 'show' && e.path.includes(instance!.id));
-    expect(gets.length).toBe(polls.length);
+    expect(h.sim.stats.calls.list).toBe(0);
+    expect(gets.length).toBeLessThanOrEqual(polls.length + 1);
     expect(gets.length).toBeLessThan(40);
   });
 });

@@ -16,7 +16,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { startBot } from '../../src/app/bot.js';
 import { loadConfig } from '../../src/config.js';
-import { serveParent } from './child.js';
+import { serveParent } from './serve-parent.js';
 
 function env(name: string): string {
   const v = process.env[name];

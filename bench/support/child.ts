@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { builtChild } from './built.js';
 
 /**
  * A benchmark role in its own process, so the load generator never shares an event loop (or a
@@ -23,7 +24,10 @@ interface Reply {
   error?: string;
 }
 
-/** Forks `file` (TypeScript, run through tsx) with `env` added to this process's environment. */
+/**
+ * Forks `file` with `env` added to this process's environment: TypeScript through tsx, or with
+ * `built`, transpiled against dist/ and run by plain node (the processes under test: ./built.ts).
+ */
 export async function startChild(
   file: string,
   options: {
@@ -33,10 +37,13 @@ export async function startChild(
     execArgv?: string[];
     readyTimeoutMs?: number;
     quiet?: boolean;
+    /** Run the built bot (dist/) under plain node, as production does. */
+    built?: boolean;
   } = {},
 ): Promise<ChildHandle> {
-  const child = fork(file, options.args ?? [], {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+  const script = options.built ? builtChild(file) : file;
+  const child = fork(script, options.args ?? [], {
+    execArgv: [...(options.built ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.quiet === false ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
@@ -108,48 +115,4 @@ export async function startChild(
   };
 }
 
-export type Handler = (args: unknown) => unknown | Promise<unknown>;
-
-/**
- * The child side: announces `ready` with `info`, then serves `handlers` by name. `shutdown` runs
- * `onShutdown` and exits.
- */
-export function serveParent(
-  info: Record<string, unknown>,
-  handlers: Record<string, Handler>,
-  onShutdown: () => Promise<void>,
-): void {
-  if (!process.send) throw new Error('this script is a benchmark child: run it through its bench (no IPC channel)');
-  const send = (m: unknown) => process.send?.(m);
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    try {
-      await onShutdown();
-    } finally {
-      process.exit(0);
-    }
-  };
-  process.on('message', (raw) => {
-    const msg = raw as { id: number; cmd: string; args?: unknown };
-    if (msg.cmd === 'shutdown') {
-      void shutdown();
-      return;
-    }
-    const handler = handlers[msg.cmd];
-    if (!handler) {
-      send({ id: msg.id, ok: false, error: `unknown command ${msg.cmd}` });
-      return;
-    }
-    Promise.resolve()
-      .then(() => handler(msg.args))
-      .then(
-        (result) => send({ id: msg.id, ok: true, result }),
-        (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.stack : String(err) }),
-      );
-  });
-  // The parent died or closed the channel: do not linger as an orphan holding ports.
-  process.on('disconnect', () => void shutdown());
-  send({ type: 'ready', ...info });
-}
+export { type Handler, serveParent } from './serve-parent.js';

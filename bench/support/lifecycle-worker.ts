@@ -6,8 +6,11 @@
  * Home refresh delay) by the scale and multiplies the Slack budgets by it; the ready timeout and
  * watch limit are compared with the scaled clock and stay as they are.
  *
- * Settings by environment: BENCH_* below (BENCH_SLACK_PACING=lifted turns the Slack pacing off,
- * the one knob that differs from production). Answers `memory` and `homeCalls` over IPC.
+ * Settings by environment: BENCH_* below. Production defaults unless told otherwise:
+ * BENCH_STATUS_BOARD=off (one GET per poll, the design before batched polling: the baseline the
+ * bench compares with) and BENCH_SLACK_PACING=lifted (no Slack pacing) are diagnostics, never in a
+ * target row. Run by the bench on the built bot (dist/) under plain node. Answers `memory` and
+ * `homeCalls` over IPC.
  */
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
@@ -22,7 +25,7 @@ import { Metrics } from '../../src/ops/metrics.js';
 import { SIMULATOR_AK, SIMULATOR_DEFAULT_FLAVOR, SIMULATOR_SK } from '../../src/simulator/index.js';
 import { DEFAULT_TIMING } from '../../src/slack/deps.js';
 import { NotebookStore } from '../../src/store/notebooks.js';
-import { serveParent } from './child.js';
+import { serveParent } from './serve-parent.js';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -74,6 +77,11 @@ const access = createAccessControl({
   clock,
 });
 const lifted = process.env['BENCH_SLACK_PACING'] === 'lifted';
+const individualPolls = process.env['BENCH_STATUS_BOARD'] === 'off';
+const knobs = {
+  ...(lifted ? { slackWorker: { pacing: false as const } } : {}),
+  ...(individualPolls ? { statusBoard: false } : {}),
+};
 const worker = buildWorker({
   connection: workerRedis,
   prefix,
@@ -96,7 +104,7 @@ const worker = buildWorker({
         timing: DEFAULT_TIMING,
       }
     : false,
-  ...(lifted ? { testing: { slackWorker: { pacing: false } } } : {}),
+  ...(Object.keys(knobs).length ? { testing: knobs } : {}),
 });
 await worker.waitUntilReady();
 

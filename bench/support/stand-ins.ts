@@ -7,7 +7,7 @@
 import { ScaledClock } from '../../src/clock.js';
 import { createSimulator, type SeedSpec } from '../../src/simulator/index.js';
 import { FakeSlackApi } from '../../src/slack-stand-in/fake-slack-api.js';
-import { serveParent } from './child.js';
+import { serveParent } from './serve-parent.js';
 
 const clock = new ScaledClock({
   scale: Number(process.env['BENCH_CLOCK_SCALE'] ?? 1),

@@ -99,6 +99,7 @@ export function scaleWorkerSettings(settings: WorkerSettings, scale: number): Wo
       maxRetryDelayMs: s(t.maxRetryDelayMs),
       ...(t.nearReadyMs !== undefined ? { nearReadyMs: s(t.nearReadyMs) } : {}),
       ...(t.approachMs !== undefined ? { approachMs: s(t.approachMs) } : {}),
+      ...(t.tickMs !== undefined ? { tickMs: s(t.tickMs) } : {}),
     },
     slackMinUpdateIntervalMs: s(settings.slackMinUpdateIntervalMs),
     homeRefreshDelayMs: s(settings.homeRefreshDelayMs),

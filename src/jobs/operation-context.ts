@@ -6,6 +6,7 @@ import type { OperationKind } from '../operations/index.js';
 import type { NotebookRecord, NotebookStore } from '../store/index.js';
 import type { SlackNotifier } from './outbox/index.js';
 import type { PollTiming, ReadyApproach } from './polling.js';
+import type { StatusBoard } from './status-board.js';
 
 /** Counters a metrics registry may hook into; every method is optional and must not throw. */
 export interface OperationMetrics {
@@ -51,6 +52,11 @@ export interface OperationContext {
   hooks: OperationHooks;
   /** Pauses the whole ops queue (ModelArts throttling is per account): BullMQ's `worker.rateLimit`. */
   rateLimit(ms: number): Promise<void>;
+  /**
+   * Batched status polling (./status-board.ts): poll steps read what its ticks saw instead of
+   * calling ModelArts, and park on it. Without it every poll is a GET of its own.
+   */
+  board?: StatusBoard;
   /** True once the worker is shutting down: an aborted step then hands its job back. */
   isClosing?(): boolean;
 }

@@ -60,6 +60,10 @@ export class OperationRun<O extends Operation = Operation> {
   private progressState: OperationProgress;
   /** The progress as the job holds it in Redis (JSON), to skip writes that change nothing. */
   private savedJson: string;
+  /** When the notebook this activation acts on was seen (wall clock), from `lookAgain`. */
+  private lookedAt: number | undefined;
+  /** The poll interval the status board reached while this job slept (it backs off like the job). */
+  private boardDelayMs: number | undefined;
   readonly log: Logger;
 
   constructor(
@@ -106,6 +110,66 @@ export class OperationRun<O extends Operation = Operation> {
     await this.save(patch);
     await this.job.moveToDelayed(Date.now() + Math.max(0, Math.round(ms)), this.token);
     throw new DelayedError();
+  }
+
+  /**
+   * Parks a poll step on the status board: its look is due in `ms`, done by a tick (which wakes
+   * the job once it has seen the notebook); the job wakes by itself a grace later should no tick
+   * come, and then looks itself (`lookAgain`).
+   */
+  private async parkWatching(nb: Notebook, ms: number, patch: ProgressPatch): Promise<never> {
+    const board = this.ctx.board;
+    if (!board) return this.sleep(ms, patch);
+    await this.save(patch);
+    const delay = Math.max(0, Math.round(ms));
+    const parkedAt = Date.now();
+    const lookedAt = Math.min(this.lookedAt ?? parkedAt, parkedAt);
+    // The board wakes the job when the notebook changes; unchanged, the job still wakes now and
+    // then (the ready timeout, the elapsed time in its status message), and looks itself when
+    // no tick saw the notebook meanwhile.
+    const backstop = Math.max(delay + board.graceMs(), this.ctx.timing.slowPollMs);
+    await this.job.moveToDelayed(lookedAt + backstop, this.token);
+    try {
+      await board.watch({ jobId: this.jobId, notebook: nb, parkedAt, delayMs: delay, lookedAt, kind: this.op.kind });
+    } catch (err) {
+      // Not on the board: the job wakes after the grace and looks itself.
+      this.log.warn({ err }, 'could not put the notebook on the status board');
+    }
+    throw new DelayedError();
+  }
+
+  /**
+   * The notebook as a poll step sees it: what a status-board tick saw since this job parked (no
+   * ModelArts call), else a look of its own. Undefined when ModelArts no longer has it.
+   */
+  async lookAgain(notebookId: string): Promise<Notebook | undefined> {
+    const board = this.ctx.board;
+    if (board) {
+      const seen = await board.seenFor(this.jobId, notebookId);
+      if (seen) {
+        this.lookedAt = seen.at;
+        this.boardDelayMs = seen.delayMs;
+        return seen.notebook;
+      }
+    }
+    this.lookedAt = Date.now();
+    try {
+      return await this.ctx.modelarts.showNotebook(notebookId, this.call());
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The operation ended: off the status board (a no-op for one that never waited there). */
+  async leaveBoard(): Promise<void> {
+    const { board } = this.ctx;
+    if (!board || this.op.kind === 'extend') return;
+    try {
+      await board.unwatch(this.jobId, this.progressState.notebookId);
+    } catch (err) {
+      this.log.warn({ err }, 'could not take the notebook off the status board');
+    }
   }
 
   /** Where progress replies go: the notebook's existing thread, else the status message's. */
@@ -221,14 +285,19 @@ export class OperationRun<O extends Operation = Operation> {
    * Keeps waiting for a target state: progress update, then sleep with growing delays; past the
    * ready timeout, tells the user once (status message and a thread reply) and polls slowly;
    * past the watch limit, fails. Never returns. `approach` (create/start) brings the delay back
-   * to a short interval when the notebook is about to be ready (see `readyApproach`).
+   * to a short interval when the notebook is about to be ready (see `readyApproach`). `watched`:
+   * the next activation reads the notebook with `lookAgain`, so the wait parks on the status
+   * board (batched polling) when the worker has one.
    */
   async keepWaiting(
     nb: Notebook,
     step: string,
     extra: Pick<OperationStatus, 'detail'> = {},
     approach: ReadyApproach = 'far',
+    watched = false,
   ): Promise<never> {
+    const park = (ms: number, patch: ProgressPatch) =>
+      watched ? this.parkWatching(nb, ms, patch) : this.sleep(ms, patch);
     const timing = this.ctx.timing;
     const now = this.ctx.clock.now();
     const startedAt = this.progressState.pollStartedAt ?? now;
@@ -261,12 +330,12 @@ export class OperationRun<O extends Operation = Operation> {
         await this.publish('slow', nb, extra);
       }
       this.ctx.hooks.metrics?.pollScheduled?.(this.op.kind, timing.slowPollMs, { status: nb.status, approach });
-      return this.sleep(timing.slowPollMs, { ...base, pollDelayMs: timing.slowPollMs });
+      return park(timing.slowPollMs, { ...base, pollDelayMs: timing.slowPollMs });
     }
     await this.publish('working', nb, extra);
-    const delay = nextPollDelay(this.progressState.pollDelayMs, timing, approach);
+    const delay = nextPollDelay(this.boardDelayMs ?? this.progressState.pollDelayMs, timing, approach);
     this.ctx.hooks.metrics?.pollScheduled?.(this.op.kind, delay, { status: nb.status, approach });
-    return this.sleep(delay, { ...base, pollDelayMs: delay });
+    return park(delay, { ...base, pollDelayMs: delay });
   }
 
   /** create/start reached RUNNING: "ready" update with the JupyterLab button, one thread reply. */
@@ -526,8 +595,11 @@ export function createOperationProcessor(
     if (!token) throw new Error('operation processor needs a lock token (step jobs move themselves to delayed)');
     const run = new OperationRun(ctx, job, token, signal);
     try {
-      return await handler(run);
+      const result = await handler(run);
+      await run.leaveBoard();
+      return result;
     } catch (err) {
+      if (err instanceof UnrecoverableError) await run.leaveBoard();
       if (isQueueControl(err)) throw err;
       if (signal?.aborted && ctx.isClosing?.()) {
         // Graceful shutdown cut this step short (the call in flight was aborted): hand the job

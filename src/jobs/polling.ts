@@ -30,6 +30,12 @@ export interface PollTiming {
   maxTransientFailures: number;
   /** Longest backoff after a transient failure. */
   maxRetryDelayMs: number;
+  /**
+   * How often the status board ticks (batched polling, ./status-board.ts); a look due within one
+   * tick is taken early, so this adds nothing to a poll's delay. Default: half of `initialMs`, at
+   * most 1 s.
+   */
+  tickMs?: number;
 }
 
 export const DEFAULT_POLL_TIMING: Readonly<PollTiming> = {
@@ -41,6 +47,11 @@ export const DEFAULT_POLL_TIMING: Readonly<PollTiming> = {
   maxTransientFailures: 12,
   maxRetryDelayMs: 60_000,
 };
+
+/** The status board's tick interval (see `PollTiming.tickMs`). */
+export function boardTickMs(timing: Pick<PollTiming, 'tickMs' | 'initialMs'>): number {
+  return Math.max(1, timing.tickMs ?? Math.min(1000, Math.round(timing.initialMs / 2)));
+}
 
 /** Poll timing from the validated environment (`loadConfig().env`). */
 export function pollTimingFromEnv(

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { WebClient } from '@slack/web-api';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -10,13 +10,14 @@ import { NotebookStore } from '../store/index.js';
 import type { OperationContext, OperationHooks } from './operation-context.js';
 import type { OperationJob, OperationProcessor } from './operation-run.js';
 import { SlackNotifier, type SlackWorker, type SlackWorkerOptions } from './outbox/index.js';
-import { DEFAULT_POLL_TIMING, type PollTiming } from './polling.js';
+import { boardTickMs, DEFAULT_POLL_TIMING, type PollTiming } from './polling.js';
 import { createCreateProcessor } from './processors/create.js';
 import { createDeleteProcessor } from './processors/delete.js';
 import { createExtendProcessor } from './processors/extend.js';
 import { createStartProcessor } from './processors/start.js';
 import { createStopProcessor } from './processors/stop.js';
 import { DEFAULT_QUEUE_PREFIX, DEFAULT_RETENTION, keepJobs, OPS_QUEUE, type RetentionOptions } from './queues.js';
+import { createStatusBoard, type StatusBoard } from './status-board.js';
 
 /** After the step grace, how long a graceful close may still take before it is forced. */
 const FORCE_CLOSE_MARGIN_MS = 3000;
@@ -82,6 +83,12 @@ export interface OperationWorkerDeps extends OperationHooks {
   homeRefreshDelayMs?: number;
   /** Options of the Slack queue's worker (limiter, concurrency, lock settings). */
   slackWorker?: SlackWorkerOptions;
+  /**
+   * Batched status polling (./status-board.ts), on by default: waiting notebooks are looked at
+   * together by one tick every `timing.tickMs` shared by every worker process. `false`: every
+   * poll is a GET of its own (tests comparing the two).
+   */
+  statusBoard?: boolean;
 }
 
 /**
@@ -145,15 +152,37 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
 
   const holder: { worker?: Worker<OperationJobData, OperationResult, OperationKind> } = {};
   let closing: Promise<void> | undefined;
+  const timing = { ...DEFAULT_POLL_TIMING, ...deps.timing };
+  const callOptions = { maxRetries: 0, ...deps.modelartsCallOptions };
+  const board: StatusBoard | undefined =
+    deps.statusBoard === false
+      ? undefined
+      : createStatusBoard({
+          redis: deps.connection,
+          prefix,
+          modelarts: deps.modelarts,
+          logger,
+          tickMs: boardTickMs(timing),
+          callOptions,
+          // One script call: the job is promoted by id, without loading it.
+          wake: async (jobId) => {
+            if (!holder.worker) return;
+            await new Job(holder.worker, 'poll', {}, {}, jobId).promote().catch(() => undefined);
+          },
+          staleMs: 10 * Math.max(timing.slowPollMs, timing.maxMs),
+          timing,
+          ...(deps.metrics?.pollScheduled ? { onScheduled: deps.metrics.pollScheduled } : {}),
+        });
   const ctx: OperationContext = {
     modelarts: deps.modelarts,
     store: deps.store ?? new NotebookStore({ redis: deps.connection, prefix }),
     notifier,
     clock: deps.clock ?? systemClock,
     logger: logger.child({ queue: OPS_QUEUE }),
-    timing: { ...DEFAULT_POLL_TIMING, ...deps.timing },
+    timing,
     createLookupSkewMs: deps.createLookupSkewMs ?? 120_000,
-    callOptions: { maxRetries: 0, ...deps.modelartsCallOptions },
+    callOptions,
+    ...(board ? { board } : {}),
     hooks: {
       ...(deps.onNotebookChanged ? { onNotebookChanged: deps.onNotebookChanged } : {}),
       ...(deps.audit ? { audit: deps.audit } : {}),
@@ -202,6 +231,7 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
   });
 
   const slackWorker = notifier.createWorker({ lockDuration, stalledInterval, ...deps.slackWorker });
+  board?.start();
 
   const graceMs = deps.shutdownGraceMs ?? 5000;
   return {
@@ -213,6 +243,7 @@ export function createOperationWorker(deps: OperationWorkerDeps): OperationWorke
     },
     close(): Promise<void> {
       closing ??= (async () => {
+        await board?.stop();
         const closed = Promise.all([worker.close(), slackWorker.close()]);
         // Steps still running after the grace period (a slow ModelArts call) are cut short: the
         // processor sees its signal aborted while closing and hands the job back (see

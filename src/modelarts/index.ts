@@ -13,6 +13,7 @@ export {
   sameLease,
   timeLeftMs,
 } from './lease-math.js';
+export { type Page, type WalkResult, walkAllPages } from './pagination.js';
 export { iamEndpointFor, isLoopbackUrl, MODELARTS_REGIONS, modelartsEndpointFor } from './regions.js';
 export {
   type ActionProgress,

@@ -84,18 +84,14 @@ async function stopFirst(run: OperationRun<DeleteOperation>): Promise<OperationR
 }
 
 async function watchDeleted(run: OperationRun<DeleteOperation>): Promise<OperationResult> {
-  let nb: Notebook;
-  try {
-    nb = await run.ctx.modelarts.showNotebook(run.op.notebookId, run.call());
-  } catch (err) {
-    if (isNotFound(err)) return deleted(run, 'Deleted, with its storage.');
-    throw err;
-  }
+  // What the status board saw since the last poll (batched polling), or a GET of its own.
+  const nb = await run.lookAgain(run.op.notebookId);
+  if (!nb) return deleted(run, 'Deleted, with its storage.');
   const verdict = deletedVerdict(nb);
   if (verdict.kind === 'done') return deleted(run, 'Deleted, with its storage.', nb);
   if (verdict.kind === 'failed') return run.fail(explainFailure(verdict.reason), nb);
   await run.observe(nb);
-  return run.keepWaiting(nb, 'deleting');
+  return run.keepWaiting(nb, 'deleting', {}, 'far', true);
 }
 
 async function deleted(run: OperationRun<DeleteOperation>, detail: string, nb?: Notebook): Promise<OperationResult> {

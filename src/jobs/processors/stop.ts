@@ -17,7 +17,11 @@ export function createStopProcessor(ctx: OperationContext): OperationProcessor {
 async function processStop(run: OperationRun<StopOperation>): Promise<OperationResult> {
   const { op } = run;
   await run.ensureStatusMessage();
-  let nb = await run.loadNotebook(op.notebookId);
+  // A poll reads what the status board saw (batched polling); the first look is a GET.
+  const seen =
+    run.progress.step === 'poll' ? await run.lookAgain(op.notebookId) : await run.loadNotebook(op.notebookId);
+  if (!seen) return run.notebookGone(op.notebookId);
+  let nb = seen;
   await run.observe(nb);
 
   if (run.progress.step !== 'poll') {
@@ -44,5 +48,5 @@ async function processStop(run: OperationRun<StopOperation>): Promise<OperationR
   if (verdict.kind === 'done') return run.finishDone('Stopped. Its storage is kept; start it again any time.', nb);
   if (verdict.kind === 'failed') return run.fail(explainFailure(verdict.reason), nb);
   if (verdict.kind === 'ended') return run.fail(verdict.explanation, nb);
-  return run.keepWaiting(nb, 'poll');
+  return run.keepWaiting(nb, 'poll', {}, 'far', true);
 }

@@ -4,9 +4,14 @@ import { explainFailure } from '../explain-failure.js';
 import type { OperationRun } from '../operation-run.js';
 import { readyApproach, readyVerdict } from '../polling.js';
 
+const GONE_BEFORE_READY = {
+  reason: 'The notebook was deleted before it became ready.',
+  hint: 'Create it again if you still need it.',
+};
+
 /**
  * One poll of a create/start watch. `observed` is a fresh answer (the POST's), used instead of
- * a GET on the first activation. Finishes on RUNNING, fails at once on a failed state (with
+ * a look on the first activation; later polls read what the status board saw (batched polling). Finishes on RUNNING, fails at once on a failed state (with
  * `fail_reason`), and otherwise parks the job until the next poll.
  */
 export async function watchUntilReady(
@@ -14,12 +19,9 @@ export async function watchUntilReady(
   notebookId: string,
   observed?: Notebook,
 ): Promise<OperationResult> {
-  const nb =
-    observed ??
-    (await run.loadNotebook(notebookId, {
-      reason: 'The notebook was deleted before it became ready.',
-      hint: 'Create it again if you still need it.',
-    }));
+  // Fresh from the POST, else what the status board saw since the last poll (or a GET of its own).
+  const nb = observed ?? (await run.lookAgain(notebookId));
+  if (!nb) return run.notebookGone(notebookId, GONE_BEFORE_READY);
   await run.observe(nb);
 
   const verdict = readyVerdict(nb);
@@ -44,5 +46,5 @@ export async function watchUntilReady(
     );
   }
   // Short polls again once it is about to be ready: the ready message waits for the next look.
-  return run.keepWaiting(nb, 'poll', {}, readyApproach(nb));
+  return run.keepWaiting(nb, 'poll', {}, readyApproach(nb), true);
 }
