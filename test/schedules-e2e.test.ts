@@ -114,6 +114,8 @@ describe('/notebook schedule', () => {
     expect(set).toContain('Set: *cmd-0* runs `weekdays 09:00-19:00 Asia/Shanghai`');
     expect(set).toMatch(/next start/);
     expect(await command('schedule cmd-0')).toContain('runs `weekdays 09:00-19:00 Asia/Shanghai` for <@U0ALICE001>');
+    // No thread of its own: the scheduler's lines go to Alice's DM, not the channel's top level.
+    expect((await new ScheduleStore({ redis: stack.redis, prefix: stack.prefix }).get(id!))?.channelId).toBe(ALICE.id);
 
     // Someone else may not change it.
     expect(await command('schedule cmd-0 off', BOB)).toMatch(/:no_entry:.*belongs to <@U0ALICE001>/);

@@ -85,5 +85,18 @@ describe('working hours: what people read', () => {
     expect(
       JSON.stringify(buildHomeView({ notebooks, startLeaseHours: 1, commandName: '/notebook', now: NOW }).blocks),
     ).not.toContain(SCHEDULE_ACTION_IDS.homeSchedule);
+    // Schedules turned off for this user by the policy: the line stays, the button goes.
+    const off = JSON.stringify(
+      buildHomeView({
+        notebooks,
+        startLeaseHours: 1,
+        commandName: '/notebook',
+        now: NOW,
+        schedules: { 'nb-0': line },
+        refusals: { schedule: 'Schedules are turned off by the access policy here.' },
+      }).blocks,
+    );
+    expect(off).toContain('weekdays 09:00-19:00 Asia/Shanghai');
+    expect(off).not.toContain(SCHEDULE_ACTION_IDS.homeSchedule);
   });
 });

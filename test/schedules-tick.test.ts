@@ -294,6 +294,23 @@ describe('working hours: the scheduler tick', () => {
     expect(h.slack.callsTo('chat.postMessage').filter((c) => c.args['thread_ts'] === THREAD)).toHaveLength(1);
   });
 
+  it('a scheduler that died between claiming an opening and queueing the start: once its claim lapses, the next tick starts the notebook, once', async () => {
+    const id = await scheduled();
+    h.clock.set(FRI_0900 + M);
+    // Another replica claimed the opening (in progress) and died before queueing anything.
+    expect(await store.claimOccurrence(id, 'open', FRI_0900, 10 * H, 300)).toBe(true);
+    const r = runner();
+    expect((await r.runOnce()).started).toBe(0);
+    // Its claim lapses (Redis time); the opening is still open: this tick does it.
+    await until(async () => (await h.redis.pttl(`${h.prefix}:sched:done:${id}:open:${FRI_0900}`)) < 0);
+    expect((await r.runOnce()).started).toBe(1);
+    // Made final: later ticks in the same window leave it alone.
+    h.clock.set(FRI_0900 + 5 * M);
+    expect((await r.runOnce()).started).toBe(0);
+    await withWorker(() => until(() => status(id) !== 'STOPPED'));
+    expect(h.sim.stats.log.filter((l) => l.operation === 'start' && l.path.includes(id))).toHaveLength(1);
+  });
+
   it("a skipped stop is not stopped, and the next day's is", async () => {
     const id = await scheduled();
     const r = runner();

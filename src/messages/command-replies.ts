@@ -37,6 +37,51 @@ export const commandReply = {
     `You have none yet. Create one with ${codeSpan(`${commandName} create`)}, or see everyone's with ${codeSpan(`${commandName} list all`)}. Made yours in the ModelArts console? Ask to be linked to your IAM user: ${codeSpan(`${commandName} link <iam-user>`)}.`,
 } as const;
 
+/**
+ * Start, stop, extend and status of one notebook (commands, pickers and App Home alike) when
+ * there is nothing to queue. `name` is the notebook's raw name.
+ */
+export const verbReply = {
+  alreadyRunning: (commandName: string, name: string) =>
+    `*${escapeMrkdwn(name)}* is already running. To give it more time: ${codeSpan(`${commandName} extend ${name} 2h`)}.`,
+  busy: (name: string, status: string) =>
+    `*${escapeMrkdwn(name)}* is ${escapeMrkdwn(status)} right now. Wait until it settles, then try again.`,
+  alreadyStopped: (name: string) => `*${escapeMrkdwn(name)}* is already stopped.`,
+  /** `durationArgument` is the extension as a start would take it (`2h`). */
+  notRunning: (commandName: string, name: string, status: string, durationArgument: string) =>
+    `*${escapeMrkdwn(name)}* is ${escapeMrkdwn(status)}: only a running notebook can be extended. Start it with ${codeSpan(`${commandName} start ${name} ${durationArgument}`)}.`,
+  statusFailed: (name: string, detail: string) =>
+    `:warning: I could not get the status of *${escapeMrkdwn(name)}*. ${detail}`,
+} as const;
+
+/** `/notebook schedule …` answers outside the schedule itself (see `scheduleText` for those). */
+export const scheduleCommandReply = {
+  notSetUp: () => 'Working-hours schedules are not set up on this bot.',
+  usage: (cmd: string) =>
+    `:warning: ${escapeMrkdwn(
+      `${cmd} schedule <name> <days> <start>-<stop> [time zone], e.g. ${cmd} schedule resnet-exp weekdays 09:00-19:00 Asia/Shanghai (also: ${cmd} schedule <name> to see it, … off, … skip next|<YYYY-MM-DD>)`,
+    )}`,
+  ambiguous: (query: string, candidates: ReadonlyArray<{ id: string; name: string }>) =>
+    `Several notebooks match ${codeSpan(query)}: ${candidates
+      .slice(0, 5)
+      .map((c) => `${codeSpan(c.name || c.id)} (${codeSpan(c.id)})`)
+      .join(', ')}. Give the exact name or its id.`,
+  changeFailed: (name: string, detail: string) =>
+    `:warning: I could not change the schedule of ${codeSpan(name)}. ${detail}`,
+  saveFailed: (detail: string) => `:warning: I could not save the schedule. ${detail}`,
+} as const;
+
+/** `/notebook usage [month] [@user]`. */
+export const usageReply = {
+  unavailable: () => ':warning: Usage accounting is not available in this deployment.',
+  badMonth: (commandName: string, monthText: string) =>
+    `:warning: I could not read ${codeSpan(monthText)} as a month. Write it like ${codeSpan('2026-11')}, ${codeSpan('nov')}, ${codeSpan('last')} or ${codeSpan('this')}: ${codeSpan(`${commandName} usage [month] [@user]`)}.`,
+  notStarted: (monthLabel: string) => `:warning: ${escapeMrkdwn(monthLabel)} has not started yet: no usage to show.`,
+  othersAdminOnly: (commandName: string, adminContact: string) =>
+    `:no_entry: Only admins can see other people's usage. ${codeSpan(`${commandName} usage`)} shows yours. Ask ${adminContact}.`,
+  readFailed: (detail: string) => `:warning: I could not read the usage. ${detail}`,
+} as const;
+
 /** `/notebook adopt <name-or-id> @user`. */
 export const adoptReply = {
   ambiguous: (

@@ -46,6 +46,8 @@ export interface HomeViewInput {
 /** Refusal messages (the access decision's own sentence), by what they refuse. */
 export interface HomeRefusals {
   create?: string;
+  /** Working-hours schedules are off for this user: no *Working hours* buttons. */
+  schedule?: string;
   notebooks?: Readonly<Record<string, Partial<Record<HomeVerb, string>>>>;
 }
 
@@ -112,6 +114,7 @@ function notebookBlocks(
   startLeaseHours: number,
   schedules?: Readonly<Record<string, string>>,
   refused: Partial<Record<HomeVerb, string>> = {},
+  scheduleButton = true,
 ): KnownBlock[] {
   const details = [statusText(s), s.flavor ? escapeMrkdwn(s.flavor) : undefined, timeLeftText(s) || undefined].filter(
     Boolean,
@@ -128,7 +131,7 @@ function notebookBlocks(
     },
   ];
   const actions = buttons(s, startLeaseHours, refused);
-  if (schedules) actions.push(scheduleFormButton(s.id, s.name));
+  if (schedules && scheduleButton) actions.push(scheduleFormButton(s.id, s.name));
   if (actions.length) blocks.push({ type: 'actions', block_id: `home_nb_${s.id}`.slice(0, 255), elements: actions });
   blocks.push({ type: 'divider' });
   return blocks;
@@ -192,7 +195,13 @@ export function buildHomeView(input: HomeViewInput): HomeView {
   } else {
     for (const s of input.notebooks.slice(0, MAX_HOME_NOTEBOOKS))
       blocks.push(
-        ...notebookBlocks(s, input.startLeaseHours, input.schedules, input.refusals?.notebooks?.[s.id] ?? {}),
+        ...notebookBlocks(
+          s,
+          input.startLeaseHours,
+          input.schedules,
+          input.refusals?.notebooks?.[s.id] ?? {},
+          !input.refusals?.schedule,
+        ),
       );
     const more = input.notebooks.length - MAX_HOME_NOTEBOOKS;
     if (more > 0) {

@@ -23,6 +23,9 @@ export {
   buildWhoMessage,
   commandReply,
   linkReply,
+  scheduleCommandReply,
+  usageReply,
+  verbReply,
   type WhoIamUser,
   type WhoInput,
 } from './command-replies.js';

@@ -1,4 +1,6 @@
 /** The public API of src/operations: what other folders import. Everything else here is internal. */
+
+export { withCostQuote } from './cost-quote.js';
 export { operationId } from './ids.js';
 export { rateLimitMessage } from './rate-limit.js';
 export { createReplier, type Replier } from './reply.js';

@@ -35,6 +35,11 @@ const LATE_MS = 3 * MINUTE;
 const END_TOLERANCE_MS = 2 * MINUTE;
 /** Closings are looked at for this long after they pass (a tick missed while down). */
 const CLOSE_GRACE_MS = 6 * 3_600_000;
+/**
+ * How long a claimed opening or closing waits for its handler to finish before another tick may
+ * take it over (Redis time: the handler is a ModelArts read and a queue write, seconds at most).
+ */
+export const CLAIM_IN_PROGRESS_MS = 2 * MINUTE;
 
 /** What the scheduler needs; the composition root builds it from the shared services. */
 export interface ScheduleRunnerDeps {
@@ -141,9 +146,30 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
     };
   }
 
-  async function opening(s: Schedule, w: ScheduleWindow, now: number, r: ScheduleTickReport): Promise<void> {
+  /**
+   * Runs `act` for one opening or closing, once across replicas and restarts: claimed for
+   * `CLAIM_IN_PROGRESS_MS`, made final when `act` returns, given back at once when it asks to
+   * retry (ModelArts did not answer), and left to lapse when it throws or the process dies.
+   */
+  async function once(
+    id: string,
+    what: 'open' | 'close',
+    at: number,
+    ttlMs: number,
+    act: () => Promise<'retry' | undefined>,
+  ): Promise<void> {
+    if (!(await deps.schedules.claimOccurrence(id, what, at, ttlMs, CLAIM_IN_PROGRESS_MS))) return;
+    if ((await act()) === 'retry') await deps.schedules.releaseOccurrence(id, what, at);
+    else await deps.schedules.confirmOccurrence(id, what, at, ttlMs);
+  }
+
+  async function opening(
+    s: Schedule,
+    w: ScheduleWindow,
+    now: number,
+    r: ScheduleTickReport,
+  ): Promise<'retry' | undefined> {
     const id = s.notebookId;
-    if (!(await deps.schedules.claimOccurrence(id, 'open', w.open, w.close - now + DAY))) return;
     if (s.skips.some((k) => k.kind === 'start' && k.at === w.open)) {
       log.info({ notebookId: id, open: w.open }, 'scheduled start skipped');
       r.skipped += 1;
@@ -168,9 +194,8 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
         return;
       }
       // ModelArts did not answer: give the opening back, the next tick tries again.
-      await deps.schedules.releaseOccurrence(id, 'open', w.open);
       log.warn({ err, notebookId: id }, 'scheduled start: cannot read the notebook; retrying next tick');
-      return;
+      return 'retry';
     }
     const target = stopTarget(s, w, now);
     const owner = { id, name: s.name, ownerId: s.ownerId };
@@ -227,9 +252,13 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
     );
   }
 
-  async function closing(s: Schedule, w: ScheduleWindow, now: number, r: ScheduleTickReport): Promise<void> {
+  async function closing(
+    s: Schedule,
+    w: ScheduleWindow,
+    now: number,
+    r: ScheduleTickReport,
+  ): Promise<'retry' | undefined> {
     const id = s.notebookId;
-    if (!(await deps.schedules.claimOccurrence(id, 'close', w.close, CLOSE_GRACE_MS + DAY))) return;
     if (s.skips.some((k) => k.kind === 'stop' && k.at === w.close)) return;
     const planned = await deps.schedules.planned(id);
     // Only a run this schedule started or extended for this window, whose lease outlasts it.
@@ -238,8 +267,7 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
     try {
       nb = await deps.api.showNotebook(id);
     } catch (err) {
-      if (!isNotFound(err)) await deps.schedules.releaseOccurrence(id, 'close', w.close);
-      return;
+      return isNotFound(err) ? undefined : 'retry';
     }
     const lease = leaseFromApi(nb.lease);
     if (nb.status !== 'RUNNING' || !lease) return;
@@ -274,10 +302,14 @@ export function createScheduleRunner(deps: ScheduleRunnerDeps): {
         // One pass over the calendar: the closings of the last hours, and the window open now.
         const recent = windowsBetween(s.spec, now - CLOSE_GRACE_MS, now + 1);
         for (const w of recent) {
-          if (w.close <= now && w.close > now - CLOSE_GRACE_MS) await closing(s, w, now, r);
+          if (w.close <= now && w.close > now - CLOSE_GRACE_MS) {
+            await once(s.notebookId, 'close', w.close, CLOSE_GRACE_MS + DAY, () => closing(s, w, now, r));
+          }
         }
         const current = recent.find((w) => w.open <= now && now < w.close);
-        if (current) await opening(s, current, now, r);
+        if (current) {
+          await once(s.notebookId, 'open', current.open, current.close - now + DAY, () => opening(s, current, now, r));
+        }
         await deps.schedules.pruneSkips(s.notebookId, now - DAY);
       } catch (err) {
         r.failed += 1;

@@ -91,7 +91,11 @@ export interface ScheduleService {
   listByOwner(ownerId: string): Promise<Schedule[]>;
   /** Whether a lease ending at `leaseEnd` is a scheduled (not skipped) stop. */
   scheduledStop(notebookId: string, leaseEnd: number): Promise<ScheduledStop | undefined>;
+  /** Why this user may not set schedules at all (the policy turned them off), or undefined. */
+  refusalFor(userId: string): Promise<string | undefined>;
 }
+
+const SCHEDULES_OFF = 'Schedules are turned off by the access policy here; ask an admin to set one for you.';
 
 export function createScheduleService(deps: ScheduleServiceDeps): ScheduleService {
   const clock = deps.clock ?? systemClock;
@@ -166,7 +170,7 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
   ): Promise<string | undefined> {
     const p = deps.policy;
     if (!p || (await deps.access.isAdmin(actor.userId))) return undefined;
-    if (!p.enabled) return 'Schedules are turned off by the access policy here; ask an admin to set one for you.';
+    if (!p.enabled) return SCHEDULES_OFF;
     if (p.allowedHours) {
       const { startMinute: a, stopMinute: b } = p.allowedHours;
       const overnight = spec.stopMinute <= spec.startMinute;
@@ -272,8 +276,9 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
         notebookId: nb.id,
         name: nb.name,
         ownerId: nb.ownerId ?? actor.userId,
-        channelId: nb.channelId ?? before?.channelId ?? nb.ownerId ?? actor.userId,
-        ...(nb.threadTs ? { threadTs: nb.threadTs } : before?.threadTs ? { threadTs: before.threadTs } : {}),
+        // The notebook's thread when it has one, else the owner's DM (a user id as the channel:
+        // chat.postMessage opens the DM): never a channel's top level, every working day.
+        ...where(nb, nb.ownerId ?? actor.userId),
         spec,
         skips: [],
         setBy: actor.userId,
@@ -355,6 +360,11 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
       return skipStopOf(actor, nb, s, window, now);
     },
 
+    async refusalFor(userId) {
+      if (!deps.policy || deps.policy.enabled || (await deps.access.isAdmin(userId))) return undefined;
+      return SCHEDULES_OFF;
+    },
+
     async scheduledStop(notebookId, leaseEnd) {
       const s = await store.get(notebookId);
       if (!s) return undefined;
@@ -366,4 +376,11 @@ export function createScheduleService(deps: ScheduleServiceDeps): ScheduleServic
       return { text: describeSpec(s.spec), close: w.close, ...(after ? { nextStart: after.open } : {}) };
     },
   };
+}
+
+/** Where a schedule's lines go: the notebook's thread, or a DM (its channel is a user id). */
+function where(nb: ScheduleTarget, ownerId: string): { channelId: string; threadTs?: string } {
+  if (nb.channelId && nb.threadTs) return { channelId: nb.channelId, threadTs: nb.threadTs };
+  if (nb.channelId && /^[UW]/.test(nb.channelId)) return { channelId: nb.channelId };
+  return { channelId: ownerId };
 }

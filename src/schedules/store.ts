@@ -113,15 +113,37 @@ export class ScheduleStore {
     return (await this.redis.set(`${this.prefix}:sched:slot:${slot}`, String(process.pid), 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  /** True for exactly one caller per (notebook, opening or closing) across processes and restarts. */
-  async claimOccurrence(notebookId: string, what: 'open' | 'close', at: number, ttlMs: number): Promise<boolean> {
-    const key = `${this.prefix}:sched:done:${notebookId}:${what}:${at}`;
-    return (await this.redis.set(key, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+  /**
+   * True for exactly one caller per (notebook, opening or closing) across processes and restarts.
+   * With `inProgressMs`, the claim lasts only that long unless `confirmOccurrence` makes it
+   * final: a scheduler that dies between the claim and queueing the start does not lose it, the
+   * next tick after the claim lapses does it (the operation id is the occurrence's, so an
+   * operation already queued is not queued twice).
+   */
+  async claimOccurrence(
+    notebookId: string,
+    what: 'open' | 'close',
+    at: number,
+    ttlMs: number,
+    inProgressMs?: number,
+  ): Promise<boolean> {
+    const key = this.occurrenceKey(notebookId, what, at);
+    const ms = Math.max(1, Math.round(inProgressMs !== undefined ? Math.min(inProgressMs, ttlMs) : ttlMs));
+    return (await this.redis.set(key, inProgressMs !== undefined ? 'claimed' : 'done', 'PX', ms, 'NX')) === 'OK';
+  }
+
+  /** Makes a claim final: this opening or closing was handled. */
+  async confirmOccurrence(notebookId: string, what: 'open' | 'close', at: number, ttlMs: number): Promise<void> {
+    await this.redis.set(this.occurrenceKey(notebookId, what, at), 'done', 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+
+  private occurrenceKey(notebookId: string, what: 'open' | 'close', at: number): string {
+    return `${this.prefix}:sched:done:${notebookId}:${what}:${at}`;
   }
 
   /** Gives an occurrence back (its action could not be queued: the next tick retries it). */
   async releaseOccurrence(notebookId: string, what: 'open' | 'close', at: number): Promise<void> {
-    await this.redis.del(`${this.prefix}:sched:done:${notebookId}:${what}:${at}`);
+    await this.redis.del(this.occurrenceKey(notebookId, what, at));
   }
 
   async setPlanned(notebookId: string, planned: { close: number; endAt: number }, ttlMs: number): Promise<void> {

@@ -88,6 +88,7 @@ async function homeRefusals(
     return decision.allowed || decision.rule === RULES.unavailable ? undefined : decision.message;
   };
   const create = await refused({ userId, action: 'create' });
+  const schedule = await deps.schedules?.refusalFor(userId);
   const byNotebook: Record<string, Partial<Record<HomeVerb, string>>> = {};
   for (const s of notebooks.slice(0, MAX_HOME_NOTEBOOKS)) {
     const notebook = { id: s.id, name: s.name, ownerId: s.ownerId ?? userId };
@@ -105,8 +106,8 @@ async function homeRefusals(
     }
     if (Object.keys(verbs).length) byNotebook[s.id] = verbs;
   }
-  if (!create && !Object.keys(byNotebook).length) return undefined;
-  return { ...(create ? { create } : {}), notebooks: byNotebook };
+  if (!create && !schedule && !Object.keys(byNotebook).length) return undefined;
+  return { ...(create ? { create } : {}), ...(schedule ? { schedule } : {}), notebooks: byNotebook };
 }
 
 const HOUR = 3_600_000;

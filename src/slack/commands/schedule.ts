@@ -1,5 +1,11 @@
 import type { WebClient } from '@slack/web-api';
-import { buildScheduleModal, codeSpan, errorRef, escapeMrkdwn, userMessageFor } from '../../messages/index.js';
+import {
+  buildScheduleModal,
+  commandReply,
+  errorRef,
+  scheduleCommandReply,
+  userMessageFor,
+} from '../../messages/index.js';
 import type { ScheduleActor, ScheduleService, ScheduleTarget } from '../../schedules/index.js';
 import { within } from '../../timeout.js';
 import type { SlackDeps } from '../deps.js';
@@ -12,10 +18,6 @@ export interface ScheduleArgs {
   target?: string | undefined;
   args: readonly string[];
 }
-
-const USAGE = (cmd: string) =>
-  `${cmd} schedule <name> <days> <start>-<stop> [time zone], e.g. ${cmd} schedule resnet-exp weekdays 09:00-19:00 Asia/Shanghai ` +
-  `(also: ${cmd} schedule <name> to see it, … off, … skip next|<YYYY-MM-DD>)`;
 
 /** The user's Slack time zone (`users.info`, needs `users:read`); undefined when it cannot be read in time. */
 export async function userTimeZone(client: WebClient, userId: string, waitMs = 1000): Promise<string | undefined> {
@@ -65,7 +67,7 @@ export async function scheduleTarget(
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'notebook lookup failed (schedule)');
-    return { ok: false, message: `:warning: I could not look up ${codeSpan(query)}. ${userMessageFor(err, ref)}` };
+    return { ok: false, message: commandReply.lookupFailed(query, userMessageFor(err, ref)) };
   }
   const nb =
     r.kind === 'found'
@@ -74,20 +76,8 @@ export async function scheduleTarget(
         ? r.candidates[0]
         : undefined;
   if (!nb) {
-    if (r.kind === 'ambiguous') {
-      const names = r.candidates
-        .slice(0, 5)
-        .map((c) => `${codeSpan(c.name || c.id)} (${codeSpan(c.id)})`)
-        .join(', ');
-      return {
-        ok: false,
-        message: `Several notebooks match ${codeSpan(query)}: ${names}. Give the exact name or its id.`,
-      };
-    }
-    return {
-      ok: false,
-      message: `No notebook is named ${codeSpan(query)}. ${codeSpan(`${deps.commandName} list all`)} shows every notebook; you can also give its id.`,
-    };
+    if (r.kind === 'ambiguous') return { ok: false, message: scheduleCommandReply.ambiguous(query, r.candidates) };
+    return { ok: false, message: commandReply.noSuchNotebook(deps.commandName, query) };
   }
   const record = await deps.store.get(nb.id);
   const ownership = await deps.access.identities.ownerOf(record, creatorOf(nb));
@@ -112,7 +102,7 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
   const { deps } = ctx;
   const schedules = deps.schedules;
   if (!schedules) {
-    await ctx.reply({ text: 'Working-hours schedules are not set up on this bot.' });
+    await ctx.reply({ text: scheduleCommandReply.notSetUp() });
     return;
   }
   const args = parsed.args;
@@ -129,7 +119,7 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
     return;
   }
   if (args.length > 3 || (first === 'off' && args.length > 1) || (first === 'skip' && args.length > 2)) {
-    await ctx.reply({ text: `:warning: ${escapeMrkdwn(USAGE(deps.commandName))}` });
+    await ctx.reply({ text: scheduleCommandReply.usage(deps.commandName) });
     return;
   }
   const found = await scheduleTarget(deps, parsed.target);
@@ -150,11 +140,11 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
     else if (first === 'skip') result = await schedules.skip(actor, target, args[1] ?? 'next');
     else {
       const tz = args[2] ?? (await userTimeZone(ctx.client, ctx.userId));
-      result = await schedules.set(
-        { ...actor, ...(tz && !args[2] ? { userTimeZone: tz } : {}) },
-        { ...target, channelId: target.channelId ?? ctx.channelId },
-        { days: args[0]!, hours: args[1]!, timeZone: args[2] },
-      );
+      result = await schedules.set({ ...actor, ...(tz && !args[2] ? { userTimeZone: tz } : {}) }, target, {
+        days: args[0]!,
+        hours: args[1]!,
+        timeZone: args[2],
+      });
     }
     await ctx.reply({ text: result.message });
     if (args.length > 0 && result.ok) await deps.publishHome(target.ownerId ?? ctx.userId);
@@ -162,7 +152,7 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
     const ref = errorRef();
     deps.logger.error({ err, ref }, 'schedule command failed');
     await ctx.reply({
-      text: `:warning: I could not change the schedule of ${codeSpan(target.name)}. ${userMessageFor(err, ref)}`,
+      text: scheduleCommandReply.changeFailed(target.name, userMessageFor(err, ref)),
     });
   }
 }

@@ -1,4 +1,4 @@
-import { codeSpan, errorRef, escapeMrkdwn, mention, usageReportBlocks, userMessageFor } from '../../messages/index.js';
+import { errorRef, mention, usageReply, usageReportBlocks, userMessageFor } from '../../messages/index.js';
 import { currentMonth, parseMonth, summarize } from '../../usage/index.js';
 import type { ActContext } from '../handlers/context.js';
 
@@ -16,28 +16,24 @@ export async function usageCommand(
   const { deps } = ctx;
   const usage = deps.access.usage;
   if (!usage) {
-    await ctx.reply({ text: ':warning: Usage accounting is not available in this deployment.' });
+    await ctx.reply({ text: usageReply.unavailable() });
     return;
   }
   const now = deps.clock.now();
   const month = monthText ? parseMonth(monthText, now) : currentMonth(now);
   if (!month) {
-    await ctx.reply({
-      text: `:warning: I could not read ${codeSpan(monthText ?? '')} as a month. Write it like ${codeSpan('2026-11')}, ${codeSpan('nov')}, ${codeSpan('last')} or ${codeSpan('this')}: ${codeSpan(`${deps.commandName} usage [month] [@user]`)}.`,
-    });
+    await ctx.reply({ text: usageReply.badMonth(deps.commandName, monthText ?? '') });
     return;
   }
   if (month.from > now) {
-    await ctx.reply({ text: `:warning: ${escapeMrkdwn(month.label)} has not started yet: no usage to show.` });
+    await ctx.reply({ text: usageReply.notStarted(month.label) });
     return;
   }
   const admin = await deps.access.isAdmin(ctx.userId);
   let only = userId;
   if (!admin) {
     if (userId && userId !== ctx.userId) {
-      await ctx.reply({
-        text: `:no_entry: Only admins can see other people's usage. ${codeSpan(`${deps.commandName} usage`)} shows yours. Ask ${deps.access.adminContact()}.`,
-      });
+      await ctx.reply({ text: usageReply.othersAdminOnly(deps.commandName, deps.access.adminContact()) });
       await deps.access.audit({
         userId: ctx.userId,
         action: 'usage',
@@ -64,6 +60,6 @@ export async function usageCommand(
   } catch (err) {
     const ref = errorRef();
     deps.logger.warn({ err, ref }, 'usage report failed');
-    await ctx.reply({ text: `:warning: I could not read the usage. ${userMessageFor(err, ref)}` });
+    await ctx.reply({ text: usageReply.readFailed(userMessageFor(err, ref)) });
   }
 }

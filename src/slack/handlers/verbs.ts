@@ -1,11 +1,11 @@
 import type { AccessRequest } from '../../access/index.js';
 import {
   buildStatusMessage,
-  codeSpan,
+  commandReply,
   errorRef,
-  escapeMrkdwn,
   summarize,
   userMessageFor,
+  verbReply,
 } from '../../messages/index.js';
 import {
   isNotFound,
@@ -84,10 +84,6 @@ function submit(
   return submitOperation(ctx.deps, ctx.client, { op, access, where, reply: ctx.reply });
 }
 
-function nameOf(ref: NotebookRef): string {
-  return `*${escapeMrkdwn(ref.name)}*`;
-}
-
 /** Starts a notebook for `durationMs` with the given auto-stop type. */
 export async function startNotebook(
   ctx: ActContext,
@@ -96,15 +92,11 @@ export async function startNotebook(
   leaseType: LeaseType,
 ): Promise<SubmitOutcome | 'skipped'> {
   if (ref.status === 'RUNNING') {
-    await ctx.reply({
-      text: `${nameOf(ref)} is already running. To give it more time: ${codeSpan(`${ctx.deps.commandName} extend ${ref.name} 2h`)}.`,
-    });
+    await ctx.reply({ text: verbReply.alreadyRunning(ctx.deps.commandName, ref.name) });
     return 'skipped';
   }
   if (ref.status && TRANSITIONAL_STATUSES.has(ref.status)) {
-    await ctx.reply({
-      text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)} right now. Wait until it settles, then try again.`,
-    });
+    await ctx.reply({ text: verbReply.busy(ref.name, ref.status) });
     return 'skipped';
   }
   const { record, where, access, base } = await context(ctx, ref, 'start');
@@ -120,7 +112,7 @@ export async function startNotebook(
 /** Stops a notebook. */
 export async function stopNotebook(ctx: ActContext, ref: NotebookRef): Promise<SubmitOutcome | 'skipped'> {
   if (ref.status === 'STOPPED') {
-    await ctx.reply({ text: `${nameOf(ref)} is already stopped.` });
+    await ctx.reply({ text: verbReply.alreadyStopped(ref.name) });
     return 'skipped';
   }
   const { where, access, base } = await context(ctx, ref, 'stop');
@@ -141,7 +133,7 @@ export async function extendNotebook(
 ): Promise<SubmitOutcome | 'skipped'> {
   if (ref.status && ref.status !== 'RUNNING') {
     await ctx.reply({
-      text: `${nameOf(ref)} is ${escapeMrkdwn(ref.status)}: only a running notebook can be extended. Start it with ${codeSpan(`${ctx.deps.commandName} start ${ref.name} ${durationArgument(addMs)}`)}.`,
+      text: verbReply.notRunning(ctx.deps.commandName, ref.name, ref.status, durationArgument(addMs)),
     });
     return 'skipped';
   }
@@ -167,7 +159,7 @@ export async function showStatus(ctx: ActContext, ref: NotebookRef, replaceOrigi
     ...(ctx.channelId ? { channelId: ctx.channelId } : {}),
   });
   if (!decision.allowed) {
-    await ctx.reply({ text: `:no_entry: ${decision.message}` });
+    await ctx.reply({ text: commandReply.refused(decision.message) });
     return;
   }
   let record: NotebookRecord | undefined;
@@ -184,13 +176,11 @@ export async function showStatus(ctx: ActContext, ref: NotebookRef, replaceOrigi
     await ctx.reply({ ...buildStatusMessage(summary), replaceOriginal });
   } catch (err) {
     if (isNotFound(err)) {
-      await ctx.reply({
-        text: `${nameOf(ref)} no longer exists in ModelArts. ${codeSpan(`${ctx.deps.commandName} list`)} shows what is there.`,
-      });
+      await ctx.reply({ text: commandReply.notebookGone(ctx.deps.commandName, ref.name) });
       return;
     }
     const ref2 = errorRef();
     ctx.deps.logger.warn({ err, ref: ref2, notebookId: ref.id }, 'status lookup failed');
-    await ctx.reply({ text: `:warning: I could not get the status of ${nameOf(ref)}. ${userMessageFor(err, ref2)}` });
+    await ctx.reply({ text: verbReply.statusFailed(ref.name, userMessageFor(err, ref2)) });
   }
 }

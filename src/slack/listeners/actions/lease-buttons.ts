@@ -40,7 +40,7 @@ import type {
   StartOperation,
   StopOperation,
 } from '../../../operations/index.js';
-import { enqueueDecided, rateLimitMessage } from '../../../operations/index.js';
+import { enqueueDecided, rateLimitMessage, withCostQuote } from '../../../operations/index.js';
 import type { NotebookStore } from '../../../store/index.js';
 
 /** What the lease buttons need. */
@@ -342,9 +342,11 @@ export function registerLeaseActions(app: App, deps: LeaseActionDeps): void {
   async function submit(
     client: WebClient,
     click: Click,
-    op: Operation,
+    given: Operation,
     decision: Extract<Decision, { allowed: true }>,
   ): Promise<EnqueueResult | undefined> {
+    // What the added time costs goes with the operation (its status message says it).
+    const op = await withCostQuote(deps.access, given, undefined);
     // The one path to the queue (src/operations): its dedupe, then the producer's, by job id.
     if (!decision.approval)
       return enqueueDecided({ redis: deps.redis, prefix: deps.prefix, clock, queue: deps.queue }, op);

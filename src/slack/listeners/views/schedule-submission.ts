@@ -1,4 +1,4 @@
-import { errorRef, SCHEDULE_BLOCKS, userMessageFor } from '../../../messages/index.js';
+import { errorRef, SCHEDULE_BLOCKS, scheduleCommandReply, userMessageFor } from '../../../messages/index.js';
 import { leaseProblem, parseDays, parseHours, parseTimeZone } from '../../../schedules/index.js';
 import { scheduleTarget } from '../../commands/schedule.js';
 import type { SlackDeps } from '../../deps.js';
@@ -48,7 +48,7 @@ export function scheduleSubmission(deps: SlackDeps) {
           ...(body.team?.id ? { teamId: body.team.id } : {}),
           ...(meta.channelId ? { channelId: meta.channelId } : {}),
         },
-        { ...found.target, channelId: found.target.channelId ?? meta.channelId },
+        found.target,
         { days: daysText, hours: hoursText, timeZone: tz.ok ? tz.value : undefined },
       );
       await reply({ text: result.message });
@@ -56,7 +56,7 @@ export function scheduleSubmission(deps: SlackDeps) {
     } catch (err) {
       const ref = errorRef();
       deps.logger.error({ err, ref }, 'schedule form failed');
-      await reply({ text: `:warning: I could not save the schedule. ${userMessageFor(err, ref)}` });
+      await reply({ text: scheduleCommandReply.saveFailed(userMessageFor(err, ref)) });
     }
   });
 }
