@@ -86,3 +86,54 @@ describe('walkAllPages', () => {
     expect(got).toEqual(expect.arrayContaining(all));
   });
 });
+
+describe('walkAllPages with pages in parallel', () => {
+  const parallel = (fetchPage: (o: number, l: number) => Promise<Page<{ id: string }>>, concurrency = 4) =>
+    walkAllPages({ fetchPage, idOf: (x) => x.id, pageSize: 10, maxPages: 100, concurrency });
+
+  for (const count of [0, 9, 10, 11, 235]) {
+    it(`collects all ${count} items in order, in the same number of requests, several at once`, async () => {
+      const all = ids(count);
+      const api = listEndpoint(all);
+      let inFlight = 0;
+      let most = 0;
+      const result = await parallel(async (o, l) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        try {
+          return await api.fetchPage(o, l);
+        } finally {
+          inFlight--;
+        }
+      });
+      expect(result.items.map((x) => x.id)).toEqual(all);
+      expect(result.stop).toBe('complete');
+      expect(api.calls).toHaveLength(Math.max(1, Math.ceil(count / 10)));
+      expect(most).toBeLessThanOrEqual(4);
+      if (count > 50) expect(most).toBe(4);
+    });
+  }
+
+  it('a service that caps the page lower than asked: offsets follow the first page', async () => {
+    const all = ids(47);
+    const api = listEndpoint(all, { maxLimit: 5 });
+    const result = await parallel(api.fetchPage);
+    expect(result.items.map((x) => x.id)).toEqual(all);
+    expect(api.calls.map((c) => c.offset)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45]);
+  });
+
+  it('records added while the pages were fetched are picked up by walking on', async () => {
+    const all = ids(30);
+    let grown = false;
+    const result = await parallel(async (offset, limit) => {
+      if (offset > 0 && !grown) {
+        grown = true;
+        all.push(...ids(45).slice(30)); // 15 more notebooks appear at the end
+      }
+      return { items: all.slice(offset, offset + limit).map((id) => ({ id })), total: all.length };
+    });
+    expect(result.items.map((x) => x.id)).toEqual(ids(45));
+    expect(result.stop).toBe('complete');
+  });
+});

@@ -498,35 +498,17 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
       listCalls[status] = (listCalls[status] ?? 0) + 1;
       return o.modelarts.listNotebooks({ status: status as 'CREATING', limit: BOARD_PAGE_SIZE, offset }, callOptions);
     };
-    const first = await page(0);
-    const items = new Map(first.data.map((nb) => [nb.id, nb]));
-    if (first.total === undefined) {
-      // No total: walk on page by page.
-      const walk = await walkAllPages<Notebook>({
-        pageSize: BOARD_PAGE_SIZE,
-        maxPages: 1000,
-        idOf: (nb) => nb.id,
-        fetchPage: async (offset) => {
-          if (offset === 0) return { items: first.data };
-          const p = await page(offset);
-          return { items: p.data, total: p.total };
-        },
-      });
-      return { items: walk.items, total: walk.items.length };
-    }
-    const offsets: number[] = [];
-    for (let off = first.data.length; off < first.total && first.data.length > 0; off += BOARD_PAGE_SIZE)
-      offsets.push(off);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(showConcurrency, offsets.length) }, async () => {
-        while (next < offsets.length) {
-          const p = await page(offsets[next++] as number);
-          for (const nb of p.data) items.set(nb.id, nb);
-        }
-      }),
-    );
-    return { items: [...items.values()], total: first.total };
+    const walk = await walkAllPages<Notebook>({
+      pageSize: BOARD_PAGE_SIZE,
+      maxPages: 1000,
+      idOf: (nb) => nb.id,
+      concurrency: showConcurrency,
+      fetchPage: async (offset) => {
+        const p = await page(offset);
+        return { items: p.data, total: p.total };
+      },
+    });
+    return { items: walk.items, total: walk.total ?? walk.items.length };
   }
 
   /** Drops sightings of notebooks nobody watches any more (their job ended without unwatching). */
