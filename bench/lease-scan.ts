@@ -240,7 +240,7 @@ const result: BenchResult = {
   ],
   targets,
   notes: [
-    "API calls are counted by the simulator (every request that reached it). A tick is one paged ListNotebooks?status=RUNNING over the whole project (50 per page, the most ListNotebooks allows; after the first page the others are fetched 4 at a time), plus ShowNotebook only for notebooks that left RUNNING since the last tick: the cost follows the number of RUNNING notebooks in the project, not the number watched.",
+    'API calls are counted by the simulator (every request that reached it). A tick is one paged ListNotebooks?status=RUNNING over the whole project (50 per page, the most ListNotebooks allows; after the first page the others are fetched 4 at a time), plus ShowNotebook only for notebooks that left RUNNING since the last tick: the cost follows the number of RUNNING notebooks in the project, not the number watched.',
     'Redis per tick: one HGETALL per watched record (NotebookStore.listAll, pipelined), the lease:running hash, and MGETs of notice keys; the first tick also reserves and confirms each notice it posts. Warnings are digested per channel (more than 5 in a channel in one tick = one message), hence fewer posts than warnings.',
     'Wall time includes the simulator answering on loopback in another process; a real ModelArts answers a page in tens to hundreds of ms, so at 10,000 notebooks expect about (pages ÷ 4 × real page latency) on top of the CPU shown.',
     'Redis commands include those run inside Lua scripts (INFO commandstats).',
