@@ -226,7 +226,8 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     totals: `${o.prefix}:poll:totals`,
     lock: `${o.prefix}:poll:lock`,
   };
-  const log = o.logger.child({ component: 'status-board' });
+  // Under the jobs logger (component: jobs): one `component` key per log line.
+  const log = o.logger.child({ part: 'status-board' });
   const lockTtlMs = o.lockTtlMs ?? 10_000;
   const showConcurrency = o.showConcurrency ?? 8;
   const baseCallOptions: CallOptions = { maxRetries: 0, ...o.callOptions };
