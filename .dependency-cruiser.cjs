@@ -5,13 +5,13 @@
  *     → features: slack → jobs → schedules → leases → access → usage
  *                 (each may import only those to its right)
  *       → shared: operations, messages, store, modelarts
- *         → base: errors.ts, clock.ts, logger.ts, config.ts, timeout.ts
+ *         → base: errors.ts, clock.ts, logger.ts, config.ts, timeout.ts, zoned-time.ts
  *
  * Type-only imports are not edges here: they vanish at compile time, and a shared contract may
  * name a feature's interface (operations/submit.ts takes an AccessControl).
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const BASE = '^src/(errors|clock|logger|config|timeout)\\.ts$';
+const BASE = '^src/(errors|clock|logger|config|timeout|zoned-time)\\.ts$';
 const SHARED = '^src/(operations|messages|store|modelarts)/';
 const FEATURE = '^src/(slack|jobs|schedules|leases|access|usage)/';
 const APP = '^src/(app/|main\\.ts$|demo/|doctor/|ops/)';

@@ -6,9 +6,9 @@ import { LEASE_ACTION_IDS } from '../src/messages/lease-blocks.js';
 import { SCHEDULE_ACTION_IDS } from '../src/messages/schedule-blocks.js';
 import { SCHEDULE_BLOCKS, SCHEDULE_CALLBACK_ID } from '../src/messages/schedule-modal.js';
 import { createScheduleService, type ScheduleService, ScheduleStore } from '../src/schedules/index.js';
-import { hhmm } from '../src/schedules/time.js';
 import { registerLeaseActions } from '../src/slack/listeners/actions/lease-buttons.js';
 import { type SlackSender, state, type UserRef, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
+import { hhmm } from '../src/zoned-time.js';
 import { type Stack, startSlackSurface, startStack, textOf, waitUntil, webClient } from './support/stack.js';
 
 /**

@@ -10,7 +10,7 @@ import {
   windowsAt,
   windowsBetween,
 } from '../src/schedules/index.js';
-import { localTime, zonedEpoch } from '../src/schedules/time.js';
+import { localTime, zonedEpoch } from '../src/zoned-time.js';
 
 const H = 3_600_000;
 const iso = (t: number) => new Date(t).toISOString();

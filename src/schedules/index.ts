@@ -7,6 +7,7 @@
  * `createScheduleRunner(...)` on `createScheduleCron(...)` (one tick per minute across replicas).
  */
 
+export { isTimeZone, localTime, zonedEpoch } from '../zoned-time.js';
 export { createScheduleCron, type ScheduleCron } from './cron.js';
 export { createScheduleRunner, type ScheduleRunnerDeps, type ScheduleTickReport, stopTarget } from './runner.js';
 export {
@@ -32,4 +33,3 @@ export {
   windowsBetween,
 } from './spec.js';
 export { type Schedule, type ScheduleSkip, ScheduleStore } from './store.js';
-export { isTimeZone, localTime, zonedEpoch } from './time.js';

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { type ScheduleView, scheduleText } from '../messages/index.js';
 import { isNotFound, leaseEndsAt, leaseFromApi, type ModelArtsApi } from '../modelarts/index.js';
 import { type ExtendOperation, enqueueDecided, type OperationQueue } from '../operations/index.js';
+import { addDays, hhmm, isoDate, type LocalDate, localTime, parseIsoDate } from '../zoned-time.js';
 import { stopTarget } from './runner.js';
 import {
   describeSpec,
@@ -19,7 +20,6 @@ import {
   windowsBetween,
 } from './spec.js';
 import type { Schedule, ScheduleStore } from './store.js';
-import { addDays, hhmm, isoDate, type LocalDate, localTime, parseIsoDate } from './time.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;

@@ -1,4 +1,4 @@
-import { addDays, canonicalTimeZone, hhmm, type LocalDate, localTime, weekdayOf, zonedEpoch } from './time.js';
+import { addDays, canonicalTimeZone, hhmm, type LocalDate, localTime, weekdayOf, zonedEpoch } from '../zoned-time.js';
 
 /**
  * A working-hours schedule: on `days` (0 = Sunday … 6 = Saturday) the notebook starts at

@@ -1,6 +1,6 @@
 /**
- * Pure time-zone arithmetic for schedules, with `Intl` only: local wall time ↔ epoch ms in an IANA
- * time zone, correct across daylight-saving changes (a wall time in the spring gap moves forward
+ * Pure time-zone arithmetic for working-hours schedules and the usage digest, with `Intl` only:
+ * local wall time ↔ epoch ms in an IANA time zone, correct across daylight-saving changes (a wall time in the spring gap moves forward
  * by the gap; one in the autumn overlap is its first occurrence) and month and year ends (dates
  * are normalised by `Date.UTC`).
  */
