@@ -7,7 +7,6 @@
  * `createScheduleRunner(...)` on `createScheduleCron(...)` (one tick per minute across replicas).
  */
 
-export { isTimeZone, localTime, zonedEpoch } from '../zoned-time.js';
 export { createScheduleCron, type ScheduleCron } from './cron.js';
 export { createScheduleRunner, type ScheduleRunnerDeps, type ScheduleTickReport, stopTarget } from './runner.js';
 export {
