@@ -125,13 +125,17 @@ export function budgetReason(overages: readonly BudgetOverageText[], currency: s
 
 // ------------------------------------------------------------------ usage report and digest
 
-/** One line of a usage breakdown, as src/usage sums it. */
+/** One line of a usage breakdown, as src/usage sums it (by person, flavor or notebook). */
 export interface UsageLineView {
   key: string;
   ms: number;
+  /** Cost of the priced part, micro-units. */
   micros: number;
+  /** Run time of flavors without a price (not in `micros`). */
   unpricedMs: number;
+  /** Still running (notebook lines). */
   running?: boolean;
+  /** Notebook lines: name, flavor, owner. */
   name?: string;
   flavor?: string;
   ownerKey?: string;

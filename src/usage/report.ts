@@ -1,4 +1,4 @@
-import type { Money } from '../messages/index.js';
+import type { Money, UsageLineView, UsageSummaryView } from '../messages/index.js';
 import type { Run } from './ledger.js';
 import { costMicros, hourlyPrice, type PriceBook } from './prices.js';
 
@@ -73,28 +73,11 @@ export function clippedMs(run: Pick<Run, 'start' | 'end'>, w: Window): number {
   return Math.max(0, Math.min(run.end, w.to) - Math.max(run.start, w.from));
 }
 
-/** One line of a breakdown. */
-export interface UsageLine {
-  key: string;
-  ms: number;
-  /** Cost of the priced part, micro-units. */
-  micros: number;
-  /** Run time of flavors without a price (not in `micros`). */
-  unpricedMs: number;
-  /** Still running (notebook lines). */
-  running?: boolean;
-  /** Notebook lines: name, flavor, owner. */
-  name?: string;
-  flavor?: string;
-  ownerKey?: string;
-}
+/** One line of a breakdown (the shape the report and digest messages render). */
+export type UsageLine = UsageLineView;
 
-export interface UsageSummary {
+export interface UsageSummary extends UsageSummaryView {
   window: Window;
-  currency?: string;
-  totalMs: number;
-  totalMicros: number;
-  unpricedMs: number;
   byPerson: UsageLine[];
   byFlavor: UsageLine[];
   byNotebook: UsageLine[];
