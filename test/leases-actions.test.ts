@@ -1,28 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildWorker } from '../src/app/worker.js';
 import { jobIdForOp } from '../src/jobs/index.js';
 import type { LeaseNoticeEvent } from '../src/leases/watcher.js';
-import { createLogger } from '../src/logger.js';
 import { slackDate } from '../src/messages/format.js';
 import { ACTIONS_BLOCK_PREFIX, LEASE_ACTION_IDS, OUTCOME_BLOCK_PREFIX } from '../src/messages/lease-blocks.js';
 import { leaseKey } from '../src/modelarts/lease-math.js';
 import type { Operation } from '../src/operations/index.js';
 import { leaseOpId } from '../src/slack/listeners/actions/lease-buttons.js';
-import { ADMIN, CHANNEL, createHarness, DEFAULT_CHANNEL, H, type Harness, M, OTHER, OWNER } from './leases-harness.js';
-import { newRedis } from './support/redis.js';
+import {
+  ADMIN,
+  CHANNEL,
+  createHarness,
+  DEFAULT_CHANNEL,
+  H,
+  type Harness,
+  M,
+  OTHER,
+  OWNER,
+  withProductionWorker,
+} from './leases-harness.js';
+import { waitUntil } from './support/stack.js';
 
-async function until<T>(
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000) =>
+  waitUntil(fn, timeoutMs);
 
 describe('lease watch: buttons', () => {
   let h: Harness;
@@ -53,27 +52,6 @@ describe('lease watch: buttons', () => {
   function leaseOf(id: string) {
     const l = h.sim.instances.get(id)!.lease!;
     return { createAt: l.create_at, durationMs: l.duration };
-  }
-
-  /** Runs the production worker (the operation pipeline) until `done` resolves. */
-  async function withWorker(done: () => Promise<unknown>): Promise<void> {
-    const connection = newRedis();
-    const worker = buildWorker({
-      connection,
-      prefix: h.prefix,
-      modelarts: h.api,
-      slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
-      store: h.store,
-      clock: h.clock,
-      logger: createLogger({ level: 'silent' }),
-      home: false,
-    });
-    try {
-      await done();
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
   }
 
   function updates() {
@@ -108,7 +86,7 @@ describe('lease watch: buttons', () => {
     expect(h.ephemerals(OWNER).at(-1)).toContain('already requested');
 
     // The real job pipeline performs RenewLease: new total = 2 h + 1 h.
-    await withWorker(() => until(() => leaseOf(id).durationMs === 3 * H));
+    await withProductionWorker(h, () => until(() => leaseOf(id).durationMs === 3 * H));
 
     // A click on the old warning is now stale: nothing enqueued, the user is told why.
     const before = await h.jobCount();
@@ -139,7 +117,7 @@ describe('lease watch: buttons', () => {
     expect(await jobOp(leaseOpId('extend', id, leaseKey(lease)))).toMatchObject({ kind: 'extend', addMs: 4 * H });
 
     // The service counts the returned duration from create_at: it ends exactly where Slack said.
-    await withWorker(() => until(() => leaseOf(id).durationMs !== lease.durationMs));
+    await withProductionWorker(h, () => until(() => leaseOf(id).durationMs !== lease.durationMs));
     const after = leaseOf(id);
     expect(after.createAt).toBe(lease.createAt);
     expect(after.createAt + after.durationMs).toBe(wantedEnd);

@@ -4,6 +4,7 @@ import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { type AccessControlService, createAccessControl } from '../src/access/access-control.js';
 import { defaultPolicy } from '../src/access/policy.js';
+import { buildWorker } from '../src/app/worker.js';
 import { ManualClock } from '../src/clock.js';
 import { createOperationQueue, jobIdForOp, type OperationQueueHandle } from '../src/jobs/index.js';
 import {
@@ -270,4 +271,25 @@ export async function createHarness(start = Date.UTC(2026, 0, 5, 9, 0)): Promise
     },
   };
   return h;
+}
+
+/** Runs the production worker (the operation pipeline, `buildWorker`) on the harness until `done` resolves. */
+export async function withProductionWorker<T>(h: Harness, done: () => Promise<T>): Promise<T> {
+  const connection = newRedis();
+  const worker = buildWorker({
+    connection,
+    prefix: h.prefix,
+    modelarts: h.api,
+    slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
+    store: h.store,
+    clock: h.clock,
+    logger: createLogger({ level: 'silent' }),
+    home: false,
+  });
+  try {
+    return await done();
+  } finally {
+    await worker.close();
+    connection.disconnect();
+  }
 }

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildWorker } from '../src/app/worker.js';
 import { jobIdForOp } from '../src/jobs/index.js';
 import { createLogger } from '../src/logger.js';
 import type { Operation } from '../src/operations/index.js';
@@ -10,8 +9,9 @@ import {
   type ScheduleService,
   ScheduleStore,
 } from '../src/schedules/index.js';
-import { CHANNEL, createHarness, H, type Harness, M, OWNER, THREAD } from './leases-harness.js';
+import { CHANNEL, createHarness, H, type Harness, M, OWNER, THREAD, withProductionWorker } from './leases-harness.js';
 import { newRedis } from './support/redis.js';
+import { waitUntil } from './support/stack.js';
 
 /**
  * The scheduler on the injected clock (ManualClock shared with the simulator), against the
@@ -28,18 +28,8 @@ const FRI_1900 = Date.UTC(2026, 9, 30, 23);
 const MON_0900_EST = Date.UTC(2026, 10, 2, 14);
 const MON_1900_EST = Date.UTC(2026, 10, 3, 0);
 
-async function until<T>(
-  fn: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000) =>
+  waitUntil(fn, timeoutMs);
 
 describe('working hours: the scheduler tick', () => {
   let h: Harness;
@@ -103,27 +93,6 @@ describe('working hours: the scheduler tick', () => {
   }
   const status = (id: string) => h.sim.instances.get(id)!.status;
 
-  /** Runs the production worker until `done` resolves. */
-  async function withWorker<T>(done: () => Promise<T>): Promise<T> {
-    const connection = newRedis();
-    const worker = buildWorker({
-      connection,
-      prefix: h.prefix,
-      modelarts: h.api,
-      slack: { botToken: 'xoxb-test', apiUrl: h.slack.apiUrl },
-      store: h.store,
-      clock: h.clock,
-      logger,
-      home: false,
-    });
-    try {
-      return await done();
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
-  }
-
   it('weekdays 09:00-19:00 New York: starts Friday 09:00 EDT with a lease to 19:00, nothing on the weekend, Monday 09:00 EST after the DST change', async () => {
     const id = await scheduled();
     const r = runner();
@@ -137,7 +106,7 @@ describe('working hours: the scheduler tick', () => {
     const op = await job(`sched-start-${id}-${FRI_0900}`);
     expect(op).toMatchObject({ kind: 'start', durationMs: 10 * H, leaseType: 'TIMING', requester: { userId: OWNER } });
     // The real worker starts it: the lease ModelArts reports ends at 19:00 EDT.
-    await withWorker(() => until(() => status(id) !== 'STOPPED'));
+    await withProductionWorker(h, () => until(() => status(id) !== 'STOPPED'));
     expect(leaseEnd(id)).toBe(FRI_1900);
     // The status message in the notebook's thread says a schedule asked for it.
     const queued = h.slack.callsTo('chat.postMessage').find((c) => c.args['thread_ts'] === THREAD);
@@ -185,7 +154,7 @@ describe('working hours: the scheduler tick', () => {
     h.clock.set(MON_0900_EST);
     expect(await r.runOnce()).toMatchObject({ started: 1 });
     expect(await job(`sched-start-${id}-${MON_0900_EST}`)).toMatchObject({ kind: 'start', durationMs: 10 * H });
-    await withWorker(() => until(() => status(id) !== 'STOPPED'));
+    await withProductionWorker(h, () => until(() => status(id) !== 'STOPPED'));
     expect(leaseEnd(id)).toBe(MON_1900_EST);
   });
 
@@ -212,7 +181,7 @@ describe('working hours: the scheduler tick', () => {
     h.clock.set(FRI_1900 - 30 * M);
     expect(await r.runOnce()).toMatchObject({ started: 1 });
     expect(await job(`sched-start-${third}-${Date.UTC(2026, 9, 30, 16)}`)).toMatchObject({ durationMs: H });
-    await withWorker(() => until(() => status(third) !== 'STOPPED'));
+    await withProductionWorker(h, () => until(() => status(third) !== 'STOPPED'));
     h.clock.set(FRI_1900 - 20 * M);
     expect(status(third)).toBe('RUNNING');
     // …and the scheduler stops it at 19:00 itself, once.
@@ -220,7 +189,7 @@ describe('working hours: the scheduler tick', () => {
     expect(await r.runOnce()).toMatchObject({ stopped: 1 });
     expect(await job(`sched-stop-${third}-${FRI_1900}`)).toMatchObject({ kind: 'stop' });
     expect(await r.runOnce()).toMatchObject({ stopped: 0 });
-    await withWorker(() => until(() => ['STOPPING', 'STOPPED'].includes(status(third))));
+    await withProductionWorker(h, () => until(() => ['STOPPING', 'STOPPED'].includes(status(third))));
     h.clock.set(FRI_1900 + 2 * M);
     expect(status(third)).toBe('STOPPED');
   });
@@ -245,7 +214,7 @@ describe('working hours: the scheduler tick', () => {
     expect(await runner().runOnce()).toMatchObject({ started: 0, extended: 1, failed: 1 });
     expect(await job(`sched-extend-${short}-${FRI_0900}`)).toMatchObject({ kind: 'extend', addMs: 7 * H });
     expect(await job(`sched-extend-${long}-${FRI_0900}`)).toBeUndefined();
-    await withWorker(() => until(() => leaseEnd(short!) === FRI_1900));
+    await withProductionWorker(h, () => until(() => leaseEnd(short!) === FRI_1900));
     expect(leaseEnd(long!)).toBe(FRI_0900 + 11 * H);
     const failed = h.slack.callsTo('chat.postMessage').find((c) => String(c.args['text']).includes('did not happen'));
     expect(failed?.args).toMatchObject({ channel: CHANNEL, thread_ts: THREAD });
@@ -288,7 +257,7 @@ describe('working hours: the scheduler tick', () => {
     const slot = new Date(FRI_0900 + M);
     const ticks = await Promise.all([cronA.runTick(slot), cronB.runTick(slot)]);
     expect(ticks.filter((t) => t !== undefined)).toHaveLength(1);
-    await withWorker(() => until(() => status(id) !== 'STOPPED'));
+    await withProductionWorker(h, () => until(() => status(id) !== 'STOPPED'));
     const starts = h.sim.stats.log.filter((l) => l.operation === 'start' && l.path.includes(id));
     expect(starts).toHaveLength(1);
     expect(h.slack.callsTo('chat.postMessage').filter((c) => c.args['thread_ts'] === THREAD)).toHaveLength(1);
@@ -307,7 +276,7 @@ describe('working hours: the scheduler tick', () => {
     // Made final: later ticks in the same window leave it alone.
     h.clock.set(FRI_0900 + 5 * M);
     expect((await r.runOnce()).started).toBe(0);
-    await withWorker(() => until(() => status(id) !== 'STOPPED'));
+    await withProductionWorker(h, () => until(() => status(id) !== 'STOPPED'));
     expect(h.sim.stats.log.filter((l) => l.operation === 'start' && l.path.includes(id))).toHaveLength(1);
   });
 
@@ -318,7 +287,7 @@ describe('working hours: the scheduler tick', () => {
     const MON_STOP = MON_1900_EST;
     const TUE_STOP = MON_1900_EST + 24 * H;
     await r.runOnce();
-    await withWorker(() => until(() => status(id) !== 'STOPPED'));
+    await withProductionWorker(h, () => until(() => status(id) !== 'STOPPED'));
     expect(leaseEnd(id)).toBe(MON_STOP);
 
     // At 18:35 the owner skips tonight's stop: the lease is extended to Tuesday 19:00.
@@ -326,7 +295,7 @@ describe('working hours: the scheduler tick', () => {
     const skipped = await service.skip({ userId: OWNER }, { id, name: 'nb-0', ownerId: OWNER }, 'next');
     expect(skipped.message).toContain('is skipped. It keeps running until the next scheduled stop');
     expect(await job(`sched-skip-${id}-${MON_STOP}`)).toMatchObject({ kind: 'extend', addMs: 24 * H });
-    await withWorker(() => until(() => leaseEnd(id) === TUE_STOP));
+    await withProductionWorker(h, () => until(() => leaseEnd(id) === TUE_STOP));
 
     h.clock.set(MON_STOP + 5 * M);
     expect(await r.runOnce()).toMatchObject({ stopped: 0 });
