@@ -13,6 +13,7 @@ import { freePort, type LocalRedisHandle, startLocalRedis } from '../src/ops/loc
 import { createSimulator, type Simulator } from '../src/simulator/index.js';
 import { FakeSlackApi, type RecordedCall } from '../src/slack-stand-in/fake-slack-api.js';
 import { SlackSender, type ViewPayload } from '../src/slack-stand-in/slack-sender.js';
+import { status, waitFor } from './support/http-probe.js';
 
 const BOT_TOKEN = 'xoxb-multiprocess-test-token';
 const SIGNING_SECRET = 'multiprocessSigningSecret0000001';
@@ -25,30 +26,6 @@ interface BotProcess {
   port: number;
   child: ChildProcess;
   output: () => string;
-}
-
-async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function status(url: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return undefined;
-  }
 }
 
 function isReadyReply(c: RecordedCall): boolean {

@@ -4,31 +4,13 @@
  * worker takes the jobs), and exits 0, instead of waiting out the shutdown deadline.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type LocalRedisHandle, startLocalRedis } from '../src/ops/local-redis.js';
 import { createSimulator, type Simulator } from '../src/simulator/index.js';
 import { FakeSlackApi } from '../src/slack-stand-in/fake-slack-api.js';
+import { status, waitFor } from './support/http-probe.js';
 
 const BOT_TOKEN = 'xoxb-stop-redis-down-token';
-
-async function status(url: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('stopping a worker while Redis is down', () => {
   let redis: LocalRedisHandle;
