@@ -134,6 +134,12 @@ describe('/notebook schedule', () => {
     expect(await command('schedule cmd-0 skip next')).toMatch(/the scheduled start .* is skipped/);
     expect(await command('schedule cmd-0 off')).toContain('Removed the schedule of *cmd-0*');
     expect(await command('schedule cmd-0')).toContain('has no schedule');
+    // A name that is nobody's, or several notebooks' (the list matches names fuzzily): what to give instead.
+    expect(await command('schedule nosuch-nb daily 09:00-17:00')).toContain('No notebook is named `nosuch-nb`');
+    await stack.seed('twin', { owner: ALICE.id, count: 2 });
+    expect(await command('schedule twin daily 09:00-17:00')).toMatch(
+      /Several notebooks match `twin`: `twin-0` \(`[^`]+`\), `twin-1` \(`[^`]+`\)\. Give the exact name or its id\./,
+    );
 
     expect((await audit('schedule_set')).map((e) => [e.userId, e.outcome])).toEqual([
       [ADMIN.id, 'succeeded'],

@@ -214,5 +214,10 @@ describe('/notebook usage', () => {
 
     const bad = await h.command('usage someday', ADMIN);
     expect(await h.privateReply(bad.responseUrl)).toContain('I could not read `someday` as a month');
+
+    const next = new Date(h.clock.now());
+    const future = `${next.getUTCFullYear() + 1}-01`;
+    const early = await h.command(`usage ${future}`, ADMIN);
+    expect(await h.privateReply(early.responseUrl)).toContain('has not started yet: no usage to show');
   });
 });
