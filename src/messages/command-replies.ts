@@ -56,7 +56,8 @@ export const verbReply = {
 
 /** `/notebook schedule …` answers outside the schedule itself (see `scheduleText` for those). */
 export const scheduleCommandReply = {
-  notSetUp: () => 'Working-hours schedules are not set up on this bot.',
+  notSetUp: (adminContact: string) =>
+    `Working-hours schedules are not set up on this bot. Ask ${adminContact} to turn them on; until then, start and stop it with the commands.`,
   usage: (cmd: string) =>
     `:warning: ${escapeMrkdwn(
       `${cmd} schedule <name> <days> <start>-<stop> [time zone], e.g. ${cmd} schedule resnet-exp weekdays 09:00-19:00 Asia/Shanghai (also: ${cmd} schedule <name> to see it, … off, … skip next|<YYYY-MM-DD>)`,
@@ -73,7 +74,8 @@ export const scheduleCommandReply = {
 
 /** `/notebook usage [month] [@user]`. */
 export const usageReply = {
-  unavailable: () => ':warning: Usage accounting is not available in this deployment.',
+  unavailable: (adminContact: string) =>
+    `:warning: Usage accounting is not available in this deployment. Ask ${adminContact} about notebook hours and costs.`,
   badMonth: (commandName: string, monthText: string) =>
     `:warning: I could not read ${codeSpan(monthText)} as a month. Write it like ${codeSpan('2026-11')}, ${codeSpan('nov')}, ${codeSpan('last')} or ${codeSpan('this')}: ${codeSpan(`${commandName} usage [month] [@user]`)}.`,
   notStarted: (monthLabel: string) => `:warning: ${escapeMrkdwn(monthLabel)} has not started yet: no usage to show.`,

@@ -102,7 +102,7 @@ export async function scheduleCommand(ctx: ActContext, parsed: ScheduleArgs, tri
   const { deps } = ctx;
   const schedules = deps.schedules;
   if (!schedules) {
-    await ctx.reply({ text: scheduleCommandReply.notSetUp() });
+    await ctx.reply({ text: scheduleCommandReply.notSetUp(deps.access.adminContact()) });
     return;
   }
   const args = parsed.args;

@@ -16,7 +16,7 @@ export async function usageCommand(
   const { deps } = ctx;
   const usage = deps.access.usage;
   if (!usage) {
-    await ctx.reply({ text: usageReply.unavailable() });
+    await ctx.reply({ text: usageReply.unavailable(deps.access.adminContact()) });
     return;
   }
   const now = deps.clock.now();
