@@ -123,12 +123,20 @@ export function prepareWebRole(
 export async function startWorkerRole(s: Services): Promise<OperationWorkerHandle> {
   const redis = connectRedis(s.redisTarget, { connectionName: 'worker', maxRetriesPerRequest: null, logger: s.logger });
   s.teardown.add('worker redis', () => quitRedis(redis));
+  // The worker's own commands go apart from BullMQ's connection (see buildWorker's `commands`).
+  const commands = connectRedis(s.redisTarget, {
+    connectionName: 'worker-commands',
+    maxRetriesPerRequest: null,
+    logger: s.logger,
+  });
+  s.teardown.add('worker commands redis', () => quitRedis(commands));
   const worker = buildWorker({
     connection: redis,
+    commands,
     prefix: s.prefix,
     modelarts: s.modelarts.client,
     slack: { botToken: s.slack.botToken, apiUrl: s.slack.apiUrl },
-    store: new NotebookStore({ redis, prefix: s.prefix }),
+    store: new NotebookStore({ redis: commands, prefix: s.prefix }),
     clock: s.clock,
     logger: s.logger,
     env: s.config.env,

@@ -122,6 +122,13 @@ export interface BuildWorkerOptions {
    * out a reconnect). The caller closes it after `close()`.
    */
   connection: Redis;
+  /**
+   * The worker's connection for its own commands (records, status board, outbox state, usage),
+   * apart from BullMQ's (see OperationWorkerDeps.commands), also `maxRetriesPerRequest: null`.
+   * The caller closes it after `close()`. Production opens one (roles.ts, named in CLIENT LIST);
+   * without it the worker opens its own (`connection.duplicate()`) and closes it in `close()`.
+   */
+  commands?: Redis | undefined;
   /** `QUEUE_PREFIX`. */
   prefix: string;
   modelarts: ModelArtsApi;
@@ -129,7 +136,7 @@ export interface BuildWorkerOptions {
   slack: { botToken: string; apiUrl?: string | undefined };
   clock: Clock;
   logger: Logger;
-  /** Default: a NotebookStore on `connection`. */
+  /** Default: a NotebookStore on `commands`. */
   store?: NotebookStore | undefined;
   /** The configuration (`loadConfig().env`); without it, the shipped defaults. */
   env?: WorkerEnv | undefined;
@@ -164,9 +171,11 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
   });
   const slack = o.metrics ? instrumentSlack(client, o.metrics) : client;
   const { connection, prefix } = o;
+  const ownCommands = o.commands ? undefined : openCommands(connection, o.logger);
+  const commands = o.commands ?? (ownCommands as Redis);
   // Usage accounting: every status a job sees (created, started, stopped, extended, deleted) is
   // an observation in the usage ledger; a test's own hook still runs after it.
-  const usage = new UsageLedger({ redis: connection, prefix });
+  const usage = new UsageLedger({ redis: commands, prefix });
   const testHook = o.testing?.onNotebookChanged;
   const onNotebookChanged = async (record: Parameters<NonNullable<typeof testHook>>[0]): Promise<void> => {
     const observation = observationFromRecord(record);
@@ -177,8 +186,9 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
     }
     await testHook?.(record);
   };
-  return createOperationWorker({
+  const handle = createOperationWorker({
     connection,
+    commands,
     prefix,
     modelarts: o.modelarts,
     slack,
@@ -192,10 +202,36 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
     ...(o.metrics ? { metrics: o.metrics.operations } : {}),
     ...(o.audit ? { audit: o.audit } : {}),
     // A stop the bot makes must not be reported later as "its lease ended".
-    beforeStop: (notebookId) => markBotStop(connection, prefix, notebookId),
+    beforeStop: (notebookId) => markBotStop(commands, prefix, notebookId),
     ...(o.home ? { refreshHome: createHomeRefresher(o.home, slack) } : {}),
     homeRefreshDelayMs: settings.homeRefreshDelayMs,
     ...o.testing,
     onNotebookChanged,
   });
+  if (!ownCommands) return handle;
+  return {
+    ...handle,
+    async close() {
+      try {
+        await handle.close();
+      } finally {
+        await ownCommands.quit().catch(() => ownCommands.disconnect());
+      }
+    },
+  };
+}
+
+/** The worker's own commands connection when the caller gives none; its outages logged once each. */
+function openCommands(connection: Redis, logger: Logger): Redis {
+  const commands = connection.duplicate();
+  let down = false;
+  commands.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: { message: err.message } }, 'worker commands Redis connection lost');
+  });
+  commands.on('ready', () => {
+    down = false;
+  });
+  return commands;
 }

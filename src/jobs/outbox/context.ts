@@ -8,7 +8,10 @@ import type { PostJobData, RenderJobData, SlackJob, SlackJobData } from './types
 
 /** What the outbox's processors share: one per SlackNotifier. */
 export interface OutboxContext {
+  /** The outbox's own state (message hashes, posted markers, budgets): scripts and plain commands. */
   redis: Redis;
+  /** BullMQ's connection, for the Slack queue's worker. */
+  connection: Redis;
   slack: WebClient;
   logger: Logger;
   keys: OutboxKeys;

@@ -24,6 +24,11 @@ import {
 export interface SlackNotifierOptions {
   /** ioredis connection (BullMQ needs `maxRetriesPerRequest: null`); the caller closes it. */
   connection: Redis;
+  /**
+   * The connection for the outbox's own state (message hashes, markers, budgets). Default
+   * `connection`; the worker gives one apart from BullMQ's (see OperationWorkerDeps.commands).
+   */
+  commands?: Redis | undefined;
   /** Key and queue prefix, e.g. `{nbbot}`. */
   prefix: string;
   /** Bot-token client; build it with `createWorkerSlackClient` (rejects rate-limited calls). */
@@ -82,7 +87,7 @@ export class SlackNotifier {
   private readonly context: OutboxContext;
 
   constructor(options: SlackNotifierOptions) {
-    this.redis = options.connection;
+    this.redis = options.commands ?? options.connection;
     this.prefix = options.prefix;
     this.slack = options.slack;
     this.keys = outboxKeys(options.prefix);
@@ -90,7 +95,8 @@ export class SlackNotifier {
     this.homeRefreshDelayMs = options.homeRefreshDelayMs ?? 2000;
     this.stateTtlMs = options.stateTtlMs ?? 7 * DAY_MS;
     this.context = {
-      redis: options.connection,
+      redis: this.redis,
+      connection: options.connection,
       slack: options.slack,
       logger: options.logger,
       keys: this.keys,

@@ -113,7 +113,7 @@ export function createSlackWorker(
     }
   };
   const worker: SlackWorker = new Worker(SLACK_QUEUE, processor, {
-    connection: ctx.redis,
+    connection: ctx.connection,
     prefix,
     concurrency: options.concurrency ?? 16,
     ...(options.limiter ? { limiter: options.limiter } : {}),
