@@ -22,6 +22,7 @@
  *
  *   npx tsx bench/lifecycle.ts [--quick] [--count 1000] [--scale 10] [--runs 3]
  *                              [--scenarios steady,burst,series,baseline] [--cpu-prof] [--dump]
+ *                              [--heap-snapshot [seconds]] [--alloc-prof]
  *                              [--node-flags "..."]
  */
 import { join } from 'node:path';
@@ -101,6 +102,8 @@ interface Run {
   duplicated: number;
   notRunning: number;
   peakRssMiB: number;
+  /** `process.memoryUsage()` inside the worker when its RSS was highest (sampled every 100 ms). */
+  peakMemory: NodeJS.MemoryUsage;
   startRssMiB: number;
   heapUsedMiB: number;
   cpuMs: number;
@@ -119,6 +122,14 @@ const scenarios = new Set(
   (args.options.get('scenarios') ?? (args.quick ? 'steady,burst,series' : 'steady,burst,series,baseline')).split(','),
 );
 const cpuProf = args.options.has('cpu-prof');
+/** `--heap-snapshot [s]`: a heap snapshot of the worker s real seconds after the creates are enqueued (default 8). */
+/** `--alloc-prof`: the worker's sampled allocations (garbage included) from enqueue to the end. */
+const allocProf = args.options.has('alloc-prof');
+const heapSnapshotS = args.options.has('heap-snapshot')
+  ? args.options.get('heap-snapshot') === 'true'
+    ? 8
+    : numOption(args, 'heap-snapshot', 8)
+  : undefined;
 const started = Date.now();
 
 const isReadyReply = (c: RecordedCall) =>
@@ -198,6 +209,7 @@ async function runScenario(spec: Spec, label: string): Promise<Run> {
     `${label}: ${count} creates ${spec.spreadMs ? `over ${spec.spreadMs / 60_000} simulated min` : 'at once'}, scale ${scale}`,
   );
   const ops: CreateOperation[] = [];
+  if (allocProf) await worker.call('startAllocationProfile');
   const tEnqueue0 = Date.now();
   const submit = async (i: number): Promise<void> => {
     const op: CreateOperation = {
@@ -245,6 +257,15 @@ async function runScenario(spec: Spec, label: string): Promise<Run> {
     await Promise.all(submitted);
   }
   log(NAME, `  enqueued in ${Date.now() - tEnqueue0} ms`);
+  let snapshot: Promise<unknown> | undefined;
+  const snapshotTimer =
+    heapSnapshotS === undefined
+      ? undefined
+      : setTimeout(() => {
+          const path = join(TMP_DIR, `heap-${label}.heapsnapshot`);
+          log(NAME, `  heap snapshot of the worker (RSS ${fmt(procMemory(worker.pid)?.rssMiB ?? 0, 0)} MiB) → ${path}`);
+          snapshot = worker.call('heapSnapshot', path, 300_000).catch((err: unknown) => log(NAME, String(err)));
+        }, heapSnapshotS * 1000);
 
   // Creation takes CREATE_MS simulated; allow 20 simulated minutes more, plus real time to drain.
   const deadline = Date.now() + (CREATE_MS + 1_200_000) / scale + 120_000;
@@ -266,8 +287,17 @@ async function runScenario(spec: Spec, label: string): Promise<Run> {
   // A little longer, so that a late duplicate would be seen.
   await new Promise((r) => setTimeout(r, Math.max(1000, 30_000 / scale)));
   clearInterval(sampler);
+  clearTimeout(snapshotTimer);
+  await snapshot;
   const hwmMiB = procMemory(worker.pid)?.hwmMiB ?? Number.NaN;
   const mem = await worker.call<NodeJS.MemoryUsage>('memory');
+  if (allocProf) {
+    const path = join(TMP_DIR, `alloc-${label}.heapprofile`);
+    await worker.call('stopAllocationProfile', path, 120_000);
+    log(NAME, `  allocation profile of the worker → ${path}`);
+  }
+  const peakMemory = await worker.call<NodeJS.MemoryUsage>('peakMemory');
+  const gc = await worker.call<{ minor: number; minorMs: number; major: number; majorMs: number }>('gc');
   const homeCalls = await worker.call<number>('homeCalls');
   const cpuMs = (procCpuMs(worker.pid) ?? 0) - cpuBefore;
   const standInCpu = process.cpuUsage(standInCpu0);
@@ -362,6 +392,7 @@ async function runScenario(spec: Spec, label: string): Promise<Run> {
     duplicated,
     notRunning,
     peakRssMiB: Math.max(peakRssMiB, Number.isFinite(hwmMiB) ? hwmMiB : 0),
+    peakMemory,
     startRssMiB,
     heapUsedMiB: mem.heapUsed / 1024 ** 2,
     cpuMs,
@@ -383,7 +414,18 @@ async function runScenario(spec: Spec, label: string): Promise<Run> {
   await redisServer.stop();
   log(
     NAME,
-    `  ${label}: ready p99 ${fmt(run.reply.p99)} s (floor p99 ${fmt(run.floor.p99)} s), ${fmt(run.apiCalls.total / count, 2)} calls/lifecycle, ${fmt(run.cpuMs / count, 1)} ms CPU/lifecycle, peak RSS ${fmt(run.peakRssMiB, 0)} MiB`,
+    `  ${label}: ready p99 ${fmt(run.reply.p99)} s (floor p99 ${fmt(run.floor.p99)} s), ${fmt(run.apiCalls.total / count, 2)} calls/lifecycle, ${fmt(run.cpuMs / count, 1)} ms CPU/lifecycle, peak RSS ${fmt(run.peakRssMiB, 0)} MiB (${peakBreakdown(run.peakMemory)})`,
+  );
+  log(
+    NAME,
+    `  Redis commands per lifecycle: ${fmt(run.redis.total / count, 1)} (${run.redis.byCommand
+      .slice(0, 14)
+      .map(([c, n]) => `${c} ${fmt(n / count, 1)}`)
+      .join(', ')})`,
+  );
+  log(
+    NAME,
+    `  worker GC since start: ${gc.minor} scavenges (${fmt(gc.minorMs, 0)} ms), ${gc.major} mark-compacts (${fmt(gc.majorMs, 0)} ms)`,
   );
   return run;
 }
@@ -406,6 +448,12 @@ if (scenarios.has('series')) {
 }
 if (scenarios.has('baseline')) {
   byKind.baseline.push(await runScenario({ kind: 'baseline', count, spreadMs: 0, board: false }, 'baseline'));
+}
+
+/** What the worker's memory was made of at its peak RSS. */
+function peakBreakdown(m: NodeJS.MemoryUsage): string {
+  const mib = (b: number) => fmt(b / 1024 ** 2, 0);
+  return `heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, external ${mib(m.external)}, other ${mib(m.rss - m.heapTotal - m.external)} MiB`;
 }
 
 /** The run whose `key` is the median of `list` (the middle run: its other figures stay consistent). */
@@ -494,11 +542,16 @@ const callsTable: Table = {
   ]),
 };
 
+const peakCells = (m: NodeJS.MemoryUsage) => {
+  const mib = (b: number) => fmt(b / 1024 ** 2, 0);
+  return `${mib(m.heapUsed)} / ${mib(m.heapTotal)}, ${mib(m.external)}, ${mib(m.rss - m.heapTotal - m.external)}`;
+};
 const workerTable: Table = {
   title: 'Worker process (each run)',
   headers: [
     'scenario',
     'peak RSS',
+    'at peak RSS: V8 heap used / reserved, external, other (MiB)',
     'RSS at start',
     'heap used at end',
     'CPU time',
@@ -511,6 +564,7 @@ const workerTable: Table = {
   rows: all.map((r) => [
     label(r),
     `${fmt(r.peakRssMiB, 0)} MiB`,
+    peakCells(r.peakMemory),
     `${fmt(r.startRssMiB, 0)} MiB`,
     `${fmt(r.heapUsedMiB, 0)} MiB`,
     `${fmt(r.cpuMs / 1000)} s`,

@@ -9,9 +9,15 @@
  * Settings by environment: BENCH_* below. Production defaults unless told otherwise:
  * BENCH_STATUS_BOARD=off (one GET per poll, the design before batched polling: the baseline the
  * bench compares with) and BENCH_SLACK_PACING=lifted (no Slack pacing) are diagnostics, never in a
- * target row. Run by the bench on the built bot (dist/) under plain node. Answers `memory` and
- * `homeCalls` over IPC.
+ * target row. Run by the bench on the built bot (dist/) under plain node. Answers `memory`,
+ * `gc` (collections so far), `peakMemory` (the breakdown of `process.memoryUsage()` when RSS was highest, sampled every
+ * 100 ms), `heapSnapshot` (writes one to the path given),
+ * `startAllocationProfile` / `stopAllocationProfile` (sampled allocations, garbage included) and `homeCalls` over IPC.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { createAccessControl } from '../../src/access/access-control.js';
@@ -62,9 +68,11 @@ const homeModelArts: ModelArtsApi = new Proxy(client, {
   },
 });
 
-// As in the composition root: a commands connection and a worker connection.
+// As in the composition root (roles.ts): the services' commands connection, the worker's BullMQ
+// connection and the worker's own commands connection.
 const redis = new Redis(env('BENCH_REDIS_URL'), { maxRetriesPerRequest: 2 });
 const workerRedis = new Redis(env('BENCH_REDIS_URL'), { maxRetriesPerRequest: null });
+const workerCommands = new Redis(env('BENCH_REDIS_URL'), { maxRetriesPerRequest: null });
 const store = new NotebookStore({ redis, prefix });
 const webClient = new WebClient(token, { timeout: 10_000, slackApiUrl });
 const access = createAccessControl({
@@ -84,10 +92,11 @@ const knobs = {
 };
 const worker = buildWorker({
   connection: workerRedis,
+  commands: workerCommands,
   prefix,
   modelarts: client,
   slack: { botToken: token, apiUrl: slackApiUrl },
-  store: new NotebookStore({ redis: workerRedis, prefix }),
+  store: new NotebookStore({ redis: workerCommands, prefix }),
   clock,
   logger,
   timeScale: scale,
@@ -108,15 +117,60 @@ const worker = buildWorker({
 });
 await worker.waitUntilReady();
 
+const inspector = new Session();
+// What the peak RSS is made of: V8 heap (used, reserved), buffers, the rest (code, stacks, malloc).
+let peakMemory = process.memoryUsage();
+const memorySampler = setInterval(() => {
+  if (process.memoryUsage.rss() > peakMemory.rss) peakMemory = process.memoryUsage();
+}, 100);
+memorySampler.unref();
+// Garbage collections since start: count and pause time, scavenges (minor) and mark-compacts (major).
+const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    // detail.kind: perf_hooks constants NODE_PERFORMANCE_GC_MINOR (1, scavenge), _MAJOR (4,
+    // mark-compact), _INCREMENTAL (8), _WEAKCB (16).
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.major++;
+      gc.majorMs += e.duration;
+    } else {
+      gc.minor++;
+      gc.minorMs += e.duration;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+
 serveParent(
   { pid: process.pid },
   {
     memory: () => process.memoryUsage(),
+    peakMemory: () => peakMemory,
+    gc: () => gc,
+    heapSnapshot: (path) => writeHeapSnapshot(String(path)),
+    // Sampled allocations, garbage included (what the scavenges collect): `--alloc-prof`.
+    startAllocationProfile: async () => {
+      inspector.connect();
+      await inspector.post('HeapProfiler.enable');
+      await inspector.post('HeapProfiler.startSampling', {
+        samplingInterval: 32 * 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+      return true;
+    },
+    stopAllocationProfile: async (path) => {
+      const { profile } = await inspector.post('HeapProfiler.stopSampling');
+      writeFileSync(String(path), JSON.stringify(profile));
+      inspector.disconnect();
+      return path;
+    },
     homeCalls: () => homeModelArtsCalls,
   },
   async () => {
     await worker.close();
     await workerRedis.quit();
+    await workerCommands.quit();
     await redis.quit();
     await client.close();
   },
