@@ -182,6 +182,50 @@ describe('ModelArtsClient against the simulator', () => {
     expect(new Set(all.map((n) => n.id))).toEqual(new Set(ids));
   });
 
+  it('lists notebook states: the same page as ListNotebooks, each notebook cut down to its state', async () => {
+    const { client } = makeClient();
+    sim.instances.seed({ count: 60, namePrefix: 'state', status: 'RUNNING' });
+    const full = await client.listNotebooks({ status: 'RUNNING', limit: 50, offset: 0 });
+    const states = await client.listNotebookStates({ status: 'RUNNING', limit: 50, offset: 0 });
+    expect(states.total).toBe(60);
+    expect(states.data.map((n) => n.id)).toEqual(full.data.map((n) => n.id));
+    const [first, state] = [full.data[0], states.data[0]];
+    // What operations use is kept, as ListNotebooks gave it…
+    expect(state).toMatchObject({
+      id: first?.id,
+      name: first?.name,
+      status: 'RUNNING',
+      flavor: first?.flavor,
+      lease: first?.lease,
+      url: first?.url,
+    });
+    // …and the rest of the record (image, pool, endpoints, user…) is not copied.
+    expect(first).toHaveProperty('image');
+    // Only the state's own fields:
+    expect(Object.keys(state ?? {}).sort()).toEqual(
+      Object.keys(state ?? {})
+        .filter((k) =>
+          [
+            'id',
+            'name',
+            'status',
+            'flavor',
+            'fail_reason',
+            'action_progress',
+            'lease',
+            'token',
+            'url',
+            'volume',
+            'workspace_id',
+            'create_at',
+          ].includes(k),
+        )
+        .sort(),
+    );
+    expect(state).not.toHaveProperty('image');
+    expect(sim.stats.calls.list).toBe(2);
+  });
+
   it('retries throttling honouring Retry-After, and 5xx on reads', async () => {
     const { client, sleeps } = makeClient();
     const { id } = await client.createNotebook(createInput('sim-throttle'));

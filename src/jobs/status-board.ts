@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { safeNotebookUrl } from '../messages/index.js';
-import type { CallOptions, ModelArtsApi, Notebook } from '../modelarts/index.js';
+import type { CallOptions, ModelArtsApi, Notebook, NotebookState } from '../modelarts/index.js';
 import { isNotFound, ModelArtsThrottledError, NOTEBOOK_WALK_PAGE_SIZE, walkAllPages } from '../modelarts/index.js';
 import type { OperationKind } from '../operations/index.js';
 import { nextPollDelay, type PollTiming, type ReadyApproach, readyApproach } from './polling.js';
@@ -185,7 +185,7 @@ export function notebookFingerprint(nb: Pick<Notebook, 'status' | 'action_progre
  * The part of a notebook an operation uses, without its token (and without an address that
  * carries it): what the board keeps in Redis.
  */
-export function boardNotebook(nb: Notebook): Notebook {
+export function boardNotebook(nb: NotebookState): Notebook {
   const url = safeNotebookUrl(nb.url);
   const keepUrl = url && !(nb.token && url.includes(nb.token)) ? url : undefined;
   const out: Notebook = { id: nb.id, name: nb.name, status: nb.status };
@@ -361,7 +361,7 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
 
     const listCalls: Record<string, number> = {};
     const listed = new Set<string>();
-    const fromLists = new Map<string, Notebook>();
+    const fromLists = new Map<string, NotebookState>();
     const newTotals: Record<string, number> = {};
     // A sighting is dated when its call was sent: after every entry read above was parked.
     const listedAt = Date.now();
@@ -494,12 +494,16 @@ export function createStatusBoard(o: StatusBoardOptions): StatusBoard {
     status: string,
     callOptions: CallOptions,
     listCalls: Record<string, number>,
-  ): Promise<{ items: Notebook[]; total: number }> {
+  ): Promise<{ items: NotebookState[]; total: number }> {
     const page = (offset: number) => {
       listCalls[status] = (listCalls[status] ?? 0) + 1;
-      return o.modelarts.listNotebooks({ status: status as 'CREATING', limit: BOARD_PAGE_SIZE, offset }, callOptions);
+      // Each notebook parsed down to its state: a tick lists every waiting notebook.
+      return o.modelarts.listNotebookStates(
+        { status: status as 'CREATING', limit: BOARD_PAGE_SIZE, offset },
+        callOptions,
+      );
     };
-    const walk = await walkAllPages<Notebook>({
+    const walk = await walkAllPages<NotebookState>({
       pageSize: BOARD_PAGE_SIZE,
       maxPages: 1000,
       idOf: (nb) => nb.id,

@@ -5,6 +5,7 @@ import type {
   Lease,
   ListFlavorsQuery,
   ListImagesQuery,
+  ListNotebookStatesResponse,
   ListNotebooksQuery,
   ListNotebooksResponse,
   Notebook,
@@ -33,6 +34,11 @@ export interface ModelArtsApi {
   createNotebook(input: CreateNotebookInput, options?: CallOptions): Promise<Notebook>;
   showNotebook(id: string, options?: CallOptions): Promise<Notebook>;
   listNotebooks(query?: ListNotebooksQuery, options?: CallOptions): Promise<ListNotebooksResponse>;
+  /**
+   * The same page as `listNotebooks`, each notebook cut down to its state (NotebookState): what
+   * the status board lists every tick, without the cost of full records.
+   */
+  listNotebookStates(query: ListNotebooksQuery, options?: CallOptions): Promise<ListNotebookStatesResponse>;
   /** Walks every page (50 per call, the most ListNotebooks allows) and returns all notebooks. */
   listAllNotebooks(query?: Omit<ListNotebooksQuery, 'offset' | 'limit'>, options?: CallOptions): Promise<Notebook[]>;
   startNotebook(id: string, params?: StartNotebookParams, options?: CallOptions): Promise<Notebook>;

@@ -41,6 +41,8 @@ import {
   type ListImagesQuery,
   ListImagesQuerySchema,
   ListImagesResponseSchema,
+  type ListNotebookStatesResponse,
+  ListNotebookStatesResponseSchema,
   type ListNotebooksQuery,
   ListNotebooksQuerySchema,
   type ListNotebooksResponse,
@@ -269,6 +271,22 @@ export class ModelArtsClient implements ModelArtsApi {
   async listNotebooks(query: ListNotebooksQuery = {}, options?: CallOptions): Promise<ListNotebooksResponse> {
     const [q] = validated(check(ListNotebooksQuerySchema, query));
     return this.listNotebooksPage(q, options);
+  }
+
+  /** `listNotebooks`, each notebook parsed down to its state (NotebookStateSchema). */
+  async listNotebookStates(query: ListNotebooksQuery, options?: CallOptions): Promise<ListNotebookStatesResponse> {
+    const [q] = validated(check(ListNotebooksQuerySchema, query));
+    return this.execute(
+      {
+        name: 'ListNotebooks',
+        method: 'GET',
+        path: ['notebooks'],
+        query: q,
+        idempotent: true,
+        decode: json(ListNotebookStatesResponseSchema),
+      },
+      options,
+    );
   }
 
   /**

@@ -34,6 +34,7 @@ export {
   NOTEBOOK_STATUSES,
   NOTEBOOK_WALK_PAGE_SIZE,
   type Notebook,
+  type NotebookState,
   TRANSITIONAL_STATUSES,
   valueAt,
 } from './schemas.js';

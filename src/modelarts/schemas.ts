@@ -343,6 +343,35 @@ function pageOf<T extends z.ZodType>(item: T) {
 }
 
 export const ListNotebooksResponseSchema = pageOf(NotebookSchema);
+
+/**
+ * A notebook cut down to its state: what an operation waiting on it and the status board use
+ * (status, failure, creation steps, lease, storage status, address, and the token only to keep
+ * an address that carries it out). Unknown and other fields are dropped while parsing, so a
+ * list of many notebooks read every few seconds costs a fraction of full records.
+ */
+export const NotebookStateSchema = z.object({
+  id: z.string(),
+  name: z.string().optional().default(''),
+  status: looseUpper().optional().default('UNKNOWN'),
+  flavor: z.string().optional(),
+  fail_reason: z.string().optional(),
+  action_progress: z.array(ActionProgressSchema).optional(),
+  lease: LeaseSchema.optional(),
+  token: z.string().optional(),
+  url: z.string().optional(),
+  volume: z.object({ status: z.string().optional() }).optional(),
+  workspace_id: z.string().optional(),
+  create_at: z.number().optional(),
+});
+export type NotebookState = z.output<typeof NotebookStateSchema>;
+
+/** A ListNotebooks page of notebook states (see NotebookStateSchema). */
+export const ListNotebookStatesResponseSchema = z.object({
+  data: z.array(NotebookStateSchema).optional().default([]),
+  total: z.number().optional(),
+});
+export type ListNotebookStatesResponse = z.output<typeof ListNotebookStatesResponseSchema>;
 export type ListNotebooksResponse = z.output<typeof ListNotebooksResponseSchema>;
 
 /**
