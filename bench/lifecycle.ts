@@ -73,6 +73,23 @@ const SLACK_UPDATE_PER_MINUTE = 50;
 const CREATE_MS = DEFAULT_TIMINGS.createSteps.reduce((a, b) => a + b, 0) + DEFAULT_TIMINGS.createStarting;
 /** What the old design cost (bench/RESULTS.md before batched polling, 1,000 at once, 10×, tsx). */
 const BEFORE = { callsPerLifecycle: 17.21, cpuMsPerLifecycle: 21.3, peakRssMiB: 264 };
+/**
+ * The worker before the lean-worker changes (issue 16, item 4): main at 1bf5191, measured on
+ * 2026-12-01 with this bench on the 2-core bench machine, burst of 1,000 at once, scale 10, node on
+ * dist/, 3 runs under the bench lock: CPU per lifecycle 21.9 / 21.1 / 22.4 ms, peak RSS 257 / 247 /
+ * 259 MiB, Redis commands per lifecycle 1367 (the run of median calls); the V8 heap at peak RSS
+ * (143 MiB used of 166 reserved, other 73 MiB) and 264 scavenges are from one more run of the same
+ * code. See bench/README.md, "Lean worker".
+ */
+const LEAN_BEFORE = {
+  provenance: 'main@1bf5191, 2026-12-01, this bench (burst of 1000, scale 10, node on dist/), median of 3 runs',
+  cpuMsPerLifecycle: 21.9,
+  peakRssMiB: 257,
+  peakRssHighestMiB: 259,
+  heapReservedAtPeakMiB: 166,
+  redisPerLifecycle: 1367,
+  scavenges: 264,
+};
 
 type ScenarioKind = 'steady' | 'burst' | 'baseline';
 
@@ -104,6 +121,8 @@ interface Run {
   peakRssMiB: number;
   /** `process.memoryUsage()` inside the worker when its RSS was highest (sampled every 100 ms). */
   peakMemory: NodeJS.MemoryUsage;
+  /** The worker's garbage collections over its life: scavenges and mark-compacts, count and ms. */
+  gc: { minor: number; minorMs: number; major: number; majorMs: number };
   startRssMiB: number;
   heapUsedMiB: number;
   cpuMs: number;
@@ -393,6 +412,7 @@ async function runScenario(spec: Spec, label: string): Promise<Run> {
     notRunning,
     peakRssMiB: Math.max(peakRssMiB, Number.isFinite(hwmMiB) ? hwmMiB : 0),
     peakMemory,
+    gc,
     startRssMiB,
     heapUsedMiB: mem.heapUsed / 1024 ** 2,
     cpuMs,
@@ -576,6 +596,39 @@ const workerTable: Table = {
   ]),
 };
 
+// The before was measured at 1,000 at once: compared only with the same burst.
+const leanRuns = count === 1000 ? byKind.burst : [];
+const leanTable: Table | undefined = leanRuns.length
+  ? {
+      title: `Lean worker (issue 16, item 4): before → after, burst of ${count} at once, median of ${leanRuns.length} runs (before: ${LEAN_BEFORE.provenance})`,
+      headers: ['per create lifecycle, or at peak', 'before', 'after', 'change'],
+      rows: (
+        [
+          ['worker CPU per lifecycle (ms)', LEAN_BEFORE.cpuMsPerLifecycle, med(leanRuns, cpuPer), 1],
+          ['worker peak RSS (MiB)', LEAN_BEFORE.peakRssMiB, med(leanRuns, (r) => r.peakRssMiB), 0],
+          [
+            'V8 heap reserved at peak RSS (MiB)',
+            LEAN_BEFORE.heapReservedAtPeakMiB,
+            med(leanRuns, (r) => r.peakMemory.heapTotal / 1024 ** 2),
+            0,
+          ],
+          [
+            'Redis commands per lifecycle',
+            LEAN_BEFORE.redisPerLifecycle,
+            med(leanRuns, (r) => r.redis.total / count),
+            0,
+          ],
+          ['scavenges (whole run)', LEAN_BEFORE.scavenges, med(leanRuns, (r) => r.gc.minor), 0],
+        ] as Array<[string, number, number, number]>
+      ).map(([what, before, after, digits]) => [
+        what,
+        fmt(before, digits),
+        fmt(after, digits),
+        `${after <= before ? '−' : '+'}${fmt(Math.abs((after / before - 1) * 100), 0)} %`,
+      ]),
+    }
+  : undefined;
+
 const targets: TargetRow[] = [];
 const exactly = (list: readonly Run[]) =>
   list.every((r) => r.lost === 0 && r.duplicated === 0 && r.notRunning === 0)
@@ -636,7 +689,7 @@ if (thousand.length) {
   const rssMB = (rss * 1024 ** 2) / 1e6;
   targets.push({
     target: `worker peak RSS < ${RSS_TARGET_MB} MB at ${count} in flight (node on dist/)`,
-    measured: `${fmt(rssMB, 0)} MB = ${fmt(rss, 0)} MiB, the highest of ${rssRuns.length} runs (before: ${BEFORE.peakRssMiB}–309 MiB under tsx)`,
+    measured: `${fmt(rssMB, 0)} MB = ${fmt(rss, 0)} MiB, the highest of ${rssRuns.length} runs (before the lean worker, main@1bf5191 on dist/: ${LEAN_BEFORE.peakRssHighestMiB} MiB; before batching: ${BEFORE.peakRssMiB}–309 MiB under tsx)`,
     pass: rssMB < RSS_TARGET_MB,
   });
   const cpu = med(thousand, cpuPer);
@@ -644,8 +697,8 @@ if (thousand.length) {
   const baseCpu = base ? cpuPer(base) : BEFORE.cpuMsPerLifecycle;
   targets.push({
     target: 'worker CPU per create lifecycle reported, and lower than today',
-    measured: `${fmt(cpu, 1)} ms (median of ${thousand.length}); one GET per poll on the same build and machine: ${base ? `${fmt(baseCpu, 1)} ms` : 'not run'}; old RESULTS.md: ${BEFORE.cpuMsPerLifecycle} ms`,
-    pass: cpu < baseCpu && cpu < BEFORE.cpuMsPerLifecycle,
+    measured: `${fmt(cpu, 1)} ms (median of ${thousand.length}); before the lean worker (main@1bf5191, this bench): ${LEAN_BEFORE.cpuMsPerLifecycle} ms; one GET per poll on the same build and machine: ${base ? `${fmt(baseCpu, 1)} ms` : 'not run'}; old RESULTS.md: ${BEFORE.cpuMsPerLifecycle} ms`,
+    pass: cpu < baseCpu && cpu < BEFORE.cpuMsPerLifecycle && cpu < LEAN_BEFORE.cpuMsPerLifecycle,
   });
 }
 
@@ -666,7 +719,7 @@ const result: BenchResult = {
     steady: `${STEADY_SPREAD_MS / 60_000} simulated min = ${fmt(STEADY_SPREAD_MS / scale / 1000)} s real`,
     slackFloor: `chat.postMessage ${SLACK_POST_PER_CHANNEL_MS / 1000} s per message per channel`,
   },
-  tables: [readyTable, callsTable, workerTable],
+  tables: [readyTable, callsTable, workerTable, ...(leanTable ? [leanTable] : [])],
   targets,
   notes: [
     `Same as production: the worker is built by \`buildWorker\` (src/app/worker.ts) with the shipped defaults (poll timing, status board, Slack pacing per method, App Home refresh from the records, concurrency) and runs as \`node\` on \`npm run build\`'s dist/. Different: the clock runs ${scale}× faster (every real-time wait divided by ${scale}, every Slack budget multiplied by it), ModelArts is the simulator and Slack is FakeSlackApi, both in the bench process.`,
@@ -674,7 +727,8 @@ const result: BenchResult = {
     'Medians are over the repeated runs of a scenario; every run is listed. The target rows use the run medians.',
     "RUNNING → the read that saw it: from the simulator's request log, the first ShowNotebook of the notebook at or after its RUNNING moment (with batched polling a notebook that left its status in a list is read alone once, so that read is the one that saw RUNNING).",
     'ModelArts calls are counted by the simulator (every request that reached it), divided by the creates. "Redis commands" include those run inside Lua scripts (INFO commandstats), BullMQ\'s included.',
-    `Profiles: \`npx tsx bench/lifecycle.ts --cpu-prof\` writes V8 CPU profiles of the worker to bench/.tmp/profile-<scenario>/.`,
+    'Worker memory: peak RSS is read from /proc every 100 ms (and VmHWM); "at peak RSS" is `process.memoryUsage()` inside the worker at its highest RSS (V8 heap used / reserved, external buffers, the rest: code, stacks, malloc). The worker applies its heap policy as in production (`applyWorkerHeapPolicy` in src/app/worker.ts: V8 collects once the heap grew 50 % past what its last full collection kept).',
+    `Profiles: \`npx tsx bench/lifecycle.ts --cpu-prof\` writes V8 CPU profiles of the worker to bench/.tmp/profile-<scenario>/; \`--alloc-prof\` its sampled allocations (garbage included) to bench/.tmp/alloc-<scenario>.heapprofile; \`--heap-snapshot [s]\` a heap snapshot s real seconds after the creates are enqueued (default 8).`,
   ],
 };
 emit(result, args);
