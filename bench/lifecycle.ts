@@ -81,21 +81,21 @@ const BEFORE = { callsPerLifecycle: 17.21, cpuMsPerLifecycle: 21.3, peakRssMiB: 
 /**
  * The worker before the lean-worker changes (issue 16, item 4): main at 686d3c3 (the commit the
  * changes start from), measured on 2026-12-01 with this bench on the 2-core bench machine, 1,000
- * creates at once at a 10× clock (`--scenarios burst --burst-scale 10 --runs 2`), node on dist/,
- * under the bench lock, back to back with the after: CPU per lifecycle 18.1 / 18.2 ms, peak RSS
- * 254 / 246 MiB, V8 heap reserved at peak 173 / 160 MiB, Redis commands per lifecycle 1347 /
- * 1422, scavenges 244 / 252. (main at 1bf5191 with the bench of then, which counted the worker's
- * CPU from before the status messages were posted: 21.9 ms and 257 MiB, medians of 3.) See
- * bench/README.md, "Lean worker".
+ * creates at once at a 10× clock (`--scenarios burst --burst-scale 10 --runs 2`, twice), node on
+ * dist/, under the bench lock, back to back with the after: CPU per lifecycle 18.1 / 18.2 / 19.1 /
+ * 20.5 ms, peak RSS 254 / 246 / 248 / 265 MiB, V8 heap reserved at peak 173 / 160 / 169 / 191 MiB,
+ * Redis commands per lifecycle 1347 / 1422 / 1426 / 1425, scavenges 244 / 252 / 257 / 250. (main
+ * at 1bf5191 with the bench of then, which counted the worker's CPU from before the status
+ * messages were posted: 21.9 ms and 257 MiB, medians of 3.) See bench/README.md, "Lean worker".
  */
 const LEAN_BEFORE = {
-  provenance: 'main@686d3c3, 2026-12-01, this bench, 1000 at once at 10× clock, node on dist/, median of 2 runs',
-  cpuMsPerLifecycle: 18.2,
-  peakRssMiB: 250,
-  peakRssHighestMiB: 254,
-  heapReservedAtPeakMiB: 167,
-  redisPerLifecycle: 1384,
-  scavenges: 248,
+  provenance: 'main@686d3c3, 2026-12-01, this bench, 1000 at once at 10× clock, node on dist/, median of 4 runs',
+  cpuMsPerLifecycle: 18.7,
+  peakRssMiB: 251,
+  peakRssHighestMiB: 265,
+  heapReservedAtPeakMiB: 171,
+  redisPerLifecycle: 1424,
+  scavenges: 251,
 };
 
 type ScenarioKind = 'steady' | 'burst' | 'baseline';
