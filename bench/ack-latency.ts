@@ -33,7 +33,7 @@ import {
 } from '../src/slack-stand-in/slack-sender.js';
 import { type ChildHandle, startChild } from './support/child.js';
 import { machineCpuMs, othersPercent, procCpuMs, procMemory } from './support/machine.js';
-import { redisCpuMs } from './support/redis-stats.js';
+import { commandCounts, commandDelta, redisCpuMs } from './support/redis-stats.js';
 import { BENCH_DIR, type BenchResult, emit, log, numOption, parseArgs, type TargetRow } from './support/report.js';
 import { fmt, ratio, type Summary, summarize } from './support/stats.js';
 
@@ -229,6 +229,10 @@ interface AppUnderTest {
   probes: Probes[];
   /** CPU ms used by processes outside this bench during this app's segments. */
   othersMs: number;
+  /** Redis commands run during this app's measured segments (INFO commandstats; Lua's inner ones included). */
+  redisCommands: number;
+  /** EVAL/EVALSHA calls among them. */
+  redisScripts: number;
 }
 
 /** Inside the app's process, per measured segment (bench/support/ack-app.ts). */
@@ -263,13 +267,28 @@ async function startApp(app: 'bot' | 'bare', standIns: ChildHandle, redisUrl: st
       BENCH_SIM_URL: String(standIns.info['simUrl']),
       BENCH_REDIS_URL: redisUrl,
       BENCH_DEFAULT_FLAVOR: SIMULATOR_DEFAULT_FLAVOR,
+      // `--alloc-profile`: where each app's allocations come from (garbage included), at exit.
+      ...(args.options.has('alloc-profile')
+        ? { BENCH_ALLOC_PROFILE: join(BENCH_DIR, '.tmp', `alloc-${app}.heapprofile`) }
+        : {}),
     },
   });
   const pool = new Pool(`http://127.0.0.1:${Number(child.info['port'])}`, {
     connections: 64,
     keepAliveTimeout: 30_000,
   });
-  return { app, child, pool, samples: [], wallMs: 0, cpuMs: 0, probes: [], othersMs: 0 };
+  return {
+    app,
+    child,
+    pool,
+    samples: [],
+    wallMs: 0,
+    cpuMs: 0,
+    probes: [],
+    othersMs: 0,
+    redisCommands: 0,
+    redisScripts: 0,
+  };
 }
 
 /** The create modal as the bot really opens it: its blocks, ids and private_metadata. */
@@ -301,6 +320,7 @@ async function cpuSnapshot(): Promise<{ ours: number; machine: number }> {
 /** One segment of load against one app; its samples, wall and CPU time are added to the app's. */
 async function segment(target: AppUnderTest, requests: readonly Prepared[], record: boolean): Promise<void> {
   await target.child.call('resetProbes');
+  const commands0 = admin ? await commandCounts(admin) : undefined;
   const cpu0 = procCpuMs(target.child.pid) ?? 0;
   const snap0 = await cpuSnapshot();
   const t0 = performance.now();
@@ -308,6 +328,9 @@ async function segment(target: AppUnderTest, requests: readonly Prepared[], reco
   const wall = performance.now() - t0;
   const snap1 = await cpuSnapshot();
   const probes = await target.child.call<Probes>('probes');
+  // Counted after the app settled a moment, so the after-ack work of the segment's last requests is in.
+  await sleep(200);
+  const commands = admin && commands0 ? commandDelta(commands0, await commandCounts(admin)) : undefined;
   if (!record) {
     const bad = samples.filter((s) => s.bad);
     if (bad.length) log(NAME, `  ${target.app} warm-up: ${bad.length} bad answers, e.g. ${bad[0]?.bad}`);
@@ -318,6 +341,8 @@ async function segment(target: AppUnderTest, requests: readonly Prepared[], reco
   target.othersMs += Math.max(0, snap1.machine - snap0.machine - (snap1.ours - snap0.ours));
   target.samples.push(...samples);
   target.probes.push(probes);
+  target.redisCommands += commands?.total ?? 0;
+  target.redisScripts += commands?.scripts ?? 0;
 }
 
 // --------------------------------------------------------------------------------------- main
@@ -505,6 +530,7 @@ const result: BenchResult = {
         'app event-loop delay p99 / max',
         'app GC pauses: count / total / longest (of which mark-compact: count / longest)',
         'generator lateness p50 / p99 / max',
+        'Redis commands per request (of which scripts)',
         'other processes (not this bench) during its segments',
       ],
       rows: [bot, bare].map((r) => {
@@ -520,6 +546,7 @@ const result: BenchResult = {
           `${fmt(worst('loopP99'), 1)} / ${fmt(worst('loopMax'), 1)} ms`,
           `${sum('gcCount')} / ${fmt(sum('gcTotalMs'), 0)} ms / ${fmt(worst('gcMaxMs'), 1)} ms (${sum('gcMajorCount')} / ${fmt(worst('gcMajorMaxMs'), 1)} ms)`,
           `${fmt(l.p50, 2)} / ${fmt(l.p99, 2)} / ${fmt(l.max, 1)} ms`,
+          `${fmt(r.redisCommands / r.samples.length, 2)} (${fmt(r.redisScripts / r.samples.length, 2)})`,
           `${fmt(othersPercent(r.othersMs, 0, r.wallMs), 0)} % of the machine`,
         ];
       }),
