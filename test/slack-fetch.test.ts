@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCode, LogLevel, WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackFetch } from '../src/operations/index.js';
+import { encodedView } from '../src/slack/encoded-view.js';
 import { FakeSlackApi } from '../src/slack-stand-in/fake-slack-api.js';
 
 /**
@@ -100,5 +101,20 @@ describe('the Web API through createSlackFetch', () => {
       silent.closeAllConnections();
       await new Promise<void>((r) => silent.close(() => r()));
     }
+  });
+});
+
+describe('encodedView', () => {
+  it('Slack receives the same view, encoded by us or by WebClient', async () => {
+    slack.reset();
+    const view = {
+      type: 'home' as const,
+      blocks: [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'a & b = "c" ✓ <ok>' } }],
+    };
+    await client().views.publish({ user_id: 'U0A', view });
+    await client().views.publish({ user_id: 'U0B', view: encodedView(view) });
+    const [plain, encoded] = slack.callsTo('views.publish');
+    expect(plain?.args['view']).toEqual(view);
+    expect(encoded?.args['view']).toEqual(plain?.args['view']);
   });
 });
