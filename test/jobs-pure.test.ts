@@ -123,8 +123,22 @@ describe('status blocks', () => {
     const r = renderOperationStatus(s);
     expect(r.text).toBe('Queued: stop notebook beta');
     expect(JSON.stringify(r.blocks)).toContain('elapsed 1 min');
-    expect(renderReadyReply('U9', '<b>')).toContain('<@U9>');
-    expect(renderReadyReply('U9', '<b>')).toContain('&lt;b&gt;');
+    expect(renderReadyReply('U9', '<b>').text).toContain('<@U9>');
+    expect(renderReadyReply('U9', '<b>').text).toContain('&lt;b&gt;');
+  });
+
+  it('puts the Open JupyterLab button in the ready reply itself, never a token', () => {
+    const url = 'https://authoring.example.com/lab/nb-1/lab';
+    const withUrl = renderReadyReply('U9', 'nb', url);
+    expect(withUrl.text).toBe('<@U9> your notebook *nb* is running.');
+    const buttons = withUrl.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    expect(buttons).toEqual([expect.objectContaining({ action_id: OPEN_JUPYTERLAB_ACTION_ID, url })]);
+    const withToken = renderReadyReply('U9', 'nb', `${url}?token=s3cret`);
+    expect(JSON.stringify(withToken)).not.toContain('s3cret');
+    // Without an address there is no button, and the reply does not point at one.
+    const without = renderReadyReply('U9', 'nb');
+    expect(without.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(without)).not.toContain('button');
   });
 
   it('is pure: the same state renders the same blocks', () => {

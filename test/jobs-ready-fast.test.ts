@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextPollDelay, readyApproach } from '../src/jobs/polling.js';
+import { OPEN_JUPYTERLAB_ACTION_ID } from '../src/messages/operation-status.js';
 import type { Notebook } from '../src/modelarts/schemas.js';
 import { DEFAULT_TIMING } from '../src/slack/deps.js';
 import { createHomeRefresher } from '../src/slack/home.js';
@@ -121,6 +122,8 @@ describe('poll timing near ready', () => {
       calls.find((c) => c.args['thread_ts'] === statusTs && String(c.args['text']).includes('is running')),
     );
     expect(reply).toBeDefined();
+    // The reply carries the JupyterLab button itself (the status message's edit may lag behind).
+    expect(JSON.stringify(reply?.args['blocks'])).toContain(OPEN_JUPYTERLAB_ACTION_ID);
     // Calls per notebook stay low: the backoff keeps the middle cheap. A lone notebook is read
     // alone by the status board's tick, at most once per scheduled poll (the first look is the
     // POST's answer; a job that wakes by itself on an unchanged notebook schedules without a

@@ -345,7 +345,7 @@ export class OperationRun<O extends Operation = Operation> {
     const thread = this.replyThreadTs();
     await this.ctx.notifier.postOnce(`${this.jobId}-ready`, {
       channel: this.statusChannel,
-      text: renderReadyReply(this.op.requester.userId, nb.name || this.name),
+      ...renderReadyReply(this.op.requester.userId, nb.name || this.name, url),
       ...(thread ? { threadTs: thread } : {}),
     });
     await this.save({ readyNotified: true, lastStatus: nb.status });

@@ -335,9 +335,35 @@ export function queuedOperationStatus(op: Operation, now: number): OperationStat
   };
 }
 
-/** The one thread reply posted when a create/start is ready: mentions the requester. */
-export function renderReadyReply(requesterId: string, notebookName: string): string {
-  return `<@${requesterId}> your notebook *${escapeMrkdwn(notebookName)}* is running. Use the *Open JupyterLab* button above.`;
+/**
+ * The one thread reply posted when a create/start is ready: mentions the requester (a
+ * notification), and carries the Open JupyterLab button itself. The status message gets the same
+ * button, but its edit (chat.update, Tier 3: about 50 a minute for the whole workspace) can come
+ * minutes after the reply when many notebooks finish together; the reply never waits for it.
+ */
+export function renderReadyReply(requesterId: string, notebookName: string, url?: string): RenderedMessage {
+  const text = `<@${requesterId}> your notebook *${escapeMrkdwn(notebookName)}* is running.`;
+  const open = safeNotebookUrl(url);
+  if (!open) return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: `${STATUS_BLOCK_ID}_ready_open`,
+        elements: [
+          {
+            type: 'button',
+            action_id: OPEN_JUPYTERLAB_ACTION_ID,
+            text: { type: 'plain_text', text: 'Open JupyterLab', emoji: true },
+            url: open,
+            style: 'primary',
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /** The thread reply posted when the ready timeout passes (the status message shows the rest). */
