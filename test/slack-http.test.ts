@@ -1,7 +1,9 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { createSlackApp } from '../src/slack/app.js';
+import { isEventRequest } from '../src/slack/http-receiver.js';
 import { SlackSender } from '../src/slack-stand-in/slack-sender.js';
 import {
   ALICE,
@@ -56,6 +58,50 @@ describe('signed requests to the HTTP receiver', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(h.slack.calls.length).toBe(before);
     expect(h.sim.stats.total).toBe(0);
+  });
+
+  it('checks the signature of every request Bolt would hand to the app, however its path is written (Bolt does not check again)', async () => {
+    const before = h.slack.calls.length;
+    const body =
+      'command=%2Fnotebook&text=list+all&user_id=U0ALICE01&channel_id=C0CHANNEL1&team_id=T0TEAM001&trigger_id=t.1&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fr';
+    const port = new URL(h.baseUrl).port;
+    // Paths Bolt routes to /slack/events (it parses them with new URL(path, 'http://localhost')).
+    for (const path of ['/slack/events', '/slack/events?x=1', '//elsewhere/slack/events']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path,
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+              'x-slack-signature': 'v0=deadbeef',
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect({ path, status }).toEqual({ path, status: 401 });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.slack.calls.length).toBe(before);
+    expect(h.sim.stats.total).toBe(0);
+  });
+
+  it('screens exactly the requests Bolt routes to the app: POST, the path as Bolt parses it', () => {
+    expect(isEventRequest({ method: 'POST', url: '/slack/events' })).toBe(true);
+    expect(isEventRequest({ method: 'post', url: '/slack/events?retry=1' })).toBe(true);
+    expect(isEventRequest({ method: 'POST', url: '//host/slack/events' })).toBe(true);
+    expect(isEventRequest({ method: 'GET', url: '/slack/events' })).toBe(false);
+    expect(isEventRequest({ method: 'POST', url: '/slack/events/' })).toBe(false);
+    expect(isEventRequest({ method: 'POST', url: '/healthz' })).toBe(false);
   });
 
   it('rejects a stale timestamp (older than 5 minutes) with 401, even when correctly signed', async () => {

@@ -10,7 +10,10 @@
  *
  * Reports `{port}` when listening. BENCH_* variables carry the stand-ins' addresses.
  */
+
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
@@ -25,6 +28,26 @@ function env(name: string): string {
 }
 
 const mode = env('BENCH_APP');
+
+// `--alloc-profile`: V8's sampling heap profiler, keeping the samples of objects the GC already
+// collected, so the profile shows where the garbage behind the GC pauses is allocated (not only
+// what is still alive, as `--heap-prof` does). Written as a .heapprofile at shutdown.
+const allocProfile = process.env['BENCH_ALLOC_PROFILE'];
+let stopAllocProfile = async () => {};
+if (allocProfile) {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 32 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  stopAllocProfile = async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(allocProfile, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 // Where the time goes inside this process: event-loop delay (anything that blocks it: our code,
 // Bolt, JSON, GC) and garbage-collection pauses, per measured segment.
@@ -78,7 +101,10 @@ if (mode === 'bot') {
     DEFAULT_FLAVOR: env('BENCH_DEFAULT_FLAVOR'),
   });
   const bot = await startBot(config);
-  serveParent({ port: bot.httpPort, pid: process.pid }, probes, () => bot.stop());
+  serveParent({ port: bot.httpPort, pid: process.pid }, probes, async () => {
+    await stopAllocProfile();
+    await bot.stop();
+  });
 } else if (mode === 'bare') {
   const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events' });
   const app = new App({ token: botToken, receiver, clientOptions: { slackApiUrl }, logLevel: LogLevel.ERROR });
@@ -94,6 +120,7 @@ if (mode === 'bot') {
   const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
   const port = (server.address() as AddressInfo).port;
   serveParent({ port, pid: process.pid }, probes, async () => {
+    await stopAllocProfile();
     await app.stop();
   });
 } else {

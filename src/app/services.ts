@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createOperationQueue, type OperationQueueHandle, quietQueueErrors, SLACK_QUEUE } from '../jobs/index.js';
 import type { Logger } from '../logger.js';
+import { createSlackFetch } from '../operations/index.js';
 import { startLocalRedis } from '../ops/local-redis.js';
 import { countSlackRateLimits, Metrics, type RateLimitEmitter } from '../ops/metrics.js';
 import { createScheduleService, type ScheduleService, ScheduleStore } from '../schedules/index.js';
@@ -105,11 +106,13 @@ export async function buildServices(
 
   // Every client logs through pino (its redaction), not to the console.
   const slackLog = slackLogger(logger, 'slack-web-api');
+  const slackFetch = createSlackFetch();
   const webClient = (options: WebClientOptions = {}) =>
     instrumentSlack(
       new WebClient(slack.botToken, {
         timeout: 10_000,
         logger: slackLog,
+        fetch: slackFetch,
         ...options,
         ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
       }),

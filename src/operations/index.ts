@@ -4,6 +4,7 @@ export { withCostQuote } from './cost-quote.js';
 export { operationId } from './ids.js';
 export { rateLimitMessage } from './rate-limit.js';
 export { createReplier, type Replier } from './reply.js';
+export { createSlackFetch } from './slack-fetch.js';
 export { slackLogger } from './slack-logger.js';
 export {
   type ApprovalRequest,

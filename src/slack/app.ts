@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import type { CreateDefaults } from '../messages/index.js';
 import type { ModelArtsApi } from '../modelarts/index.js';
 import type { OnApprovalRequired, OperationQueue } from '../operations/index.js';
-import { slackLogger } from '../operations/index.js';
+import { createSlackFetch, slackLogger } from '../operations/index.js';
 import type { ScheduleService } from '../schedules/index.js';
 import { type Catalog, type CatalogOptions, createCatalog } from './catalog.js';
 import { DEFAULT_TIMING, type NotebookRecords, type SlackDeps, type SlackTiming } from './deps.js';
@@ -158,6 +158,8 @@ export function createSlackApp(options: CreateSlackAppOptions): SlackApp {
       // A listener must not sit in Web API retries for minutes: a few quick ones, then tell the user.
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1500 },
       timeout: 10_000,
+      // undici's request instead of the WHATWG fetch: the same calls, far less garbage per call.
+      fetch: createSlackFetch(),
       ...options.clientOptions,
       ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
     },

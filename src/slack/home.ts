@@ -10,6 +10,7 @@ import {
   scheduleHomeLine,
 } from '../messages/index.js';
 import type { SlackDeps } from './deps.js';
+import { encodedView } from './encoded-view.js';
 import { loadOwnedNotebooks } from './live-status.js';
 import { addRunCosts } from './run-costs.js';
 
@@ -135,7 +136,7 @@ export function createPublishHome(deps: Omit<SlackDeps, 'publishHome'>, client: 
   return async (userId, options = {}) => {
     const view = await renderHome(deps, userId, options);
     try {
-      await client.views.publish({ user_id: userId, view });
+      await client.views.publish({ user_id: userId, view: encodedView(view) });
     } catch (err) {
       deps.logger.error({ err, userId }, 'views.publish failed');
     }
@@ -151,6 +152,6 @@ export function createPublishHome(deps: Omit<SlackDeps, 'publishHome'>, client: 
 export function createHomeRefresher(deps: HomeDeps, client: WebClient): (userId: string) => Promise<void> {
   return async (userId) => {
     const view = await renderHome(deps, userId, { live: false });
-    await client.views.publish({ user_id: userId, view });
+    await client.views.publish({ user_id: userId, view: encodedView(view) });
   };
 }

@@ -27,6 +27,11 @@ export interface HttpReceiverOptions {
  * to Bolt it throws outside any handler and the request is never answered. `app_rate_limited`
  * (Slack dropping events for a while) is answered 200 and logged. Everything else goes on to Bolt,
  * which reads the buffered body again.
+ *
+ * The signature is checked once, here: Bolt's own check is off (`signatureVerification: false`),
+ * since every request Bolt would hand to the app (a POST whose path, parsed as Bolt parses it, is
+ * `/slack/events`) has passed this screen first. Checking twice cost every ack a second HMAC,
+ * body decode and form parse.
  */
 export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
   const log = options.logger.child({ component: 'slack-http' });
@@ -38,6 +43,8 @@ export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
     port: options.port,
     processBeforeResponse: false,
     bodyLimit: options.bodyLimit,
+    // Verified by `screen` below, for every request Bolt routes to the app (`isEventRequest`).
+    signatureVerification: false,
   });
   const bolt = receiver.requestListener;
 
@@ -102,8 +109,15 @@ export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
   };
 
   receiver.requestListener = (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'POST' || path !== EVENTS_PATH) {
+    let event: boolean;
+    try {
+      event = isEventRequest(req);
+    } catch {
+      // Bolt would throw on this URL too; nothing of it reaches the app.
+      answer(res, 400);
+      return;
+    }
+    if (!event) {
       bolt(req, res);
       return;
     }
@@ -117,4 +131,14 @@ export function createHttpReceiver(options: HttpReceiverOptions): HTTPReceiver {
       });
   };
   return receiver;
+}
+
+/**
+ * Whether Bolt's HTTPReceiver would hand `req` to the app: a POST (any case) whose path, parsed
+ * exactly as Bolt parses it (`new URL(url, 'http://localhost').pathname`), is `/slack/events`.
+ * Throws where Bolt's parsing throws.
+ */
+export function isEventRequest(req: Pick<IncomingMessage, 'method' | 'url'>): boolean {
+  if ((req.method ?? '').toUpperCase() !== 'POST') return false;
+  return new URL(req.url ?? '/', 'http://localhost').pathname === EVENTS_PATH;
 }

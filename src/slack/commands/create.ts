@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { buildCreateModal, buildNoticeModal, commandReply, errorRef, userMessageFor } from '../../messages/index.js';
 import type { Replier } from '../../operations/index.js';
 import type { SlackDeps } from '../deps.js';
+import { encodedView } from '../encoded-view.js';
 import { createCosts } from '../forms/create-costs.js';
 
 export interface OpenCreateModalInput {
@@ -24,12 +25,14 @@ export async function openCreateModal(deps: SlackDeps, client: WebClient, input:
   try {
     const res = await client.views.open({
       trigger_id: input.triggerId,
-      view: buildCreateModal({
-        defaults: deps.defaults,
-        metadata: input.channelId ? { channelId: input.channelId } : {},
-        name: input.name,
-        costs: createCosts(deps.access),
-      }),
+      view: encodedView(
+        buildCreateModal({
+          defaults: deps.defaults,
+          metadata: input.channelId ? { channelId: input.channelId } : {},
+          name: input.name,
+          costs: createCosts(deps.access),
+        }),
+      ),
     });
     viewId = res.view?.id;
   } catch (err) {

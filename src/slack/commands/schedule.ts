@@ -9,6 +9,7 @@ import {
 import type { ScheduleActor, ScheduleService, ScheduleTarget } from '../../schedules/index.js';
 import { within } from '../../timeout.js';
 import type { SlackDeps } from '../deps.js';
+import { encodedView } from '../encoded-view.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf } from '../handlers/ownership.js';
 import { resolveNotebook } from '../resolve.js';
@@ -46,13 +47,15 @@ export async function openScheduleModal(
   const tz = (await userTimeZone(client, o.userId, 800)) ?? schedules.defaultTimeZone;
   await client.views.open({
     trigger_id: o.triggerId,
-    view: buildScheduleModal({
-      metadata: { ...(o.channelId ? { channelId: o.channelId } : {}) },
-      name: o.name,
-      days: o.days,
-      timeZone: tz,
-      current: o.current,
-    }),
+    view: encodedView(
+      buildScheduleModal({
+        metadata: { ...(o.channelId ? { channelId: o.channelId } : {}) },
+        name: o.name,
+        days: o.days,
+        timeZone: tz,
+        current: o.current,
+      }),
+    ),
   });
 }
 

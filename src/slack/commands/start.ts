@@ -9,6 +9,7 @@ import {
 import type { Notebook } from '../../modelarts/index.js';
 import { within } from '../../timeout.js';
 import { parseLeaseDuration } from '../duration.js';
+import { encodedView } from '../encoded-view.js';
 import type { ActContext } from '../handlers/context.js';
 import { creatorOf, type Permitted, refuseUpFront, sortByPermission } from '../handlers/ownership.js';
 import { startNotebook } from '../handlers/verbs.js';
@@ -100,9 +101,11 @@ export async function startWithModal(ctx: ActContext, target: string, triggerId:
   try {
     const res = await ctx.client.views.open({
       trigger_id: triggerId,
-      view: early
-        ? buildStartModal({ metadata: { ...metadata, flavors: early.flavors }, lookup: lookupOf(early), leaseHours })
-        : buildStartModal({ metadata, lookup: { state: 'loading' }, leaseHours }),
+      view: encodedView(
+        early
+          ? buildStartModal({ metadata: { ...metadata, flavors: early.flavors }, lookup: lookupOf(early), leaseHours })
+          : buildStartModal({ metadata, lookup: { state: 'loading' }, leaseHours }),
+      ),
     });
     opened = res.view ?? undefined;
   } catch (err) {
@@ -126,7 +129,11 @@ export async function startWithModal(ctx: ActContext, target: string, triggerId:
             lookup: lookupOf(late),
             leaseHours,
           });
-    await ctx.client.views.update({ view_id: opened.id, ...(opened.hash ? { hash: opened.hash } : {}), view });
+    await ctx.client.views.update({
+      view_id: opened.id,
+      ...(opened.hash ? { hash: opened.hash } : {}),
+      view: encodedView(view),
+    });
   } catch (err) {
     ctx.deps.logger.warn({ err }, 'could not update the start modal with the lookup');
   }

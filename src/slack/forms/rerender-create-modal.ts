@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ModalMetadata } from '../../messages/index.js';
 import { buildCreateModal } from '../../messages/index.js';
 import type { SlackDeps } from '../deps.js';
+import { encodedView } from '../encoded-view.js';
 import { createCosts } from './create-costs.js';
 
 /**
@@ -20,11 +21,13 @@ export async function rerenderCreateModal(
     await client.views.update({
       view_id: view.id,
       hash: view.hash,
-      view: buildCreateModal({
-        defaults: deps.defaults,
-        metadata,
-        ...(deps.access ? { costs: createCosts(deps.access) } : {}),
-      }),
+      view: encodedView(
+        buildCreateModal({
+          defaults: deps.defaults,
+          metadata,
+          ...(deps.access ? { costs: createCosts(deps.access) } : {}),
+        }),
+      ),
     });
   } catch (err) {
     deps.logger.debug({ err }, `could not ${what} (the view changed meanwhile)`);
