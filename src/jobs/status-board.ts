@@ -16,7 +16,8 @@ import { nextPollDelay, type PollTiming, type ReadyApproach, readyApproach } fro
  * look is due and, per status they were last seen in, picks the cheaper way to look:
  *
  * - **list**: ListNotebooks filtered by that status (`status=`, 50 per page, `offset` a record
- *   offset: huaweicloud-sdk-go-v3 `model_list_notebooks_request.go`), walked to the end; a
+ *   offset: huaweicloud-sdk-go-v3 `model_list_notebooks_request.go`), walked to the end, each
+ *   notebook parsed down to its state (`listNotebookStates`: a tick may list thousands); a
  *   notebook missing from the lists of this tick left its status and is read alone (ShowNotebook);
  * - **one by one**: ShowNotebook per due notebook, when they are fewer than the pages a list costs
  *   (a lone notebook is looked at exactly as before: one GET when its poll is due).

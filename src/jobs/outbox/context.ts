@@ -34,14 +34,19 @@ export function budgetFor(ctx: OutboxContext, job: SlackJob): string | undefined
   return channel ? ctx.keys.budget('post', channel) : undefined;
 }
 
-/** Asks a budget for one call: 0 go, -ms reserved (go then), ms try again then. */
-export async function takeBudget(ctx: OutboxContext, key: string, budget: Budget, reserve: boolean): Promise<number> {
+/**
+ * Asks a budget for one call: 0 go, -ms reserved (go then), ms try again then; the ms count from
+ * `now` (give the moment the caller adds them to).
+ */
+export async function takeBudget(
+  ctx: OutboxContext,
+  key: string,
+  budget: Budget,
+  reserve: boolean,
+  now = Date.now(),
+): Promise<number> {
   return Number(
-    await OUTBOX_SCRIPTS.rate.run(
-      ctx.redis,
-      [key],
-      [Date.now(), budget.intervalMs, budget.toleranceMs, reserve ? '1' : '0'],
-    ),
+    await OUTBOX_SCRIPTS.rate.run(ctx.redis, [key], [now, budget.intervalMs, budget.toleranceMs, reserve ? '1' : '0']),
   );
 }
 

@@ -14,9 +14,10 @@ export async function processPost(ctx: ProcessorContext, job: Job<PostJobData>, 
   const slotAt = job.data.slotAt;
   if (budget && job.data.channel && (slotAt === undefined || slotAt > Date.now())) {
     // Every post is something a person waits for: reserve the channel's next slot, in order.
+    // The slot counts from the `now` the budget was asked with: slots stay exactly an interval apart.
+    const now = Date.now();
     const at =
-      slotAt ??
-      Date.now() - Math.min(0, await takeBudget(ctx, ctx.keys.budget('post', job.data.channel), budget, true));
+      slotAt ?? now - Math.min(0, await takeBudget(ctx, ctx.keys.budget('post', job.data.channel), budget, true, now));
     if (at > Date.now()) {
       if (slotAt === undefined) await job.updateData({ ...job.data, slotAt: at });
       await job.moveToDelayed(at, token);
