@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { startBot } from '../../src/app/bot.js';
 import { loadConfig } from '../../src/config.js';
@@ -56,9 +56,10 @@ loopDelay.enable();
 let gcPauses: Array<{ ms: number; major: boolean }> = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
-    // detail.kind: 1 minor (scavenge), 2 major (mark-compact), 4 incremental marking, 8 weak callbacks.
+    // detail.kind, perf_hooks.constants: 1 minor (scavenge), 4 major (mark-compact), 8 incremental
+    // marking, 16 weak callbacks.
     const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
-    gcPauses.push({ ms: e.duration, major: kind === 2 });
+    gcPauses.push({ ms: e.duration, major: kind === constants.NODE_PERFORMANCE_GC_MAJOR });
   }
 }).observe({ entryTypes: ['gc'] });
 const probes = {
