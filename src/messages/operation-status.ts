@@ -277,19 +277,7 @@ export function renderOperationStatus(s: OperationStatus): RenderedMessage {
 
   const url = s.phase === 'ready' ? safeNotebookUrl(s.url) : undefined;
   if (url) {
-    blocks.push({
-      type: 'actions',
-      block_id: `${STATUS_BLOCK_ID}_open`,
-      elements: [
-        {
-          type: 'button',
-          action_id: OPEN_JUPYTERLAB_ACTION_ID,
-          text: { type: 'plain_text', text: 'Open JupyterLab', emoji: true },
-          url,
-          style: 'primary',
-        },
-      ],
-    });
+    blocks.push(openJupyterLabActions(`${STATUS_BLOCK_ID}_open`, url));
   }
 
   const by = s.schedule
@@ -349,18 +337,23 @@ export function renderReadyReply(requesterId: string, notebookName: string, url?
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
+      openJupyterLabActions(`${STATUS_BLOCK_ID}_ready_open`, open),
+    ],
+  };
+}
+
+/** The Open JupyterLab link button, alone in an actions block (`url`: already token-free). */
+function openJupyterLabActions(blockId: string, url: string): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [
       {
-        type: 'actions',
-        block_id: `${STATUS_BLOCK_ID}_ready_open`,
-        elements: [
-          {
-            type: 'button',
-            action_id: OPEN_JUPYTERLAB_ACTION_ID,
-            text: { type: 'plain_text', text: 'Open JupyterLab', emoji: true },
-            url: open,
-            style: 'primary',
-          },
-        ],
+        type: 'button',
+        action_id: OPEN_JUPYTERLAB_ACTION_ID,
+        text: { type: 'plain_text', text: 'Open JupyterLab', emoji: true },
+        url,
+        style: 'primary',
       },
     ],
   };
