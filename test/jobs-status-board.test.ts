@@ -193,23 +193,31 @@ describe('status board: ModelArts throttling', () => {
   });
 });
 
+/**
+ * Creates `n` notebooks through the queue (each with its posted status message) and waits until
+ * every job completed and every status thread holds exactly one ready reply.
+ */
+async function createEachReadyOnce(harness: Harness, prefix: string, n: number): Promise<void> {
+  const jobs: Array<{ jobId: string; statusTs: string }> = [];
+  for (let i = 0; i < n; i++) {
+    const op = createOp(harness.clock, `${prefix}-${i}`);
+    const statusTs = await harness.postQueued(op);
+    jobs.push({ jobId: (await harness.queue.enqueue({ ...op, statusTs })).jobId, statusTs });
+  }
+  for (const j of jobs) expect(await harness.waitForJob(j.jobId, 45_000)).toBe('completed');
+  const readies = (statusTs: string) =>
+    harness.replies(statusTs).filter((c) => String(c.args['text']).includes('is running')).length;
+  await waitUntil(() => jobs.every((j) => readies(j.statusTs) >= 1), 30_000);
+  for (const j of jobs) expect(readies(j.statusTs)).toBe(1);
+}
+
 describe('status board in the worker', () => {
   it('notebooks created together are watched by lists; each gets one ready message', { timeout: 60_000 }, async () => {
     // A create of ~14 simulated minutes (~3 s real): about a dozen polls per notebook.
     h = await startHarness({ simTimings: { createSteps: [20_000, 600_000, 30_000, 150_000], createStarting: 60_000 } });
     await h.startWorker();
     const n = 60;
-    const jobs: Array<{ jobId: string; statusTs: string }> = [];
-    for (let i = 0; i < n; i++) {
-      const op = createOp(h.clock, `nb-board-${i}`);
-      const statusTs = await h.postQueued(op);
-      jobs.push({ jobId: (await h.queue.enqueue({ ...op, statusTs })).jobId, statusTs });
-    }
-    for (const j of jobs) expect(await h.waitForJob(j.jobId, 45_000)).toBe('completed');
-    const readies = (statusTs: string) =>
-      (h as Harness).replies(statusTs).filter((c) => String(c.args['text']).includes('is running')).length;
-    await waitUntil(() => jobs.every((j) => readies(j.statusTs) >= 1), 30_000);
-    for (const j of jobs) expect(readies(j.statusTs)).toBe(1);
+    await createEachReadyOnce(h, 'nb-board', n);
     const { calls: c } = h.sim.stats;
     expect(c.create).toBe(n);
     expect(c.list).toBeGreaterThan(0);
@@ -225,17 +233,7 @@ describe('status board in the worker', () => {
     // A worker that took the tick lock and died: the lock outlives this test.
     await h.redis.set(`${h.prefix}:poll:lock`, 'dead-worker', 'PX', 600_000);
     await h.startWorker();
-    const jobs: Array<{ jobId: string; statusTs: string }> = [];
-    for (let i = 0; i < 3; i++) {
-      const op = createOp(h.clock, `nb-dead-${i}`);
-      const statusTs = await h.postQueued(op);
-      jobs.push({ jobId: (await h.queue.enqueue({ ...op, statusTs })).jobId, statusTs });
-    }
-    for (const j of jobs) expect(await h.waitForJob(j.jobId, 45_000)).toBe('completed');
-    const readies = (statusTs: string) =>
-      (h as Harness).replies(statusTs).filter((c) => String(c.args['text']).includes('is running')).length;
-    await waitUntil(() => jobs.every((j) => readies(j.statusTs) >= 1), 30_000);
-    for (const j of jobs) expect(readies(j.statusTs)).toBe(1);
+    await createEachReadyOnce(h, 'nb-dead', 3);
     expect(h.sim.stats.calls.list).toBe(0);
     expect(h.sim.stats.calls.show).toBeGreaterThan(0);
   });

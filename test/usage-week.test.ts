@@ -118,22 +118,21 @@ async function workerSees(id: string, ownerId: string, expected: string): Promis
 describe('usage accounting over a simulated week', () => {
   it('hours and cost of notebooks started, stopped, extended, auto-stopped and made in the console match the hand-computed figures', async () => {
     const ids: Record<string, string> = {};
+    /** Creates a notebook through the API (as the bot does) with a TIMING lease; its id under `key`. */
+    const create = async (key: string, name: string, flavor: string, imageId: string, leaseMs: number) => {
+      const nb = await api.createNotebook({
+        name,
+        flavor,
+        image_id: imageId,
+        volume: { category: 'EVS', ownership: 'MANAGED', capacity: 5 },
+        lease: { duration: leaseMs, type: 'TIMING' },
+      });
+      ids[key] = nb.id;
+    };
     // Actions at a tick run before that tick's scan, as a job may finish just before a scan.
     const plan = new Map<number, () => Promise<void>>([
       // A (alice, GPU €8/h): created Mon 10:00 with an 8 h lease; the worker sees it RUNNING at 10:15.
-      [
-        at(0, 10),
-        async () => {
-          const nb = await api.createNotebook({
-            name: 'alice-gpu',
-            flavor: GPU,
-            image_id: SIMULATOR_GPU_IMAGE_ID,
-            volume: { category: 'EVS', ownership: 'MANAGED', capacity: 5 },
-            lease: { duration: 8 * H, type: 'TIMING' },
-          });
-          ids['A'] = nb.id;
-        },
-      ],
+      [at(0, 10), () => create('A', 'alice-gpu', GPU, SIMULATOR_GPU_IMAGE_ID, 8 * H)],
       [at(0, 10, 15), () => workerSees(ids['A']!, ALICE, 'RUNNING')],
       // Stopped through the bot Mon 16:30: the 16:30 scan no longer lists it; the worker sees STOPPED at 16:45.
       [
@@ -183,19 +182,7 @@ describe('usage accounting over a simulated week', () => {
         },
       ],
       // B (bob, CPU €0.50/h): created Fri 17:00 for 72 h; seen RUNNING 17:15; runs through the weekend.
-      [
-        at(4, 17),
-        async () => {
-          const nb = await api.createNotebook({
-            name: 'bob-cpu',
-            flavor: CPU,
-            image_id: SIMULATOR_DEFAULT_IMAGE_ID,
-            volume: { category: 'EVS', ownership: 'MANAGED', capacity: 5 },
-            lease: { duration: 72 * H, type: 'TIMING' },
-          });
-          ids['B'] = nb.id;
-        },
-      ],
+      [at(4, 17), () => create('B', 'bob-cpu', CPU, SIMULATOR_DEFAULT_IMAGE_ID, 72 * H)],
       [at(4, 17, 15), () => workerSees(ids['B']!, BOB, 'RUNNING')],
     ]);
 

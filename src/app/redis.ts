@@ -64,7 +64,12 @@ function optionsFor(target: ReachableRedis, options: RedisConnectOptions): Redis
 export function connectRedis(target: ReachableRedis, options: RedisConnectOptions): Redis {
   const opts = optionsFor(target, options);
   const redis = target.kind === 'url' ? new Redis(target.url, opts) : new Redis(opts);
-  const log = options.logger.child({ component: 'redis', connection: options.connectionName });
+  logOutagesOnce(redis, options.logger.child({ component: 'redis', connection: options.connectionName }));
+  return redis;
+}
+
+/** Logs `redis`'s connection errors once per outage (not once per retry), and its recovery. */
+export function logOutagesOnce(redis: Redis, log: Logger): void {
   let down = false;
   redis.on('error', (err: Error) => {
     if (down) return;
@@ -75,7 +80,6 @@ export function connectRedis(target: ReachableRedis, options: RedisConnectOption
     if (down) log.info('Redis connection restored');
     down = false;
   });
-  return redis;
 }
 
 /** Resolves once `redis` is ready, or rejects after `timeoutMs` with a message naming the target. */

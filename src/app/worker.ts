@@ -31,6 +31,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { createHomeRefresher, type HomeDeps } from '../slack/index.js';
 import type { NotebookStore } from '../store/index.js';
 import { observationFromRecord, UsageLedger } from '../usage/index.js';
+import { logOutagesOnce } from './redis.js';
 import { instrumentSlack } from './services.js';
 
 /** The configuration the worker reads (`loadConfig().env`). */
@@ -249,14 +250,6 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
 /** The worker's own commands connection when the caller gives none; its outages logged once each. */
 function openCommands(connection: Redis, logger: Logger): Redis {
   const commands = connection.duplicate();
-  let down = false;
-  commands.on('error', (err: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ err: { message: err.message } }, 'worker commands Redis connection lost');
-  });
-  commands.on('ready', () => {
-    down = false;
-  });
+  logOutagesOnce(commands, logger.child({ component: 'redis', connection: 'worker-commands' }));
   return commands;
 }
