@@ -13,7 +13,7 @@
  * omission). The generator's own lateness is reported separately, and so are the apps' event-loop
  * delay and GC pauses, and the CPU that processes outside the bench used meanwhile.
  *
- *   npx tsx bench/ack-latency.ts [--quick] [--rate 200] [--duration 30] [--warmup 5]
+ *   npx tsx bench/ack-latency.ts [--quick] [--runs 3] [--rate 200] [--duration 30] [--warmup 5]
  *                                [--profile] [--node-flags "--max-semi-space-size=64"]
  */
 import { join } from 'node:path';
@@ -250,14 +250,19 @@ interface Probes {
   gcMajorMaxMs: number;
 }
 
-async function startApp(app: 'bot' | 'bare', standIns: ChildHandle, redisUrl: string): Promise<AppUnderTest> {
+async function startApp(
+  app: 'bot' | 'bare',
+  standIns: ChildHandle,
+  redisUrl: string,
+  run: number,
+): Promise<AppUnderTest> {
   const child = await startChild(join(BENCH_DIR, 'support/ack-app.ts'), {
     // The built bot (dist/) under plain node, as `npm start` runs it; bare Bolt likewise.
     built: true,
     execArgv: [
       // `--profile`: V8 CPU profiles of each app (one per thread), in bench/.tmp/profile-<app>/ at exit.
       ...(args.options.has('profile')
-        ? ['--cpu-prof', '--cpu-prof-dir', join(BENCH_DIR, '.tmp', `profile-${app}`)]
+        ? ['--cpu-prof', '--cpu-prof-dir', join(BENCH_DIR, '.tmp', `profile-${app}${run > 1 ? `-${run}` : ''}`)]
         : []),
       // `--node-flags "--max-semi-space-size=64"`: Node/V8 flags for both apps (e.g. GC tuning).
       ...(args.options.get('node-flags')?.split(' ').filter(Boolean) ?? []),
@@ -272,7 +277,7 @@ async function startApp(app: 'bot' | 'bare', standIns: ChildHandle, redisUrl: st
       BENCH_DEFAULT_FLAVOR: SIMULATOR_DEFAULT_FLAVOR,
       // `--alloc-profile`: where each app's allocations come from (garbage included), at exit.
       ...(args.options.has('alloc-profile')
-        ? { BENCH_ALLOC_PROFILE: join(BENCH_DIR, '.tmp', `alloc-${app}.heapprofile`) }
+        ? { BENCH_ALLOC_PROFILE: join(BENCH_DIR, '.tmp', `alloc-${app}${run > 1 ? `-${run}` : ''}.heapprofile`) }
         : {}),
     },
   });
@@ -357,64 +362,98 @@ async function segment(target: AppUnderTest, requests: readonly Prepared[], reco
 }
 
 // --------------------------------------------------------------------------------------- main
-const redisServer = await startLocalRedis();
-const admin: Redis | undefined = new Redis(redisServer.url);
-const standIns = await startChild(join(BENCH_DIR, 'support/stand-ins.ts'), { env: { BENCH_CLOCK_SCALE: '1' } });
-const slackBaseUrl = String(standIns.info['slackApiUrl']).replace(/\/api\/$/, '');
+/** One run: a fresh Redis, stand-ins and pair of apps; bot and bare alternate in `rounds` rounds. */
+interface Run {
+  bot: AppUnderTest;
+  bare: AppUnderTest;
+  /** RSS at the end, MiB, by app. */
+  rss: Record<string, number>;
+  /** heapUsed after the warm-up and at the end, MiB: a heap that keeps growing makes GC pauses longer. */
+  heap: Record<string, [number, number]>;
+}
+
+let admin: Redis | undefined;
+let standIns: ChildHandle;
 // Short alternating rounds: whatever else the machine does is spread over both apps alike.
 const rounds = args.quick ? 4 : 6;
-let bot: AppUnderTest | undefined;
-let bare: AppUnderTest | undefined;
-const rss: Record<string, number> = {};
-/** heapUsed after the warm-up and at the end, MiB: a heap that keeps growing makes GC pauses longer. */
-const heap: Record<string, [number, number]> = {};
+// Medians of repeated runs, as every target of the benchmarks: a single run's p99 swings with the machine.
+const runs = numOption(args, 'runs', args.quick ? 1 : 3);
 const heapMiB = async (t: AppUnderTest) => (await t.child.call<NodeJS.MemoryUsage>('memory')).heapUsed / 1024 ** 2;
-try {
-  // Something for `/notebook list` to show.
-  await standIns.call('seed', { count: 30, status: 'RUNNING', namePrefix: 'ack-bench' });
-  bot = await startApp('bot', standIns, redisServer.url);
-  bare = await startApp('bare', standIns, redisServer.url);
-  ourPids = [standIns.pid, bot.child.pid, bare.child.pid];
-  const view = await openedCreateModal(bot, standIns, slackBaseUrl);
-  const warmupCount = Math.round(rate * warmupS);
-  const perRound = Math.round((rate * durationS) / rounds);
-  // Distinct requests for every send (trigger ids, view ids, names), built before any load.
-  const requests = prepare(2 * warmupCount + 2 * rounds * perRound, 0, view, slackBaseUrl);
-  let at = 0;
-  const take = (n: number) => {
-    const part = requests.slice(at, at + n);
-    at += n;
-    return part;
-  };
-  for (const target of [bot, bare]) {
-    log(NAME, `${target.app}: warm-up ${warmupS} s at ${rate}/s`);
-    await segment(target, take(warmupCount), false);
-  }
-  for (const target of [bot, bare]) heap[target.app] = [await heapMiB(target), Number.NaN];
-  // Bot and bare alternate, so that anything else the machine does hits both alike.
-  for (let r = 0; r < rounds; r++) {
+
+async function runOnce(run: number): Promise<Run> {
+  const redisServer = await startLocalRedis();
+  admin = new Redis(redisServer.url);
+  standIns = await startChild(join(BENCH_DIR, 'support/stand-ins.ts'), { env: { BENCH_CLOCK_SCALE: '1' } });
+  const slackBaseUrl = String(standIns.info['slackApiUrl']).replace(/\/api\/$/, '');
+  let bot: AppUnderTest | undefined;
+  let bare: AppUnderTest | undefined;
+  const rss: Record<string, number> = {};
+  const heap: Record<string, [number, number]> = {};
+  try {
+    // Something for `/notebook list` to show.
+    await standIns.call('seed', { count: 30, status: 'RUNNING', namePrefix: 'ack-bench' });
+    bot = await startApp('bot', standIns, redisServer.url, run);
+    bare = await startApp('bare', standIns, redisServer.url, run);
+    ourPids = [standIns.pid, bot.child.pid, bare.child.pid];
+    const view = await openedCreateModal(bot, standIns, slackBaseUrl);
+    const warmupCount = Math.round(rate * warmupS);
+    const perRound = Math.round((rate * durationS) / rounds);
+    // Distinct requests for every send (trigger ids, view ids, names), built before any load.
+    const requests = prepare(2 * warmupCount + 2 * rounds * perRound, 0, view, slackBaseUrl);
+    let at = 0;
+    const take = (n: number) => {
+      const part = requests.slice(at, at + n);
+      at += n;
+      return part;
+    };
     for (const target of [bot, bare]) {
-      log(NAME, `${target.app}: round ${r + 1}/${rounds}, ${fmt(perRound / rate, 0)} s at ${rate}/s`);
-      await segment(target, take(perRound), true);
-      await sleep(500);
+      log(NAME, `run ${run}/${runs}, ${target.app}: warm-up ${warmupS} s at ${rate}/s`);
+      await segment(target, take(warmupCount), false);
     }
+    for (const target of [bot, bare]) heap[target.app] = [await heapMiB(target), Number.NaN];
+    // Bot and bare alternate, so that anything else the machine does hits both alike.
+    for (let r = 0; r < rounds; r++) {
+      for (const target of [bot, bare]) {
+        log(
+          NAME,
+          `run ${run}/${runs}, ${target.app}: round ${r + 1}/${rounds}, ${fmt(perRound / rate, 0)} s at ${rate}/s`,
+        );
+        await segment(target, take(perRound), true);
+        await sleep(500);
+      }
+    }
+    for (const target of [bot, bare]) {
+      rss[target.app] = procMemory(target.child.pid)?.rssMiB ?? Number.NaN;
+      const h = heap[target.app];
+      if (h) h[1] = await heapMiB(target);
+    }
+  } finally {
+    for (const target of [bot, bare]) {
+      if (!target) continue;
+      await target.pool.close();
+      await target.child.stop();
+    }
+    await standIns.stop();
+    await admin.quit();
+    admin = undefined;
+    await redisServer.stop();
   }
-  for (const target of [bot, bare]) {
-    rss[target.app] = procMemory(target.child.pid)?.rssMiB ?? Number.NaN;
-    const h = heap[target.app];
-    if (h) h[1] = await heapMiB(target);
-  }
-} finally {
-  for (const target of [bot, bare]) {
-    if (!target) continue;
-    await target.pool.close();
-    await target.child.stop();
-  }
-  await standIns.stop();
-  await admin.quit();
-  await redisServer.stop();
+  if (!bot || !bare) throw new Error('the apps did not start');
+  return { bot, bare, rss, heap };
 }
-if (!bot || !bare) throw new Error('the apps did not start');
+
+const allRuns: Run[] = [];
+for (let r = 1; r <= runs; r++) allRuns.push(await runOnce(r));
+const p99RatioOf = (run: Run) =>
+  ratio(
+    summarize(run.bot.samples.map((s) => s.latencyMs)).p99,
+    summarize(run.bare.samples.map((s) => s.latencyMs)).p99,
+  );
+// The run with the median p99 ratio is shown in full; every run's figures are listed below it.
+const ranked = [...allRuns].sort((a, b) => p99RatioOf(a) - p99RatioOf(b));
+// With an even count, the higher of the two middle runs: the target is not met by a lucky half.
+const medianRun = ranked[Math.floor(ranked.length / 2)] as Run;
+const { bot, bare, rss, heap } = medianRun;
 
 const summaryRow = (label: string, s: Summary, extra: string[] = []) => [
   label,
@@ -462,6 +501,7 @@ const lag = summarize(bot.samples.map((s) => s.sendLagMs));
 const lagBare = summarize(bare.samples.map((s) => s.sendLagMs));
 const achieved = (run: AppUnderTest) => run.samples.length / (run.wallMs / 1000);
 const p99Ratio = ratio(botAll.p99, bareAll.p99);
+const runRatios = allRuns.map((r) => `${fmt(p99RatioOf(r), 2)}×`).join(', ');
 const worstProbe = (r: AppUnderTest, k: keyof Probes) => Math.max(...r.probes.map((p) => p[k]));
 const sumProbe = (r: AppUnderTest, k: keyof Probes) => r.probes.reduce((a, p) => a + p[k], 0);
 const cpuShare = (r: AppUnderTest) => (r.cpuMs / r.wallMs) * 100;
@@ -478,7 +518,7 @@ const tailNote = [
 const targets: TargetRow[] = [
   {
     target: `ack p99 < ${P99_TARGET_MS} ms at ${rate} req/s (2 cores)`,
-    measured: `p99 ${fmt(botAll.p99, 1)} ms (p50 ${fmt(botAll.p50, 1)} ms, worst kind p99 ${fmt(Math.max(...KINDS.map((k) => byKind(bot, k).p99)), 1)} ms)`,
+    measured: `p99 ${fmt(botAll.p99, 1)} ms (p50 ${fmt(botAll.p50, 1)} ms, worst kind p99 ${fmt(Math.max(...KINDS.map((k) => byKind(bot, k).p99)), 1)} ms)${runs > 1 ? `; the median run of ${runs}` : ''}`,
     pass: botAll.p99 < P99_TARGET_MS && botBad.length === 0,
     ...(botBad.length
       ? { note: `${botBad.length} bad answers, e.g. ${botBad[0]?.bad}` }
@@ -488,7 +528,10 @@ const targets: TargetRow[] = [
   },
   {
     target: `ack latency p99 ≤ ${RATIO_TARGET} × a bare Bolt app at ${rate} req/s (all kinds; both on dist/ under node)`,
-    measured: `${fmt(p99Ratio, 2)}× at p99 (${fmt(botAll.p99, 1)} vs ${fmt(bareAll.p99, 1)} ms); ${fmt(ratio(botAll.p50, bareAll.p50), 2)}× at p50`,
+    measured:
+      runs > 1
+        ? `${fmt(p99Ratio, 2)}× at p99, median of ${runs} runs (${runRatios}); that run: ${fmt(botAll.p99, 1)} vs ${fmt(bareAll.p99, 1)} ms, ${fmt(ratio(botAll.p50, bareAll.p50), 2)}× at p50`
+        : `${fmt(p99Ratio, 2)}× at p99 (${fmt(botAll.p99, 1)} vs ${fmt(bareAll.p99, 1)} ms); ${fmt(ratio(botAll.p50, bareAll.p50), 2)}× at p50`,
     pass: p99Ratio <= RATIO_TARGET,
     ...(p99Ratio <= RATIO_TARGET
       ? {}
@@ -506,7 +549,7 @@ const result: BenchResult = {
   durationMs: Date.now() - started,
   settings: {
     rate: `${rate}/s open loop`,
-    measured: `${durationS} s per app in ${rounds} alternating rounds, after ${warmupS} s warm-up each`,
+    measured: `${durationS} s per app in ${rounds} alternating rounds, after ${warmupS} s warm-up each; ${runs} run${runs > 1 ? 's' : ''}, each on a fresh Redis, stand-ins and apps`,
     mix: `${KINDS.length} kinds round-robin`,
     users: USERS,
     connections: 64,
@@ -514,7 +557,7 @@ const result: BenchResult = {
   },
   tables: [
     {
-      title: 'Latency from due time to HTTP response, ms (bot; bare Bolt for comparison)',
+      title: `Latency from due time to HTTP response, ms (bot; bare Bolt for comparison)${runs > 1 ? `: the median run of ${runs}` : ''}`,
       headers: [
         'request',
         'n',
@@ -531,6 +574,37 @@ const result: BenchResult = {
         'bad answers',
       ],
       rows,
+    },
+    {
+      title: `Every run (${runs}): all kinds, ms; the tables above and below show the median run (*)`,
+      headers: [
+        'run',
+        'bot p50',
+        'bot p99',
+        'bare p50',
+        'bare p99',
+        'ratio p50',
+        'ratio p99',
+        'bot CPU a request',
+        'bot GC pauses',
+        'other processes (not this bench)',
+      ],
+      rows: allRuns.map((r, i) => {
+        const b = summarize(r.bot.samples.map((x) => x.latencyMs));
+        const n = summarize(r.bare.samples.map((x) => x.latencyMs));
+        return [
+          `${i + 1}${r === medianRun ? ' *' : ''}`,
+          fmt(b.p50, 2),
+          fmt(b.p99, 2),
+          fmt(n.p50, 2),
+          fmt(n.p99, 2),
+          `${fmt(ratio(b.p50, n.p50), 2)}×`,
+          `${fmt(ratio(b.p99, n.p99), 2)}×`,
+          `${fmt(r.bot.cpuMs / r.bot.samples.length, 2)} ms`,
+          String(r.bot.probes.reduce((a, p) => a + p.gcCount, 0)),
+          `${fmt(othersPercent(r.bot.othersMs + r.bare.othersMs, 0, r.bot.wallMs + r.bare.wallMs), 0)} %`,
+        ];
+      }),
     },
     {
       title: 'Load and processes',
