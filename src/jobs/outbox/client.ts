@@ -1,6 +1,6 @@
 import { type WebClient, WebClient as WebClientImpl, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from '../../logger.js';
-import { slackLogger } from '../../operations/index.js';
+import { createSlackFetch, slackLogger } from '../../operations/index.js';
 import type { OneShotMessage, PostedMessage } from './types.js';
 
 /**
@@ -16,6 +16,8 @@ export function createWorkerSlackClient(
   const { logger, ...rest } = options;
   return new WebClientImpl(token, {
     timeout: 10_000,
+    // undici's request instead of the WHATWG fetch, as the web role's clients (less CPU and garbage a call).
+    fetch: createSlackFetch(),
     ...rest,
     ...(logger ? { logger: slackLogger(logger, 'slack-web-api') } : {}),
     rejectRateLimitedCalls: true,
