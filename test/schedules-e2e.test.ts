@@ -187,9 +187,13 @@ describe('/notebook schedule', () => {
 
 describe('the warning before a scheduled stop', () => {
   it('offers Extend and "Skip tonight\'s stop"; both work end to end', async () => {
-    // Daily hours that close 25 minutes from now (UTC), in which two notebooks run.
+    // Daily hours that close 25 minutes from now (UTC), in which two notebooks run. The three
+    // hours before the close must not cross midnight (the policy allows 00:00–24:00): from 23:35
+    // to 02:35 UTC they would, so the clock moves on past them first (a CI run at 00:00 failed).
+    const closeOf = (t: number) => Math.ceil((t + 25 * M) / M) * M;
+    if ((closeOf(stack.clock.now()) % (24 * H)) / M < 3 * 60 + 5) stack.clock.advance(4 * H);
     const now = stack.clock.now();
-    const close = Math.ceil((now + 25 * M) / M) * M;
+    const close = closeOf(now);
     const closeMin = Math.round((close % (24 * H)) / M);
     const startMin = (closeMin - 3 * 60 + 1440) % 1440;
     const ids = await stack.seed('sch', {
