@@ -240,6 +240,31 @@ describe('a connection that cannot be opened', () => {
     expect(w.socket.connections).toHaveLength(0);
   });
 
+  it('names the refused WebSocket, not the deadline, when the deadline falls in apps.connections.open', async () => {
+    // Two refused attempts, then Slack stops answering apps.connections.open: the deadline cuts
+    // that call. The cut knows only that time ran out; the refusals before it name the cause.
+    const port = await closedPort();
+    w.slack.on('apps.connections.open', () => ({ ok: true, url: `ws://127.0.0.1:${port}/link/?ticket=never` }));
+    const answeredBefore = w.slack.callsTo('apps.connections.open').length;
+    let opens = 0;
+    w.slack.fail('apps.connections.open', { error: 'no_answer', when: () => ++opens > 2 });
+    try {
+      const err = await w
+        .startBot({}, { socketMode: { ...FAST_SOCKET_MODE, connectTimeoutMs: 3000 } })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SlackConnectionError);
+      expect((err as Error).message).toMatch(/within 3 s/);
+      expect((err as Error).message).toContain(`WebSocket connection to ws://127.0.0.1:${port}/link/ failed`);
+      expect((err as Error).message).toContain('ECONNREFUSED');
+      expect((err as Error).message).not.toContain('did not answer');
+      expect(w.slack.callsTo('apps.connections.open').length - answeredBefore).toBe(2);
+      expect(w.slack.callsTo('apps.connections.open#no_answer')).toHaveLength(1);
+    } finally {
+      w.slack.clearFaults();
+      w.socket.attach(w.slack);
+    }
+  });
+
   it('fails within the deadline when the WebSocket URL refuses connections, naming the cause', async () => {
     const port = await closedPort();
     w.slack.on('apps.connections.open', () => ({ ok: true, url: `ws://127.0.0.1:${port}/link/?ticket=never` }));

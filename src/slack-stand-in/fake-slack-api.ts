@@ -23,6 +23,7 @@ export type MethodHandler = (args: Record<string, unknown>, call: RecordedCall) 
  * a 5xx is what a proxy or an outage gives).
  */
 export interface SlackFault {
+  /** Slack's error code, `ratelimited` (HTTP 429), or `no_answer`: the call is never answered (a hung Slack). */
   error: string;
   /** Default 1. */
   count?: number;
@@ -213,7 +214,10 @@ export class FakeSlackApi {
     if (fault) {
       fault.count -= 1;
       this.faults = this.faults.filter((f) => f.count > 0);
-      if (fault.error === 'ratelimited') {
+      if (fault.error === 'no_answer') {
+        // Left open until the client gives up or the server stops: its timeout decides.
+        this.calls.push({ ...call, method: `${method}#no_answer` });
+      } else if (fault.error === 'ratelimited') {
         this.calls.push({ ...call, method: `${method}#429` });
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(fault.retryAfterSec) });
         res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));

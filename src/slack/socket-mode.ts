@@ -535,8 +535,10 @@ function superviseConnection(
       const deadline = performance.now() + limit;
       let delay = settings.retryDelayMs;
       // The last failure with a cause of its own: an attempt cut short by the deadline knows only
-      // that it ran out of time (a refused socket may report after the cut), so when the deadline
-      // ends the start, an earlier attempt's cause (ECONNREFUSED, say) says more.
+      // that it ran out of time (a refused socket may report after the cut; on a busy machine the
+      // cut may even fall in apps.connections.open), so when the deadline ends the start, an
+      // earlier attempt's cause (ECONNREFUSED, say) says more. Every attempt runs until the
+      // deadline, so a timed-out attempt is such a cut: it is the cause only when nothing came before.
       let lastCause: Failure | undefined;
       for (;;) {
         if (closing) throw new SlackConnectionError('closed', 'Socket Mode was closed while connecting');
@@ -550,7 +552,7 @@ function superviseConnection(
           if (err instanceof SlackConnectionError) throw err;
           if (closing) throw new SlackConnectionError('closed', 'Socket Mode was closed while connecting');
           const f = await failureOf(err, left);
-          if (!(err instanceof AttemptTimeout) || f.reason !== 'no_hello') lastCause = f;
+          if (!(err instanceof AttemptTimeout) || lastCause === undefined) lastCause = f;
           lastError = f.detail;
           const wait = f.retryAfterMs ?? delay;
           if (f.fatal || performance.now() + wait >= deadline) {
