@@ -197,8 +197,9 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
   });
   const slack = o.metrics ? instrumentSlack(client, o.metrics) : client;
   const { connection, prefix } = o;
-  const ownCommands = o.commands ? undefined : openCommands(connection, o.logger);
-  const commands = o.commands ?? (ownCommands as Redis);
+  // Without a commands connection from the caller, the worker opens its own and closes it.
+  const ownsCommands = !o.commands;
+  const commands = o.commands ?? openCommands(connection, o.logger);
   // Usage accounting: every status a job sees (created, started, stopped, extended, deleted) is
   // an observation in the usage ledger; a test's own hook still runs after it.
   const usage = new UsageLedger({ redis: commands, prefix });
@@ -234,14 +235,14 @@ export function buildWorker(o: BuildWorkerOptions): OperationWorkerHandle {
     ...o.testing,
     onNotebookChanged,
   });
-  if (!ownCommands) return handle;
+  if (!ownsCommands) return handle;
   return {
     ...handle,
     async close() {
       try {
         await handle.close();
       } finally {
-        await ownCommands.quit().catch(() => ownCommands.disconnect());
+        await commands.quit().catch(() => commands.disconnect());
       }
     },
   };

@@ -270,23 +270,13 @@ export class ModelArtsClient implements ModelArtsApi {
   /** One page: `GET /v1/{project_id}/notebooks` with the query as given (`workspace_id` included). */
   async listNotebooks(query: ListNotebooksQuery = {}, options?: CallOptions): Promise<ListNotebooksResponse> {
     const [q] = validated(check(ListNotebooksQuerySchema, query));
-    return this.listNotebooksPage(q, options);
+    return this.listNotebooksPage(q, options, json(ListNotebooksResponseSchema));
   }
 
   /** `listNotebooks`, each notebook parsed down to its state (NotebookStateSchema). */
   async listNotebookStates(query: ListNotebooksQuery, options?: CallOptions): Promise<ListNotebookStatesResponse> {
     const [q] = validated(check(ListNotebooksQuerySchema, query));
-    return this.execute(
-      {
-        name: 'ListNotebooks',
-        method: 'GET',
-        path: ['notebooks'],
-        query: q,
-        idempotent: true,
-        decode: json(ListNotebookStatesResponseSchema),
-      },
-      options,
-    );
+    return this.listNotebooksPage(q, options, json(ListNotebookStatesResponseSchema));
   }
 
   /**
@@ -472,16 +462,10 @@ export class ModelArtsClient implements ModelArtsApi {
 
   // -------------------------------------------------------------------------------- internals
 
-  private listNotebooksPage(query: Query, options: CallOptions | undefined): Promise<ListNotebooksResponse> {
+  /** One ListNotebooks call, its page decoded by `decode` (full records, or states only). */
+  private listNotebooksPage<T>(query: Query, options: CallOptions | undefined, decode: Decoder<T>): Promise<T> {
     return this.execute(
-      {
-        name: 'ListNotebooks',
-        method: 'GET',
-        path: ['notebooks'],
-        query,
-        idempotent: true,
-        decode: json(ListNotebooksResponseSchema),
-      },
+      { name: 'ListNotebooks', method: 'GET', path: ['notebooks'], query, idempotent: true, decode },
       options,
     );
   }

@@ -367,10 +367,7 @@ export const NotebookStateSchema = z.object({
 export type NotebookState = z.output<typeof NotebookStateSchema>;
 
 /** A ListNotebooks page of notebook states (see NotebookStateSchema). */
-export const ListNotebookStatesResponseSchema = z.object({
-  data: z.array(NotebookStateSchema).optional().default([]),
-  total: z.number().optional(),
-});
+export const ListNotebookStatesResponseSchema = pageOf(NotebookStateSchema);
 export type ListNotebookStatesResponse = z.output<typeof ListNotebookStatesResponseSchema>;
 export type ListNotebooksResponse = z.output<typeof ListNotebooksResponseSchema>;
 

@@ -55,7 +55,7 @@ class LeanResponse implements FetchResponse {
  * non-200 answer, an error either way). Anything else (a file upload's `FormData` or stream body,
  * a GET with options this does not know) goes to the global `fetch`, unchanged.
  */
-export function createSlackFetch(options: { dispatcher?: Dispatcher } = {}): FetchFunction {
+export function createSlackFetch(): FetchFunction {
   return async (url, init) => {
     const body = init?.body;
     if (!isSimple(init) || (body !== undefined && typeof body !== 'string')) return globalThis.fetch(url, init);
@@ -65,7 +65,6 @@ export function createSlackFetch(options: { dispatcher?: Dispatcher } = {}): Fet
       ...(init?.headers ? { headers: init.headers } : {}),
       ...(typeof body === 'string' ? { body } : {}),
       ...(init?.signal ? { signal: init.signal } : {}),
-      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
     const bytes = Buffer.from(await res.body.arrayBuffer());
     return new LeanResponse(href, res.statusCode, new LeanHeaders(res.headers), bytes);
