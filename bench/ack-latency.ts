@@ -318,33 +318,46 @@ async function openedCreateModal(bot: AppUnderTest, standIns: ChildHandle, slack
   throw new Error('the bot did not open the create modal');
 }
 
+/** What one run started besides the apps: Redis (and a connection to read its stats), the stand-ins. */
+interface RunParts {
+  admin: Redis;
+  standIns: ChildHandle;
+  /** Every child process of the run (stand-ins and both apps), for the CPU this bench used. */
+  pids: number[];
+}
+
 /** CPU ms of every process this bench started, and of the whole machine. */
-let ourPids: number[] = [];
-async function cpuSnapshot(): Promise<{ ours: number; machine: number }> {
+async function cpuSnapshot(parts: RunParts): Promise<{ ours: number; machine: number }> {
   const self = process.cpuUsage();
-  let ours = (self.user + self.system) / 1000 + (admin ? await redisCpuMs(admin) : 0);
-  for (const pid of ourPids) ours += procCpuMs(pid) ?? 0;
+  let ours = (self.user + self.system) / 1000 + (await redisCpuMs(parts.admin));
+  for (const pid of parts.pids) ours += procCpuMs(pid) ?? 0;
   return { ours, machine: machineCpuMs() };
 }
 
 /** One segment of load against one app; its samples, wall and CPU time are added to the app's. */
-async function segment(target: AppUnderTest, requests: readonly Prepared[], record: boolean): Promise<void> {
+async function segment(
+  parts: RunParts,
+  target: AppUnderTest,
+  requests: readonly Prepared[],
+  record: boolean,
+): Promise<void> {
+  const { admin, standIns } = parts;
   await target.child.call('resetProbes');
-  const commands0 = admin ? await commandCounts(admin) : undefined;
+  const commands0 = await commandCounts(admin);
   const cpu0 = procCpuMs(target.child.pid) ?? 0;
   const standIns0 = procCpuMs(standIns.pid) ?? 0;
-  const redis0 = admin ? await redisCpuMs(admin) : 0;
-  const snap0 = await cpuSnapshot();
+  const redis0 = await redisCpuMs(admin);
+  const snap0 = await cpuSnapshot(parts);
   const t0 = performance.now();
   const samples = await openLoop(target.pool, requests);
   const wall = performance.now() - t0;
-  const snap1 = await cpuSnapshot();
+  const snap1 = await cpuSnapshot(parts);
   const standIns1 = procCpuMs(standIns.pid) ?? 0;
-  const redis1 = admin ? await redisCpuMs(admin) : 0;
+  const redis1 = await redisCpuMs(admin);
   const probes = await target.child.call<Probes>('probes');
   // Counted after the app settled a moment, so the after-ack work of the segment's last requests is in.
   await sleep(200);
-  const commands = admin && commands0 ? commandDelta(commands0, await commandCounts(admin)) : undefined;
+  const commands = commandDelta(commands0, await commandCounts(admin));
   if (!record) {
     const bad = samples.filter((s) => s.bad);
     if (bad.length) log(NAME, `  ${target.app} warm-up: ${bad.length} bad answers, e.g. ${bad[0]?.bad}`);
@@ -355,8 +368,8 @@ async function segment(target: AppUnderTest, requests: readonly Prepared[], reco
   target.othersMs += Math.max(0, snap1.machine - snap0.machine - (snap1.ours - snap0.ours));
   target.samples.push(...samples);
   target.probes.push(probes);
-  target.redisCommands += commands?.total ?? 0;
-  target.redisScripts += commands?.scripts ?? 0;
+  target.redisCommands += commands.total;
+  target.redisScripts += commands.scripts;
   target.standInsMs += standIns1 - standIns0;
   target.redisMs += redis1 - redis0;
 }
@@ -372,8 +385,6 @@ interface Run {
   heap: Record<string, [number, number]>;
 }
 
-let admin: Redis | undefined;
-let standIns: ChildHandle;
 // Short alternating rounds: whatever else the machine does is spread over both apps alike.
 const rounds = args.quick ? 4 : 6;
 // Medians of repeated runs, as every target of the benchmarks: a single run's p99 swings with the machine.
@@ -382,8 +393,8 @@ const heapMiB = async (t: AppUnderTest) => (await t.child.call<NodeJS.MemoryUsag
 
 async function runOnce(run: number): Promise<Run> {
   const redisServer = await startLocalRedis();
-  admin = new Redis(redisServer.url);
-  standIns = await startChild(join(BENCH_DIR, 'support/stand-ins.ts'), { env: { BENCH_CLOCK_SCALE: '1' } });
+  const admin = new Redis(redisServer.url);
+  const standIns = await startChild(join(BENCH_DIR, 'support/stand-ins.ts'), { env: { BENCH_CLOCK_SCALE: '1' } });
   const slackBaseUrl = String(standIns.info['slackApiUrl']).replace(/\/api\/$/, '');
   let bot: AppUnderTest | undefined;
   let bare: AppUnderTest | undefined;
@@ -394,7 +405,7 @@ async function runOnce(run: number): Promise<Run> {
     await standIns.call('seed', { count: 30, status: 'RUNNING', namePrefix: 'ack-bench' });
     bot = await startApp('bot', standIns, redisServer.url, run);
     bare = await startApp('bare', standIns, redisServer.url, run);
-    ourPids = [standIns.pid, bot.child.pid, bare.child.pid];
+    const parts: RunParts = { admin, standIns, pids: [standIns.pid, bot.child.pid, bare.child.pid] };
     const view = await openedCreateModal(bot, standIns, slackBaseUrl);
     const warmupCount = Math.round(rate * warmupS);
     const perRound = Math.round((rate * durationS) / rounds);
@@ -408,7 +419,7 @@ async function runOnce(run: number): Promise<Run> {
     };
     for (const target of [bot, bare]) {
       log(NAME, `run ${run}/${runs}, ${target.app}: warm-up ${warmupS} s at ${rate}/s`);
-      await segment(target, take(warmupCount), false);
+      await segment(parts, target, take(warmupCount), false);
     }
     for (const target of [bot, bare]) heap[target.app] = [await heapMiB(target), Number.NaN];
     // Bot and bare alternate, so that anything else the machine does hits both alike.
@@ -418,7 +429,7 @@ async function runOnce(run: number): Promise<Run> {
           NAME,
           `run ${run}/${runs}, ${target.app}: round ${r + 1}/${rounds}, ${fmt(perRound / rate, 0)} s at ${rate}/s`,
         );
-        await segment(target, take(perRound), true);
+        await segment(parts, target, take(perRound), true);
         await sleep(500);
       }
     }
@@ -435,7 +446,6 @@ async function runOnce(run: number): Promise<Run> {
     }
     await standIns.stop();
     await admin.quit();
-    admin = undefined;
     await redisServer.stop();
   }
   if (!bot || !bare) throw new Error('the apps did not start');
