@@ -348,21 +348,25 @@ export const ListNotebooksResponseSchema = pageOf(NotebookSchema);
  * A notebook cut down to its state: what an operation waiting on it and the status board use
  * (status, failure, creation steps, lease, storage status, address, and the token only to keep
  * an address that carries it out). Unknown and other fields are dropped while parsing, so a
- * list of many notebooks read every few seconds costs a fraction of full records.
+ * list of many notebooks read every few seconds costs a fraction of full records. Each field is
+ * parsed as NotebookSchema parses it.
  */
 export const NotebookStateSchema = z.object({
-  id: z.string(),
-  name: z.string().optional().default(''),
-  status: looseUpper().optional().default('UNKNOWN'),
-  flavor: z.string().optional(),
-  fail_reason: z.string().optional(),
-  action_progress: z.array(ActionProgressSchema).optional(),
-  lease: LeaseSchema.optional(),
-  token: z.string().optional(),
-  url: z.string().optional(),
+  ...NotebookSchema.pick({
+    id: true,
+    name: true,
+    status: true,
+    flavor: true,
+    fail_reason: true,
+    action_progress: true,
+    lease: true,
+    token: true,
+    url: true,
+    workspace_id: true,
+    create_at: true,
+  }).shape,
+  // Of the storage, only its status (a notebook waits for it).
   volume: z.object({ status: z.string().optional() }).optional(),
-  workspace_id: z.string().optional(),
-  create_at: z.number().optional(),
 });
 export type NotebookState = z.output<typeof NotebookStateSchema>;
 
